@@ -1,0 +1,138 @@
+// Package memfile manages the memory file: one memfd that backs every
+// anonymous and private page of every application in the sandbox. The
+// sentry maps the whole file into its own address space, so reading and
+// writing application memory is a translation plus a copy.
+package memfile
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// PageSize is the size of one page.
+const PageSize = 4096
+
+// File is the memory file and its page allocator. Pages are reference
+// counted: an application page shared copy-on-write by two address spaces
+// holds two references.
+type File struct {
+	fd   int
+	data []byte
+	size uint64
+
+	mu   sync.Mutex
+	next uint64   // bump pointer for contiguous allocations
+	free []uint64 // single free pages, already zeroed by hole punching
+	refs map[uint64]int32
+	used uint64 // pages in use
+}
+
+// New creates a memory file of size bytes (sparse: only touched pages use
+// memory).
+func New(size uint64) (*File, error) {
+	fd, err := unix.MemfdCreate("moat-memory", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("memfd_create: %w", err)
+	}
+	if err := unix.Ftruncate(fd, int64(size)); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("size memory file: %w", err)
+	}
+	data, err := unix.Mmap(fd, 0, int(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_NORESERVE)
+	if err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("map memory file: %w", err)
+	}
+	return &File{fd: fd, data: data, size: size, refs: make(map[uint64]int32)}, nil
+}
+
+// FD returns the memfd.
+func (f *File) FD() int { return f.fd }
+
+// Allocate returns the offset of n contiguous zeroed pages, each with one
+// reference.
+func (f *File) Allocate(n uint64) (uint64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var off uint64
+	if n == 1 && len(f.free) > 0 {
+		off = f.free[len(f.free)-1]
+		f.free = f.free[:len(f.free)-1]
+	} else {
+		if f.next+n*PageSize > f.size {
+			return 0, unix.ENOMEM
+		}
+		off = f.next
+		f.next += n * PageSize
+	}
+	for i := uint64(0); i < n; i++ {
+		f.refs[off+i*PageSize] = 1
+	}
+	f.used += n
+	return off, nil
+}
+
+// IncRef takes another reference on the page at off.
+func (f *File) IncRef(off uint64) {
+	f.mu.Lock()
+	f.refs[off]++
+	f.mu.Unlock()
+}
+
+// Refs returns the reference count of the page at off.
+func (f *File) Refs(off uint64) int32 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.refs[off]
+}
+
+// DecRef drops one reference on each page in offs, freeing the pages that
+// reach zero and returning their memory to the host.
+func (f *File) DecRef(offs ...uint64) {
+	f.mu.Lock()
+	var freed []uint64
+	for _, off := range offs {
+		r := f.refs[off] - 1
+		if r > 0 {
+			f.refs[off] = r
+			continue
+		}
+		if r < 0 {
+			panic(fmt.Sprintf("memfile: page %#x freed twice", off))
+		}
+		delete(f.refs, off)
+		freed = append(freed, off)
+	}
+	f.used -= uint64(len(freed))
+	f.free = append(f.free, freed...)
+	f.mu.Unlock()
+	if len(freed) == 0 {
+		return
+	}
+	sort.Slice(freed, func(i, j int) bool { return freed[i] < freed[j] })
+	for i := 0; i < len(freed); {
+		j := i + 1
+		for j < len(freed) && freed[j] == freed[j-1]+PageSize {
+			j++
+		}
+		// Punching the hole both releases the memory and zeroes the
+		// pages for their next user.
+		unix.Fallocate(f.fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, int64(freed[i]), int64(uint64(j-i)*PageSize))
+		i = j
+	}
+}
+
+// Bytes returns the sentry's view of [off, off+n).
+func (f *File) Bytes(off, n uint64) []byte {
+	return f.data[off : off+n : off+n]
+}
+
+// UsedPages returns how many pages are allocated.
+func (f *File) UsedPages() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.used
+}

@@ -1,0 +1,238 @@
+package mm
+
+import (
+	"bytes"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/platform"
+)
+
+// getPage returns the page for vpn in v, creating it or breaking
+// copy-on-write as the access needs. changed reports whether an existing
+// page was replaced, making any host mapping of it stale.
+func (mm *MemoryManager) getPage(vpn uint64, v *VMA, write bool) (p pte, changed bool, err error) {
+	addr := vpn * pageSize
+	p, ok := mm.pages[vpn]
+	if !ok {
+		if v.Obj == nil {
+			off, err := mm.mf.Allocate(1)
+			if err != nil {
+				return p, false, err
+			}
+			p = pte{off: off, owned: true}
+		} else {
+			off, err := v.Obj.Page(v.objOff(addr))
+			if err != nil {
+				return p, false, err
+			}
+			p = pte{off: off}
+		}
+		mm.pages[vpn] = p
+	}
+	if write && v.Private && (!p.owned || mm.mf.Refs(p.off) > 1) {
+		off, err := mm.mf.Allocate(1)
+		if err != nil {
+			return p, false, err
+		}
+		copy(mm.mf.Bytes(off, pageSize), mm.mf.Bytes(p.off, pageSize))
+		if p.owned {
+			mm.mf.DecRef(p.off)
+		}
+		p = pte{off: off, owned: true}
+		mm.pages[vpn] = p
+		changed = ok
+	}
+	return p, changed, nil
+}
+
+// hostPerms is what a page may be mapped with on the host: write only if
+// writing cannot need a copy first.
+func (mm *MemoryManager) hostPerms(v *VMA, p pte) platform.AccessType {
+	perms := v.Perms
+	if perms.Write && v.Private && (!p.owned || mm.mf.Refs(p.off) > 1) {
+		perms.Write = false
+	}
+	return perms
+}
+
+// mapPages maps the present pages of [start, end) in v on the host, one
+// host mapping per run of pages contiguous in the memory file.
+func (mm *MemoryManager) mapPages(v *VMA, start, end uint64) error {
+	if mm.as == nil {
+		return nil
+	}
+	var runStart, runOff uint64
+	var runPerms platform.AccessType
+	runLen := uint64(0)
+	flush := func() error {
+		if runLen == 0 {
+			return nil
+		}
+		err := mm.as.MapFile(uintptr(runStart), mm.mf.FD(), runOff, runLen, runPerms)
+		runLen = 0
+		return err
+	}
+	for a := start; a < end; a += pageSize {
+		p, ok := mm.pages[a/pageSize]
+		if !ok {
+			if err := flush(); err != nil {
+				return err
+			}
+			continue
+		}
+		perms := mm.hostPerms(v, p)
+		if runLen > 0 && runStart+runLen == a && runOff+runLen == p.off && runPerms == perms {
+			runLen += pageSize
+			continue
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		runStart, runOff, runPerms, runLen = a, p.off, perms, pageSize
+	}
+	return flush()
+}
+
+// HandleFault serves an application fault at addr. write is set when the
+// page was present but the access was refused (a write to a read-only
+// host mapping). It returns nil when the access can be retried, and EFAULT
+// when the application should get SIGSEGV.
+func (mm *MemoryManager) HandleFault(addr uint64, write bool) error {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	v := mm.vmaAt(addr)
+	if v == nil || (!v.Perms.Read && !v.Perms.Write && !v.Perms.Execute) {
+		return unix.EFAULT
+	}
+	vpn := addr / pageSize
+	if write {
+		if !v.Perms.Write {
+			return unix.EFAULT
+		}
+		_, _, err := mm.getPage(vpn, v, true)
+		if err != nil {
+			return unix.EFAULT
+		}
+		return mm.mapPages(v, vpn*pageSize, vpn*pageSize+pageSize)
+	}
+	start := max(v.Start, addr&^(faultAround-1))
+	end := min(v.End, (addr&^(faultAround-1))+faultAround)
+	if v.Obj == nil {
+		// Give the missing anonymous pages one contiguous run.
+		var missing []uint64
+		for a := start; a < end; a += pageSize {
+			if _, ok := mm.pages[a/pageSize]; !ok {
+				missing = append(missing, a/pageSize)
+			}
+		}
+		if len(missing) > 0 {
+			off, err := mm.mf.Allocate(uint64(len(missing)))
+			if err != nil {
+				return unix.EFAULT
+			}
+			for i, vpn := range missing {
+				mm.pages[vpn] = pte{off: off + uint64(i)*pageSize, owned: true}
+			}
+		}
+	} else {
+		for a := start; a < end; a += pageSize {
+			if _, _, err := mm.getPage(a/pageSize, v, false); err != nil {
+				if a/pageSize == vpn {
+					return unix.EFAULT
+				}
+				end = a
+				break
+			}
+		}
+	}
+	return mm.mapPages(v, start, end)
+}
+
+// access checks and prepares [addr, addr+n) for a copy and calls fn on
+// each page piece.
+func (mm *MemoryManager) access(addr uint64, n int, write, force bool, fn func(b []byte)) (int, error) {
+	if n == 0 {
+		return 0, nil
+	}
+	if addr+uint64(n) < addr {
+		return 0, unix.EFAULT
+	}
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	done := 0
+	for done < n {
+		a := addr + uint64(done)
+		v := mm.vmaAt(a)
+		if v == nil {
+			return done, unix.EFAULT
+		}
+		if !force && ((write && !v.Perms.Write) || (!write && !v.Perms.Read && !v.Perms.Execute)) {
+			return done, unix.EFAULT
+		}
+		p, changed, err := mm.getPage(a/pageSize, v, write && (v.Private || force))
+		if err != nil {
+			return done, unix.EFAULT
+		}
+		if changed {
+			mm.mapPages(v, PageRoundDown(a), PageRoundDown(a)+pageSize)
+		}
+		in := a & pageMask
+		m := min(uint64(n-done), pageSize-in)
+		fn(mm.mf.Bytes(p.off+in, m))
+		done += int(m)
+	}
+	return done, nil
+}
+
+// CopyIn copies application memory at addr into dst.
+func (mm *MemoryManager) CopyIn(addr uint64, dst []byte) (int, error) {
+	off := 0
+	return mm.access(addr, len(dst), false, false, func(b []byte) {
+		off += copy(dst[off:], b)
+	})
+}
+
+// CopyOut copies src into application memory at addr.
+func (mm *MemoryManager) CopyOut(addr uint64, src []byte) (int, error) {
+	off := 0
+	return mm.access(addr, len(src), true, false, func(b []byte) {
+		off += copy(b, src[off:])
+	})
+}
+
+// CopyOutForce writes src at addr whatever the mapping's permissions, as
+// the kernel's ELF loader does.
+func (mm *MemoryManager) CopyOutForce(addr uint64, src []byte) (int, error) {
+	off := 0
+	return mm.access(addr, len(src), true, true, func(b []byte) {
+		off += copy(b, src[off:])
+	})
+}
+
+// ZeroOutForce zeroes [addr, addr+n) whatever the permissions.
+func (mm *MemoryManager) ZeroOutForce(addr uint64, n int) (int, error) {
+	return mm.access(addr, n, true, true, func(b []byte) { clear(b) })
+}
+
+// CopyInString reads a NUL-terminated string of at most max bytes. It
+// returns ENAMETOOLONG if there is no NUL within max bytes.
+func (mm *MemoryManager) CopyInString(addr uint64, max int) (string, error) {
+	var buf []byte
+	for len(buf) < max {
+		// Read up to the end of the page so that a string ending just
+		// before an unmapped page still works.
+		chunk := int(pageSize - (addr+uint64(len(buf)))&pageMask)
+		chunk = min(chunk, max-len(buf))
+		tmp := make([]byte, chunk)
+		n, err := mm.CopyIn(addr+uint64(len(buf)), tmp)
+		if i := bytes.IndexByte(tmp[:n], 0); i >= 0 {
+			return string(append(buf, tmp[:i]...)), nil
+		}
+		if err != nil {
+			return "", err
+		}
+		buf = append(buf, tmp...)
+	}
+	return "", unix.ENAMETOOLONG
+}

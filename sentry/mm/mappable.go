@@ -1,0 +1,72 @@
+package mm
+
+import (
+	"sync"
+
+	"github.com/moat-dev/moat/sentry/memfile"
+)
+
+// Mappable is an object whose pages can be mapped: a file's page cache or
+// shared anonymous memory.
+type Mappable interface {
+	// Page returns the memory-file offset of the page at page-aligned
+	// offset off of the object, filling it on first use.
+	Page(off uint64) (uint64, error)
+	// Name is shown in /proc/[pid]/maps.
+	Name() string
+}
+
+// chunkPages is how many pages a cache fills at once, so that fault-around
+// can map them with one host mapping.
+const chunkPages = 16
+
+// PageCache is a Mappable whose pages are filled by a read function, or
+// zero-filled if it has none. The cache keeps its pages for its lifetime.
+type PageCache struct {
+	mf   *memfile.File
+	name string
+	// read fills dst from the object at off and returns how many bytes it
+	// read; the rest of dst stays zero.
+	read func(dst []byte, off int64) (int, error)
+
+	mu     sync.Mutex
+	chunks map[uint64]uint64
+}
+
+// NewPageCache returns a cache backed by read, or zero-filled memory if
+// read is nil.
+func NewPageCache(mf *memfile.File, name string, read func(dst []byte, off int64) (int, error)) *PageCache {
+	return &PageCache{mf: mf, name: name, read: read, chunks: make(map[uint64]uint64)}
+}
+
+// Name implements Mappable.Name.
+func (c *PageCache) Name() string { return c.name }
+
+// Page implements Mappable.Page.
+func (c *PageCache) Page(off uint64) (uint64, error) {
+	const chunkSize = chunkPages * memfile.PageSize
+	idx := off / chunkSize
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	base, ok := c.chunks[idx]
+	if !ok {
+		var err error
+		base, err = c.mf.Allocate(chunkPages)
+		if err != nil {
+			return 0, err
+		}
+		if c.read != nil {
+			buf := c.mf.Bytes(base, chunkSize)
+			got := 0
+			for got < len(buf) {
+				n, err := c.read(buf[got:], int64(idx*chunkSize)+int64(got))
+				if n <= 0 || err != nil {
+					break
+				}
+				got += n
+			}
+		}
+		c.chunks[idx] = base
+	}
+	return base + off%chunkSize, nil
+}

@@ -1,0 +1,523 @@
+// Package mm is the application memory manager: the VMAs of an address
+// space, the pages that back them in the memory file, demand paging,
+// copy-on-write after fork, and copying to and from application memory.
+package mm
+
+import (
+	"sort"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/platform"
+	"github.com/moat-dev/moat/sentry/memfile"
+)
+
+const (
+	pageSize = memfile.PageSize
+	pageMask = pageSize - 1
+	// faultAround is the window populated and mapped on a read fault.
+	faultAround = chunkPages * pageSize
+)
+
+// MaxAddr is the end of the application's usable address space. The
+// platform keeps its stub above it.
+var MaxAddr uint64 = 0x7ffffff00000
+
+// MinAddr is the lowest address mmap hands out (vm.mmap_min_addr).
+const MinAddr = 0x10000
+
+// PageRoundDown and PageRoundUp align addresses to pages.
+func PageRoundDown(a uint64) uint64 { return a &^ pageMask }
+
+// PageRoundUp rounds a up to a page boundary; it returns 0 on overflow.
+func PageRoundUp(a uint64) uint64 {
+	r := (a + pageMask) &^ pageMask
+	if r < a {
+		return 0
+	}
+	return r
+}
+
+// VMA is one mapping.
+type VMA struct {
+	Start, End uint64
+	Perms      platform.AccessType
+	MaxPerms   platform.AccessType
+	Private    bool
+	// Obj is nil for private anonymous memory.
+	Obj Mappable
+	// Off is the object offset that Start maps.
+	Off uint64
+	// Name overrides the object name in /proc/[pid]/maps ("[heap]").
+	Name string
+	// Dev and Ino identify the mapped file for /proc/[pid]/maps.
+	Dev, Ino uint64
+}
+
+func (v *VMA) objOff(addr uint64) uint64 { return v.Off + (addr - v.Start) }
+
+type pte struct {
+	off   uint64 // memory-file offset
+	owned bool   // a private page holding a reference
+}
+
+// MemoryManager is an application address space.
+type MemoryManager struct {
+	mf *memfile.File
+	as platform.AddressSpace
+
+	mu    sync.Mutex
+	vmas  []*VMA // sorted, non-overlapping
+	pages map[uint64]pte
+
+	// BrkStart and brk bound the heap.
+	brkStart, brk uint64
+	mmapBase      uint64
+
+	// Fields for /proc and prctl, set by the loader.
+	ArgStart, ArgEnd, EnvStart, EnvEnd uint64
+	Auxv                               []uint64
+}
+
+// New returns an empty memory manager whose mappings appear in as.
+func New(mf *memfile.File, as platform.AddressSpace) *MemoryManager {
+	return &MemoryManager{mf: mf, as: as, pages: make(map[uint64]pte), mmapBase: MaxAddr}
+}
+
+// AddressSpace returns the platform address space.
+func (mm *MemoryManager) AddressSpace() platform.AddressSpace { return mm.as }
+
+// SetMmapBase sets the top of the region mmap allocates from.
+func (mm *MemoryManager) SetMmapBase(b uint64) { mm.mmapBase = b }
+
+// Release frees every page and the address space.
+func (mm *MemoryManager) Release() {
+	mm.mu.Lock()
+	var owned []uint64
+	for _, p := range mm.pages {
+		if p.owned {
+			owned = append(owned, p.off)
+		}
+	}
+	mm.pages = nil
+	mm.vmas = nil
+	mm.mu.Unlock()
+	mm.mf.DecRef(owned...)
+	if mm.as != nil {
+		mm.as.Release()
+	}
+}
+
+// findVMA returns the index of the first VMA that ends above addr.
+func (mm *MemoryManager) findVMA(addr uint64) int {
+	return sort.Search(len(mm.vmas), func(i int) bool { return mm.vmas[i].End > addr })
+}
+
+// vmaAt returns the VMA containing addr, or nil.
+func (mm *MemoryManager) vmaAt(addr uint64) *VMA {
+	i := mm.findVMA(addr)
+	if i < len(mm.vmas) && mm.vmas[i].Start <= addr {
+		return mm.vmas[i]
+	}
+	return nil
+}
+
+// VMAs returns a copy of the mappings, for /proc/[pid]/maps.
+func (mm *MemoryManager) VMAs() []VMA {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	out := make([]VMA, len(mm.vmas))
+	for i, v := range mm.vmas {
+		out[i] = *v
+	}
+	return out
+}
+
+// splitAt makes addr a VMA boundary if it falls inside one.
+func (mm *MemoryManager) splitAt(addr uint64) {
+	i := mm.findVMA(addr)
+	if i >= len(mm.vmas) || mm.vmas[i].Start >= addr {
+		return
+	}
+	v := mm.vmas[i]
+	nv := *v
+	nv.Start = addr
+	nv.Off = v.objOff(addr)
+	v.End = addr
+	mm.vmas = append(mm.vmas, nil)
+	copy(mm.vmas[i+2:], mm.vmas[i+1:])
+	mm.vmas[i+1] = &nv
+}
+
+// removeRange unmaps [start, end): VMAs, pages and host mappings.
+func (mm *MemoryManager) removeRange(start, end uint64) {
+	mm.splitAt(start)
+	mm.splitAt(end)
+	i := mm.findVMA(start)
+	j := i
+	for j < len(mm.vmas) && mm.vmas[j].Start < end {
+		j++
+	}
+	if j > i {
+		mm.vmas = append(mm.vmas[:i], mm.vmas[j:]...)
+	}
+	mm.dropPages(start, end)
+	mm.unmapHost(start, end)
+}
+
+// dropPages forgets the pages in [start, end).
+func (mm *MemoryManager) dropPages(start, end uint64) {
+	var owned []uint64
+	drop := func(vpn uint64) {
+		if p, ok := mm.pages[vpn]; ok {
+			if p.owned {
+				owned = append(owned, p.off)
+			}
+			delete(mm.pages, vpn)
+		}
+	}
+	n := (end - start) / pageSize
+	if n > uint64(len(mm.pages)) {
+		for vpn := range mm.pages {
+			if a := vpn * pageSize; a >= start && a < end {
+				drop(vpn)
+			}
+		}
+	} else {
+		for a := start; a < end; a += pageSize {
+			drop(a / pageSize)
+		}
+	}
+	mm.mf.DecRef(owned...)
+}
+
+func (mm *MemoryManager) unmapHost(start, end uint64) {
+	if mm.as != nil && end > start {
+		mm.as.Unmap(uintptr(start), end-start)
+	}
+}
+
+// insertVMA adds v, which must not overlap any VMA.
+func (mm *MemoryManager) insertVMA(v *VMA) {
+	i := mm.findVMA(v.Start)
+	mm.vmas = append(mm.vmas, nil)
+	copy(mm.vmas[i+1:], mm.vmas[i:])
+	mm.vmas[i] = v
+}
+
+// isFree reports whether [start, end) holds no VMA.
+func (mm *MemoryManager) isFree(start, end uint64) bool {
+	if start < MinAddr || end > MaxAddr || end <= start {
+		return false
+	}
+	i := mm.findVMA(start)
+	return i >= len(mm.vmas) || mm.vmas[i].Start >= end
+}
+
+// findFree finds length bytes of free space, top-down from mmapBase.
+func (mm *MemoryManager) findFree(length uint64) (uint64, error) {
+	top := mm.mmapBase
+	for i := mm.findVMA(top) - 1; ; i-- {
+		var bottom uint64 = MinAddr
+		if i >= 0 {
+			bottom = mm.vmas[i].End
+		}
+		if top > bottom && top-bottom >= length {
+			return top - length, nil
+		}
+		if i < 0 {
+			break
+		}
+		if mm.vmas[i].Start < top {
+			top = mm.vmas[i].Start
+		}
+	}
+	// Fall back to bottom-up above the base.
+	addr := PageRoundUp(mm.mmapBase)
+	for i := mm.findVMA(addr); addr+length <= MaxAddr && addr+length > addr; i++ {
+		if i >= len(mm.vmas) || mm.vmas[i].Start >= addr+length {
+			return addr, nil
+		}
+		addr = mm.vmas[i].End
+	}
+	return 0, unix.ENOMEM
+}
+
+// MMapOpts describes a new mapping.
+type MMapOpts struct {
+	Addr, Length uint64
+	Fixed        bool // MAP_FIXED: replace what is there
+	NoReplace    bool // MAP_FIXED_NOREPLACE
+	Perms        platform.AccessType
+	MaxPerms     platform.AccessType
+	Private      bool
+	Obj          Mappable
+	Off          uint64
+	Name         string
+	Dev, Ino     uint64
+}
+
+// MMap creates a mapping and returns its address.
+func (mm *MemoryManager) MMap(o MMapOpts) (uint64, error) {
+	length := PageRoundUp(o.Length)
+	if length == 0 || o.Addr&pageMask != 0 && (o.Fixed || o.NoReplace) {
+		return 0, unix.EINVAL
+	}
+	if o.Obj != nil && (o.Off&pageMask != 0 || o.Off+length < o.Off) {
+		return 0, unix.EINVAL
+	}
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	addr := PageRoundDown(o.Addr)
+	switch {
+	case o.Fixed || o.NoReplace:
+		if addr+length > MaxAddr || addr+length < addr || addr < MinAddr {
+			if o.Fixed {
+				return 0, unix.ENOMEM
+			}
+			return 0, unix.EINVAL
+		}
+		if o.NoReplace && !mm.isFree(addr, addr+length) {
+			return 0, unix.EEXIST
+		}
+		mm.removeRange(addr, addr+length)
+	case addr != 0 && mm.isFree(addr, addr+length):
+	default:
+		var err error
+		if addr, err = mm.findFree(length); err != nil {
+			return 0, err
+		}
+	}
+	mm.insertVMA(&VMA{
+		Start: addr, End: addr + length, Perms: o.Perms, MaxPerms: o.MaxPerms,
+		Private: o.Private, Obj: o.Obj, Off: o.Off, Name: o.Name, Dev: o.Dev, Ino: o.Ino,
+	})
+	return addr, nil
+}
+
+// MUnmap removes mappings in [addr, addr+length).
+func (mm *MemoryManager) MUnmap(addr, length uint64) error {
+	end := PageRoundUp(addr + length)
+	if addr&pageMask != 0 || length == 0 || end < addr || end > MaxAddr {
+		if end > MaxAddr && addr < MaxAddr && addr&pageMask == 0 && length != 0 {
+			end = MaxAddr
+		} else {
+			return unix.EINVAL
+		}
+	}
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	mm.removeRange(addr, end)
+	return nil
+}
+
+// MProtect changes the permissions of [addr, addr+length).
+func (mm *MemoryManager) MProtect(addr, length uint64, perms platform.AccessType) error {
+	if addr&pageMask != 0 {
+		return unix.EINVAL
+	}
+	end := PageRoundUp(addr + length)
+	if end < addr {
+		return unix.ENOMEM
+	}
+	if length == 0 {
+		return nil
+	}
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	// The whole range must be mapped.
+	for a := addr; a < end; {
+		v := mm.vmaAt(a)
+		if v == nil {
+			return unix.ENOMEM
+		}
+		if (perms.Write && !v.MaxPerms.Write) || (perms.Read && !v.MaxPerms.Read) || (perms.Execute && !v.MaxPerms.Execute) {
+			return unix.EACCES
+		}
+		a = v.End
+	}
+	mm.splitAt(addr)
+	mm.splitAt(end)
+	for i := mm.findVMA(addr); i < len(mm.vmas) && mm.vmas[i].Start < end; i++ {
+		mm.vmas[i].Perms = perms
+	}
+	mm.mergeAround(addr, end)
+	// Host mappings refault with the new permissions.
+	mm.unmapHost(addr, end)
+	return nil
+}
+
+// mergeAround joins adjacent compatible VMAs touching [start, end].
+func (mm *MemoryManager) mergeAround(start, end uint64) {
+	i := mm.findVMA(start)
+	if i > 0 {
+		i--
+	}
+	for i+1 < len(mm.vmas) && mm.vmas[i].Start <= end {
+		a, b := mm.vmas[i], mm.vmas[i+1]
+		if a.End == b.Start && a.Perms == b.Perms && a.MaxPerms == b.MaxPerms && a.Private == b.Private &&
+			a.Obj == b.Obj && a.Name == b.Name && (a.Obj == nil || a.objOff(a.End) == b.Off) {
+			a.End = b.End
+			mm.vmas = append(mm.vmas[:i+1], mm.vmas[i+2:]...)
+			continue
+		}
+		i++
+	}
+}
+
+// SetupBrk places the heap at start.
+func (mm *MemoryManager) SetupBrk(start uint64) {
+	mm.mu.Lock()
+	mm.brkStart, mm.brk = start, start
+	mm.mu.Unlock()
+}
+
+// Brk implements brk(2): it returns the new break, or the old one on
+// failure.
+func (mm *MemoryManager) Brk(addr uint64) uint64 {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	if addr < mm.brkStart || addr > mm.brkStart+(1<<40) {
+		return mm.brk
+	}
+	oldEnd := PageRoundUp(mm.brk)
+	newEnd := PageRoundUp(addr)
+	switch {
+	case newEnd > oldEnd:
+		if !mm.isFree(oldEnd, newEnd) {
+			return mm.brk
+		}
+		rw := platform.AccessType{Read: true, Write: true}
+		mm.insertVMA(&VMA{Start: oldEnd, End: newEnd, Perms: rw, MaxPerms: platform.AccessType{Read: true, Write: true, Execute: true}, Private: true, Name: "[heap]"})
+		mm.mergeAround(oldEnd, newEnd)
+	case newEnd < oldEnd:
+		mm.removeRange(newEnd, oldEnd)
+	}
+	mm.brk = addr
+	return addr
+}
+
+// MRemap implements mremap(2).
+func (mm *MemoryManager) MRemap(old, oldLen, newLen uint64, mayMove, fixed bool, newAddr uint64) (uint64, error) {
+	if old&pageMask != 0 || newLen == 0 {
+		return 0, unix.EINVAL
+	}
+	oldLen, newLen = PageRoundUp(oldLen), PageRoundUp(newLen)
+	if newLen == 0 || (fixed && (!mayMove || newAddr&pageMask != 0)) {
+		return 0, unix.EINVAL
+	}
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	v := mm.vmaAt(old)
+	if v == nil || old+oldLen > v.End || old+oldLen < old {
+		return 0, unix.EFAULT
+	}
+	if oldLen == 0 {
+		// Duplicating a shared mapping; private ones are refused.
+		if v.Private {
+			return 0, unix.EINVAL
+		}
+		oldLen = 0
+	}
+	if !fixed {
+		if newLen <= oldLen {
+			mm.removeRange(old+newLen, old+oldLen)
+			return old, nil
+		}
+		if old+oldLen == v.End && mm.isFree(v.End, old+newLen) {
+			v.End = old + newLen
+			return old, nil
+		}
+		if !mayMove {
+			return 0, unix.ENOMEM
+		}
+	}
+	var dst uint64
+	if fixed {
+		if newAddr+newLen > MaxAddr || newAddr+newLen < newAddr || (newAddr < old+oldLen && old < newAddr+newLen) {
+			return 0, unix.EINVAL
+		}
+		mm.removeRange(newAddr, newAddr+newLen)
+		dst = newAddr
+	} else {
+		var err error
+		if dst, err = mm.findFree(newLen); err != nil {
+			return 0, err
+		}
+	}
+	nv := *v
+	nv.Start, nv.End = dst, dst+newLen
+	nv.Off = v.objOff(old)
+	moveLen := min(oldLen, newLen)
+	if oldLen == 0 {
+		mm.insertVMA(&nv)
+		return dst, nil
+	}
+	// Move the pages with the mapping.
+	moved := make(map[uint64]pte)
+	for a := old; a < old+moveLen; a += pageSize {
+		if p, ok := mm.pages[a/pageSize]; ok {
+			moved[(dst+(a-old))/pageSize] = p
+			delete(mm.pages, a/pageSize)
+		}
+	}
+	mm.removeRange(old, old+oldLen)
+	mm.insertVMA(&nv)
+	for vpn, p := range moved {
+		mm.pages[vpn] = p
+	}
+	return dst, nil
+}
+
+// MAdviseDontNeed drops the pages of [addr, addr+length).
+func (mm *MemoryManager) MAdviseDontNeed(addr, length uint64) error {
+	end := PageRoundUp(addr + length)
+	if addr&pageMask != 0 || end < addr {
+		return unix.EINVAL
+	}
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	for a := addr; a < end; {
+		v := mm.vmaAt(a)
+		if v == nil {
+			return unix.ENOMEM
+		}
+		e := min(v.End, end)
+		if v.Private {
+			mm.dropPages(a, e)
+		}
+		mm.unmapHost(a, e)
+		a = e
+	}
+	return nil
+}
+
+// Fork returns a copy of the address space in as, sharing private pages
+// copy-on-write.
+func (mm *MemoryManager) Fork(as platform.AddressSpace) *MemoryManager {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	c := New(mm.mf, as)
+	c.brkStart, c.brk, c.mmapBase = mm.brkStart, mm.brk, mm.mmapBase
+	c.ArgStart, c.ArgEnd, c.EnvStart, c.EnvEnd = mm.ArgStart, mm.ArgEnd, mm.EnvStart, mm.EnvEnd
+	c.Auxv = mm.Auxv
+	for _, v := range mm.vmas {
+		nv := *v
+		c.vmas = append(c.vmas, &nv)
+	}
+	for vpn, p := range mm.pages {
+		if p.owned {
+			mm.mf.IncRef(p.off)
+		}
+		c.pages[vpn] = p
+	}
+	// The parent's writable private pages are now shared: make its host
+	// mappings refault so that the next write copies.
+	for _, v := range mm.vmas {
+		if v.Private && v.Perms.Write {
+			mm.unmapHost(v.Start, v.End)
+		}
+	}
+	return c
+}
