@@ -1,0 +1,163 @@
+package vfs
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/sentry/mm"
+	"github.com/moat-dev/moat/sentry/waiter"
+)
+
+// FileImpl is what a filesystem provides for an open file. Read and Write
+// must not block: they return EAGAIN when they would, and the syscall
+// layer waits for readiness (see waiter.Waitable) unless the file is
+// non-blocking. off is the file offset for seekable files and is ignored
+// by streams.
+type FileImpl interface {
+	Read(dst []byte, off int64) (int, error)
+	Write(src []byte, off int64) (int, error)
+	Stat() (Stat, error)
+	Release()
+}
+
+// Seekable is implemented by files with an offset. Size serves SEEK_END.
+type Seekable interface {
+	Size() (int64, error)
+}
+
+// Dirent is a directory entry.
+type Dirent struct {
+	Ino  uint64
+	Type uint8
+	Name string
+}
+
+// DirReader is implemented by directories.
+type DirReader interface {
+	// Readdir returns all entries, "." and ".." included.
+	Readdir() ([]Dirent, error)
+}
+
+// Memory is application memory, for ioctls.
+type Memory interface {
+	CopyIn(addr uint64, dst []byte) (int, error)
+	CopyOut(addr uint64, src []byte) (int, error)
+}
+
+// Ioctler is implemented by files that take ioctls.
+type Ioctler interface {
+	Ioctl(mem Memory, cmd uint32, arg uint64) (uint64, error)
+}
+
+// Mapper is implemented by files that can be mmapped.
+type Mapper interface {
+	Mappable() (mm.Mappable, error)
+}
+
+// Blocking is implemented by files whose Read and Write block on the host
+// (host FDs in blocking mode); the syscall layer does not wait for them.
+type Blocking interface{ HostBlocking() bool }
+
+// NoImpl provides the errors of a file that supports nothing; FileImpls
+// embed it and override what they support.
+type NoImpl struct{}
+
+// Read implements FileImpl.Read.
+func (NoImpl) Read([]byte, int64) (int, error) { return 0, unix.EINVAL }
+
+// Write implements FileImpl.Write.
+func (NoImpl) Write([]byte, int64) (int, error) { return 0, unix.EINVAL }
+
+// Release implements FileImpl.Release.
+func (NoImpl) Release() {}
+
+// File is an open file description.
+type File struct {
+	refs atomic.Int64
+	Impl FileImpl
+	VD   VirtualDentry
+	// flags holds the access mode and status flags (O_APPEND, O_NONBLOCK).
+	flags atomic.Uint32
+
+	// PosMu serializes offset updates.
+	PosMu sync.Mutex
+	Pos   int64
+	// Dir caches a directory's entries between getdents calls.
+	Dir []Dirent
+}
+
+// NewFile returns a file description with one reference.
+func NewFile(impl FileImpl, vd VirtualDentry, flags int) *File {
+	f := &File{Impl: impl, VD: vd}
+	f.flags.Store(uint32(flags &^ (unix.O_CLOEXEC | unix.O_CREAT | unix.O_EXCL | unix.O_NOCTTY | unix.O_TRUNC)))
+	f.refs.Store(1)
+	return f
+}
+
+// IncRef takes a reference.
+func (f *File) IncRef() { f.refs.Add(1) }
+
+// DecRef drops a reference, releasing the file at zero.
+func (f *File) DecRef() {
+	if f.refs.Add(-1) == 0 {
+		f.Impl.Release()
+	}
+}
+
+// Flags returns the access mode and status flags.
+func (f *File) Flags() int { return int(f.flags.Load()) }
+
+// settableFlags are the status flags F_SETFL may change.
+const settableFlags = unix.O_APPEND | unix.O_NONBLOCK | unix.O_ASYNC | unix.O_DIRECT | unix.O_NOATIME
+
+// SetFlags implements F_SETFL.
+func (f *File) SetFlags(flags int) {
+	for {
+		old := f.flags.Load()
+		n := old&^settableFlags | uint32(flags)&settableFlags
+		if f.flags.CompareAndSwap(old, n) {
+			return
+		}
+	}
+}
+
+// Readable reports whether the file was opened for reading.
+func (f *File) Readable() bool {
+	m := f.Flags() & unix.O_ACCMODE
+	return m == unix.O_RDONLY || m == unix.O_RDWR
+}
+
+// Writable reports whether the file was opened for writing.
+func (f *File) Writable() bool {
+	m := f.Flags() & unix.O_ACCMODE
+	return m == unix.O_WRONLY || m == unix.O_RDWR
+}
+
+// Seekable reports whether the file has an offset.
+func (f *File) Seekable() bool {
+	_, ok := f.Impl.(Seekable)
+	return ok
+}
+
+// Waitable returns the file's readiness interface, if it has one.
+func (f *File) Waitable() (waiter.Waitable, bool) {
+	w, ok := f.Impl.(waiter.Waitable)
+	return w, ok
+}
+
+// AlwaysReady is embedded by files that never block: regular files and
+// directories.
+type AlwaysReady struct{}
+
+// Readiness implements waiter.Waitable.Readiness.
+func (AlwaysReady) Readiness(mask waiter.Mask) waiter.Mask {
+	return mask & (waiter.EventIn | waiter.EventOut | waiter.EventRdNorm | waiter.EventWrNorm)
+}
+
+// EventRegister implements waiter.Waitable.EventRegister.
+func (AlwaysReady) EventRegister(*waiter.Entry) {}
+
+// EventUnregister implements waiter.Waitable.EventUnregister.
+func (AlwaysReady) EventUnregister(*waiter.Entry) {}

@@ -1,0 +1,365 @@
+// Package vfs is the sentry's virtual filesystem: the mount tree,
+// dentries, path resolution with symlinks, open file descriptions and FD
+// tables. Filesystems in sentry/fs provide Inodes and FileImpls.
+package vfs
+
+import (
+	"strings"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// Inode is a filesystem node.
+type Inode interface {
+	Stat() (Stat, error)
+	// Lookup returns the child called name of a directory.
+	Lookup(name string) (Inode, error)
+	// Readlink returns a symlink's target; EINVAL for other files.
+	Readlink() (string, error)
+	// Open returns a new file description implementation.
+	Open(flags int) (FileImpl, error)
+}
+
+// Dynamic is implemented by directories whose children must not be
+// cached, such as /proc.
+type Dynamic interface{ DynamicChildren() bool }
+
+// Dentry is a named Inode in the dentry tree. Children are cached because
+// every change to a filesystem goes through the sentry.
+type Dentry struct {
+	name   string
+	parent *Dentry
+	inode  Inode
+
+	mu       sync.Mutex
+	children map[string]*Dentry
+}
+
+// NewDentry returns a root dentry for inode.
+func NewDentry(inode Inode) *Dentry { return &Dentry{inode: inode} }
+
+// Inode returns the dentry's inode.
+func (d *Dentry) Inode() Inode { return d.inode }
+
+// Name returns the dentry's name in its parent.
+func (d *Dentry) Name() string { return d.name }
+
+// child looks up name in d, from the cache where allowed.
+func (d *Dentry) child(name string) (*Dentry, error) {
+	dyn, _ := d.inode.(Dynamic)
+	cache := dyn == nil || !dyn.DynamicChildren()
+	if cache {
+		d.mu.Lock()
+		c, ok := d.children[name]
+		d.mu.Unlock()
+		if ok {
+			return c, nil
+		}
+	}
+	in, err := d.inode.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	c := &Dentry{name: name, parent: d, inode: in}
+	if cache {
+		d.mu.Lock()
+		if old, ok := d.children[name]; ok {
+			c = old
+		} else {
+			if d.children == nil {
+				d.children = make(map[string]*Dentry)
+			}
+			d.children[name] = c
+		}
+		d.mu.Unlock()
+	}
+	return c, nil
+}
+
+// Invalidate drops the cached child name, after the filesystem changed.
+func (d *Dentry) Invalidate(name string) {
+	d.mu.Lock()
+	delete(d.children, name)
+	d.mu.Unlock()
+}
+
+// Mount is a filesystem mounted at a dentry of its parent mount.
+type Mount struct {
+	ID       uint64
+	Root     *Dentry
+	Parent   *Mount
+	Point    *Dentry
+	Readonly bool
+	FSType   string
+	Source   string
+}
+
+// VirtualDentry is a dentry in a mount.
+type VirtualDentry struct {
+	Mount  *Mount
+	Dentry *Dentry
+}
+
+// Ok reports whether vd is set.
+func (vd VirtualDentry) Ok() bool { return vd.Dentry != nil }
+
+// Inode returns vd's inode.
+func (vd VirtualDentry) Inode() Inode { return vd.Dentry.inode }
+
+type mountKey struct {
+	parent *Mount
+	point  *Dentry
+}
+
+// VFS is the mount tree of a sandbox.
+type VFS struct {
+	mu     sync.RWMutex
+	mounts map[mountKey]*Mount
+	all    []*Mount
+	nextID uint64
+}
+
+// New returns a VFS whose root mount serves root.
+func New(root Inode, fstype, source string, readonly bool) (*VFS, *Mount) {
+	v := &VFS{mounts: make(map[mountKey]*Mount), nextID: 1}
+	m := &Mount{ID: v.nextID, Root: NewDentry(root), FSType: fstype, Source: source, Readonly: readonly}
+	v.nextID++
+	v.all = append(v.all, m)
+	return v, m
+}
+
+// Mount attaches root at point.
+func (v *VFS) Mount(point VirtualDentry, root Inode, fstype, source string, readonly bool) *Mount {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	m := &Mount{ID: v.nextID, Root: NewDentry(root), Parent: point.Mount, Point: point.Dentry, FSType: fstype, Source: source, Readonly: readonly}
+	v.nextID++
+	v.mounts[mountKey{point.Mount, point.Dentry}] = m
+	v.all = append(v.all, m)
+	return m
+}
+
+// Mounts returns every mount, in mount order.
+func (v *VFS) Mounts() []*Mount {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return append([]*Mount(nil), v.all...)
+}
+
+// crossMounts follows mounts stacked on vd.
+func (v *VFS) crossMounts(vd VirtualDentry) VirtualDentry {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	for {
+		m, ok := v.mounts[mountKey{vd.Mount, vd.Dentry}]
+		if !ok {
+			return vd
+		}
+		vd = VirtualDentry{m, m.Root}
+	}
+}
+
+// parentOf returns the parent of vd, staying at root.
+func (v *VFS) parentOf(root, vd VirtualDentry) VirtualDentry {
+	for {
+		if vd == root {
+			return vd
+		}
+		if vd.Dentry != vd.Mount.Root {
+			return VirtualDentry{vd.Mount, vd.Dentry.parent}
+		}
+		if vd.Mount.Parent == nil {
+			return vd
+		}
+		vd = VirtualDentry{vd.Mount.Parent, vd.Mount.Point}
+	}
+}
+
+const (
+	maxSymlinks = 40
+	maxName     = 255
+	// MaxPath is PATH_MAX.
+	MaxPath = 4096
+)
+
+// Resolver is the context of a path lookup.
+type Resolver struct {
+	Root, Start VirtualDentry
+	// FollowFinal follows a symlink in the last component.
+	FollowFinal bool
+	Creds       *Creds
+	symlinks    int
+}
+
+// Resolve walks path and returns what it names.
+func (v *VFS) Resolve(r *Resolver, path string) (VirtualDentry, error) {
+	if path == "" {
+		return VirtualDentry{}, unix.ENOENT
+	}
+	cur := r.Start
+	if path[0] == '/' {
+		cur = r.Root
+	}
+	return v.walk(r, cur, path, r.FollowFinal)
+}
+
+// ResolveParent walks all but the last component of path and returns the
+// directory and the final name ("" if path names the root, "." or "..").
+func (v *VFS) ResolveParent(r *Resolver, path string) (VirtualDentry, string, error) {
+	if path == "" {
+		return VirtualDentry{}, "", unix.ENOENT
+	}
+	cur := r.Start
+	if path[0] == '/' {
+		cur = r.Root
+	}
+	trimmed := strings.TrimRight(path, "/")
+	if trimmed == "" {
+		return r.Root, "", nil
+	}
+	i := strings.LastIndexByte(trimmed, '/')
+	dir, name := "", trimmed
+	if i >= 0 {
+		dir, name = trimmed[:i+1], trimmed[i+1:]
+	}
+	if dir != "" {
+		var err error
+		if cur, err = v.walk(r, cur, dir, true); err != nil {
+			return VirtualDentry{}, "", err
+		}
+	}
+	st, err := cur.Inode().Stat()
+	if err != nil {
+		return VirtualDentry{}, "", err
+	}
+	if !st.IsDir() {
+		return VirtualDentry{}, "", unix.ENOTDIR
+	}
+	if name == "." || name == ".." {
+		return cur, "", nil
+	}
+	if len(name) > maxName {
+		return VirtualDentry{}, "", unix.ENAMETOOLONG
+	}
+	return cur, name, nil
+}
+
+// Child looks up one name in dir, crossing mounts.
+func (v *VFS) Child(dir VirtualDentry, name string) (VirtualDentry, error) {
+	d, err := dir.Dentry.child(name)
+	if err != nil {
+		return VirtualDentry{}, err
+	}
+	return v.crossMounts(VirtualDentry{dir.Mount, d}), nil
+}
+
+func (v *VFS) walk(r *Resolver, cur VirtualDentry, path string, followFinal bool) (VirtualDentry, error) {
+	cur = v.crossMounts(cur)
+	mustDir := strings.HasSuffix(path, "/")
+	for path != "" {
+		for path != "" && path[0] == '/' {
+			path = path[1:]
+		}
+		if path == "" {
+			break
+		}
+		name := path
+		rest := ""
+		if i := strings.IndexByte(path, '/'); i >= 0 {
+			name, rest = path[:i], path[i:]
+		}
+		path = rest
+		last := strings.Trim(rest, "/") == ""
+		st, err := cur.Inode().Stat()
+		if err != nil {
+			return VirtualDentry{}, err
+		}
+		if !st.IsDir() {
+			return VirtualDentry{}, unix.ENOTDIR
+		}
+		if err := r.Creds.CheckAccess(&st, MayExec); err != nil {
+			return VirtualDentry{}, err
+		}
+		switch name {
+		case ".":
+			continue
+		case "..":
+			cur = v.parentOf(r.Root, cur)
+			continue
+		}
+		if len(name) > maxName {
+			return VirtualDentry{}, unix.ENAMETOOLONG
+		}
+		next, err := v.Child(cur, name)
+		if err != nil {
+			return VirtualDentry{}, err
+		}
+		if (!last || followFinal || mustDir) && next.Dentry != next.Mount.Root {
+			nst, err := next.Inode().Stat()
+			if err != nil {
+				return VirtualDentry{}, err
+			}
+			if nst.IsSymlink() {
+				r.symlinks++
+				if r.symlinks > maxSymlinks {
+					return VirtualDentry{}, unix.ELOOP
+				}
+				target, err := next.Inode().Readlink()
+				if err != nil {
+					return VirtualDentry{}, err
+				}
+				if target == "" {
+					return VirtualDentry{}, unix.ENOENT
+				}
+				start := cur
+				if target[0] == '/' {
+					start = r.Root
+				}
+				res, err := v.walk(r, start, target, true)
+				if err != nil {
+					return VirtualDentry{}, err
+				}
+				cur = res
+				continue
+			}
+		}
+		cur = next
+	}
+	if mustDir {
+		st, err := cur.Inode().Stat()
+		if err != nil {
+			return VirtualDentry{}, err
+		}
+		if !st.IsDir() {
+			return VirtualDentry{}, unix.ENOTDIR
+		}
+	}
+	return cur, nil
+}
+
+// PathOf returns the absolute path of vd as seen from root. Paths outside
+// root are returned relative to the real root, as Linux does.
+func (v *VFS) PathOf(root, vd VirtualDentry) string {
+	var parts []string
+	for vd != root {
+		if vd.Dentry == vd.Mount.Root {
+			if vd.Mount.Parent == nil {
+				break
+			}
+			vd = VirtualDentry{vd.Mount.Parent, vd.Mount.Point}
+			continue
+		}
+		parts = append(parts, vd.Dentry.name)
+		vd = VirtualDentry{vd.Mount, vd.Dentry.parent}
+	}
+	if len(parts) == 0 {
+		return "/"
+	}
+	var b strings.Builder
+	for i := len(parts) - 1; i >= 0; i-- {
+		b.WriteByte('/')
+		b.WriteString(parts[i])
+	}
+	return b.String()
+}
