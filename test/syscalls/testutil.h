@@ -1,0 +1,239 @@
+/*
+ * testutil.h: check macros shared by the syscall behaviour tests.
+ *
+ * Every test is a small C program. It runs its checks and ends main with
+ *     return test_done();
+ * which prints "PASS\n" and returns 0 when every check held, and returns 1
+ * otherwise. A failed check prints "file:line: expression: got X, want Y"
+ * (and errno where it matters) to stderr and lets the test go on, so one run
+ * reports every failure. ASSERT_* variants stop the program at once, for the
+ * cases where going on makes no sense (a failed open, a failed mmap).
+ *
+ * Messages are formatted with snprintf into a stack buffer and written with
+ * write(2): no stdio buffering and no malloc, so the macros are safe after
+ * fork, in signal handlers (in practice), and around raw brk calls.
+ *
+ * In a forked child, end with child_exit() to turn the child's failures into
+ * its exit status (1), which the parent then checks with CHECK_CHILD_OK.
+ */
+#ifndef MOAT_TESTUTIL_H
+#define MOAT_TESTUTIL_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int tu_failures;
+
+__attribute__((format(printf, 3, 4), unused)) static void
+tu_report(const char *file, int line, const char *fmt, ...)
+{
+	char buf[1024];
+	int n = snprintf(buf, sizeof(buf), "%s:%d: ", file, line);
+	if (n < 0 || n >= (int)sizeof(buf))
+		n = 0;
+	va_list ap;
+	va_start(ap, fmt);
+	int m = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		m = 0;
+	n += m;
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	const char *p = buf;
+	while (n > 0) {
+		ssize_t w = write(2, p, n);
+		if (w <= 0)
+			break;
+		p += w;
+		n -= w;
+	}
+}
+
+#define FAIL(...)                                                   \
+	do {                                                        \
+		tu_failures++;                                      \
+		tu_report(__FILE__, __LINE__, __VA_ARGS__);         \
+	} while (0)
+
+#define FATAL(...)                                                  \
+	do {                                                        \
+		tu_report(__FILE__, __LINE__, __VA_ARGS__);         \
+		_exit(1);                                           \
+	} while (0)
+
+/* CHECK(cond): cond must be true. */
+#define CHECK(cond)                                                     \
+	do {                                                            \
+		errno = 0;                                              \
+		if (!(cond)) {                                          \
+			int tu_e = errno;                               \
+			FAIL("CHECK(%s) failed (errno %d %s)", #cond,   \
+			     tu_e, strerrorname_np(tu_e) ? strerrorname_np(tu_e) : "0"); \
+		}                                                       \
+	} while (0)
+
+#define TU_CMP(expr, op, want, on_fail)                                          \
+	do {                                                                     \
+		errno = 0;                                                       \
+		long long tu_g = (long long)(expr);                              \
+		int tu_e = errno;                                                \
+		long long tu_w = (long long)(want);                              \
+		if (!(tu_g op tu_w))                                             \
+			on_fail("%s " #op " %s: got %lld (0x%llx), want %lld (0x%llx)" \
+				" (errno %d %s)", #expr, #want, tu_g,            \
+				(unsigned long long)tu_g, tu_w,                  \
+				(unsigned long long)tu_w, tu_e,                  \
+				strerrorname_np(tu_e) ? strerrorname_np(tu_e) : "0"); \
+	} while (0)
+
+/* Comparisons of integer (or pointer) values. */
+#define CHECK_EQ(expr, want) TU_CMP(expr, ==, want, FAIL)
+#define CHECK_NE(expr, want) TU_CMP(expr, !=, want, FAIL)
+#define CHECK_GE(expr, want) TU_CMP(expr, >=, want, FAIL)
+#define CHECK_GT(expr, want) TU_CMP(expr, >, want, FAIL)
+#define CHECK_LE(expr, want) TU_CMP(expr, <=, want, FAIL)
+#define CHECK_LT(expr, want) TU_CMP(expr, <, want, FAIL)
+#define ASSERT_EQ(expr, want) TU_CMP(expr, ==, want, FATAL)
+#define ASSERT_NE(expr, want) TU_CMP(expr, !=, want, FATAL)
+#define ASSERT_GE(expr, want) TU_CMP(expr, >=, want, FATAL)
+
+/*
+ * CHECK_ERRNO(expr, ret, err): expr must return exactly ret (usually -1)
+ * with errno set to err.
+ */
+#define TU_ERRNO(expr, ret, err, on_fail)                                       \
+	do {                                                                    \
+		errno = 0;                                                      \
+		long long tu_g = (long long)(expr);                             \
+		int tu_e = errno;                                               \
+		if (tu_g != (long long)(ret) || tu_e != (err))                  \
+			on_fail("%s: got %lld errno %d (%s), want %lld errno %d (%s)", \
+				#expr, tu_g, tu_e,                              \
+				strerrorname_np(tu_e) ? strerrorname_np(tu_e) : "0", \
+				(long long)(ret), (err), #err);                 \
+	} while (0)
+#define CHECK_ERRNO(expr, ret, err) TU_ERRNO(expr, ret, err, FAIL)
+#define ASSERT_ERRNO(expr, ret, err) TU_ERRNO(expr, ret, err, FATAL)
+
+/* CHECK_OK(expr): expr must not return -1 (a syscall that must succeed). */
+#define CHECK_OK(expr)                                                        \
+	do {                                                                  \
+		errno = 0;                                                    \
+		long long tu_g = (long long)(expr);                           \
+		int tu_e = errno;                                             \
+		if (tu_g == -1)                                               \
+			FAIL("%s failed: errno %d (%s)", #expr, tu_e,         \
+			     strerrorname_np(tu_e) ? strerrorname_np(tu_e) : "0"); \
+	} while (0)
+
+/*
+ * ASSERT_OK(var = expr): like CHECK_OK but stops the program. The value
+ * can be assigned inside the expression.
+ */
+#define ASSERT_OK(expr)                                                       \
+	do {                                                                  \
+		errno = 0;                                                    \
+		long long tu_g = (long long)(expr);                           \
+		int tu_e = errno;                                             \
+		if (tu_g == -1)                                               \
+			FATAL("%s failed: errno %d (%s)", #expr, tu_e,        \
+			      strerrorname_np(tu_e) ? strerrorname_np(tu_e) : "0"); \
+	} while (0)
+
+/* Strings and memory. */
+#define CHECK_STREQ(got, want)                                                 \
+	do {                                                                   \
+		const char *tu_gs = (got), *tu_ws = (want);                    \
+		if (tu_gs == NULL || tu_ws == NULL || strcmp(tu_gs, tu_ws) != 0) \
+			FAIL("%s == %s: got \"%s\", want \"%s\"", #got, #want, \
+			     tu_gs ? tu_gs : "(null)", tu_ws ? tu_ws : "(null)"); \
+	} while (0)
+
+#define CHECK_MEMEQ(got, want, n)                                              \
+	do {                                                                   \
+		const unsigned char *tu_gm = (const unsigned char *)(got);     \
+		const unsigned char *tu_wm = (const unsigned char *)(want);    \
+		size_t tu_n = (n), tu_i;                                       \
+		for (tu_i = 0; tu_i < tu_n; tu_i++)                            \
+			if (tu_gm[tu_i] != tu_wm[tu_i])                        \
+				break;                                         \
+		if (tu_i != tu_n)                                              \
+			FAIL("memcmp(%s, %s, %zu): first difference at byte %zu:" \
+			     " got 0x%02x, want 0x%02x", #got, #want, tu_n, tu_i, \
+			     tu_gm[tu_i], tu_wm[tu_i]);                        \
+	} while (0)
+
+/*
+ * Child processes. CHECK_EXITED(status, code): the waited-for child exited
+ * normally with that code. CHECK_SIGNALED(status, sig): killed by sig.
+ */
+#define CHECK_EXITED(status, code)                                             \
+	do {                                                                   \
+		int tu_st = (status);                                          \
+		if (!WIFEXITED(tu_st) || WEXITSTATUS(tu_st) != (code))         \
+			FAIL("%s: want exit(%d), got status 0x%x (%s %d)", #status, \
+			     (code), tu_st,                                    \
+			     WIFEXITED(tu_st) ? "exited" :                     \
+			     WIFSIGNALED(tu_st) ? "signal" : "other",          \
+			     WIFEXITED(tu_st) ? WEXITSTATUS(tu_st) :           \
+			     WIFSIGNALED(tu_st) ? WTERMSIG(tu_st) : -1);       \
+	} while (0)
+#define CHECK_CHILD_OK(status) CHECK_EXITED(status, 0)
+
+#define CHECK_SIGNALED(status, sig)                                            \
+	do {                                                                   \
+		int tu_st = (status);                                          \
+		if (!WIFSIGNALED(tu_st) || WTERMSIG(tu_st) != (sig))           \
+			FAIL("%s: want killed by signal %d, got status 0x%x",  \
+			     #status, (sig), tu_st);                           \
+	} while (0)
+
+/* child_exit ends a forked child: status 0 if its checks held, else 1. */
+__attribute__((noreturn, unused)) static void child_exit(void)
+{
+	_exit(tu_failures ? 1 : 0);
+}
+
+/* test_done ends main: prints PASS and returns 0, or returns 1. */
+__attribute__((unused)) static int test_done(void)
+{
+	if (tu_failures) {
+		char buf[64];
+		int n = snprintf(buf, sizeof(buf), "FAIL: %d check(s) failed\n",
+				 tu_failures);
+		if (write(2, buf, n) < 0) {
+		}
+		return 1;
+	}
+	if (write(1, "PASS\n", 5) != 5)
+		return 1;
+	return 0;
+}
+
+/* Raw syscalls, for when the libc wrapper would hide the kernel's answer. */
+#define RAW(...) syscall(__VA_ARGS__)
+
+/* now_ns: CLOCK_MONOTONIC in nanoseconds. */
+#include <time.h>
+__attribute__((unused)) static long long now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+#endif /* MOAT_TESTUTIL_H */
