@@ -13,8 +13,13 @@
  * write(2): no stdio buffering and no malloc, so the macros are safe after
  * fork, in signal handlers (in practice), and around raw brk calls.
  *
- * In a forked child, end with child_exit() to turn the child's failures into
- * its exit status (1), which the parent then checks with CHECK_CHILD_OK.
+ * Fork with test_fork() (the child starts with no failures) and end the
+ * child with child_exit(), which turns its failures into exit status 1; the
+ * parent then checks the status with CHECK_CHILD_OK.
+ *
+ * The macros do not touch errno before evaluating their arguments, so
+ * CHECK_EQ(errno, EAGAIN) and CHECK_ERRNO(saved_ret, -1, EAGAIN) work. The
+ * errno a failure message shows is errno right after the expression.
  */
 #ifndef MOAT_TESTUTIL_H
 #define MOAT_TESTUTIL_H
@@ -78,7 +83,6 @@ tu_report(const char *file, int line, const char *fmt, ...)
 /* CHECK(cond): cond must be true. */
 #define CHECK(cond)                                                     \
 	do {                                                            \
-		errno = 0;                                              \
 		if (!(cond)) {                                          \
 			int tu_e = errno;                               \
 			FAIL("CHECK(%s) failed (errno %d %s)", #cond,   \
@@ -88,7 +92,6 @@ tu_report(const char *file, int line, const char *fmt, ...)
 
 #define TU_CMP(expr, op, want, on_fail)                                          \
 	do {                                                                     \
-		errno = 0;                                                       \
 		long long tu_g = (long long)(expr);                              \
 		int tu_e = errno;                                                \
 		long long tu_w = (long long)(want);                              \
@@ -117,7 +120,6 @@ tu_report(const char *file, int line, const char *fmt, ...)
  */
 #define TU_ERRNO(expr, ret, err, on_fail)                                       \
 	do {                                                                    \
-		errno = 0;                                                      \
 		long long tu_g = (long long)(expr);                             \
 		int tu_e = errno;                                               \
 		if (tu_g != (long long)(ret) || tu_e != (err))                  \
@@ -132,7 +134,6 @@ tu_report(const char *file, int line, const char *fmt, ...)
 /* CHECK_OK(expr): expr must not return -1 (a syscall that must succeed). */
 #define CHECK_OK(expr)                                                        \
 	do {                                                                  \
-		errno = 0;                                                    \
 		long long tu_g = (long long)(expr);                           \
 		int tu_e = errno;                                             \
 		if (tu_g == -1)                                               \
@@ -146,7 +147,6 @@ tu_report(const char *file, int line, const char *fmt, ...)
  */
 #define ASSERT_OK(expr)                                                       \
 	do {                                                                  \
-		errno = 0;                                                    \
 		long long tu_g = (long long)(expr);                           \
 		int tu_e = errno;                                             \
 		if (tu_g == -1)                                               \
@@ -201,6 +201,18 @@ tu_report(const char *file, int line, const char *fmt, ...)
 			FAIL("%s: want killed by signal %d, got status 0x%x",  \
 			     #status, (sig), tu_st);                           \
 	} while (0)
+
+/*
+ * test_fork forks; the child starts with a clean failure count, so that its
+ * exit status reflects only its own checks.
+ */
+__attribute__((unused)) static pid_t test_fork(void)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		tu_failures = 0;
+	return pid;
+}
 
 /* child_exit ends a forked child: status 0 if its checks held, else 1. */
 __attribute__((noreturn, unused)) static void child_exit(void)
