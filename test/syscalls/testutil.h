@@ -248,4 +248,56 @@ __attribute__((unused)) static long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/*
+ * Memory probes. probe_read(addr) and probe_write(addr, v) touch one byte and
+ * return 0 if that worked, or the signal (SIGSEGV, SIGBUS) it raised; then
+ * probe_code and probe_addr hold the fault's si_code and si_addr.
+ */
+#include <setjmp.h>
+#include <signal.h>
+static sigjmp_buf tu_probe_jmp;
+static volatile int probe_sig, probe_code;
+static void *volatile probe_addr;
+
+__attribute__((unused)) static void tu_probe_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	probe_sig = sig;
+	probe_code = si->si_code;
+	probe_addr = si->si_addr;
+	siglongjmp(tu_probe_jmp, 1);
+}
+
+__attribute__((unused)) static void tu_probe_install(struct sigaction *old_segv,
+						      struct sigaction *old_bus)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = tu_probe_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSEGV, &sa, old_segv) || sigaction(SIGBUS, &sa, old_bus))
+		FATAL("sigaction: errno %d", errno);
+}
+
+__attribute__((unused, noinline)) static int tu_probe(volatile char *addr, int write, char v)
+{
+	struct sigaction old_segv, old_bus;
+	tu_probe_install(&old_segv, &old_bus);
+	probe_sig = 0;
+	probe_code = 0;
+	probe_addr = NULL;
+	if (sigsetjmp(tu_probe_jmp, 1) == 0) {
+		if (write)
+			*addr = v;
+		else
+			(void)*addr;
+	}
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+	return probe_sig;
+}
+#define probe_read(addr) tu_probe((volatile char *)(addr), 0, 0)
+#define probe_write(addr, v) tu_probe((volatile char *)(addr), 1, (v))
+
 #endif /* MOAT_TESTUTIL_H */
