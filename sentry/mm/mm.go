@@ -6,6 +6,7 @@ package mm
 import (
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -67,6 +68,9 @@ type MemoryManager struct {
 	mf *memfile.File
 	as platform.AddressSpace
 
+	// users counts the tasks using the address space.
+	users atomic.Int32
+
 	mu    sync.Mutex
 	vmas  []*VMA // sorted, non-overlapping
 	pages map[uint64]pte
@@ -83,6 +87,16 @@ type MemoryManager struct {
 // New returns an empty memory manager whose mappings appear in as.
 func New(mf *memfile.File, as platform.AddressSpace) *MemoryManager {
 	return &MemoryManager{mf: mf, as: as, pages: make(map[uint64]pte), mmapBase: MaxAddr}
+}
+
+// IncUsers adds a task using the memory manager.
+func (mm *MemoryManager) IncUsers() { mm.users.Add(1) }
+
+// DecUsers drops a user, releasing everything when it was the last.
+func (mm *MemoryManager) DecUsers() {
+	if mm.users.Add(-1) == 0 {
+		mm.Release()
+	}
 }
 
 // AddressSpace returns the platform address space.

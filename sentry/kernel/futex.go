@@ -1,0 +1,167 @@
+package kernel
+
+import (
+	"encoding/binary"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/sentry/mm"
+)
+
+type futexKey struct {
+	mm   *mm.MemoryManager
+	addr uint64
+}
+
+type futexWaiter struct {
+	bitset uint32
+	ch     chan struct{}
+	key    futexKey
+}
+
+// futexTable holds the tasks waiting on futexes.
+type futexTable struct {
+	mu      sync.Mutex
+	waiters map[futexKey][]*futexWaiter
+}
+
+func (f *futexTable) init() { f.waiters = make(map[futexKey][]*futexWaiter) }
+
+func (f *futexTable) remove(w *futexWaiter) {
+	ws := f.waiters[w.key]
+	for i, o := range ws {
+		if o == w {
+			ws = append(ws[:i], ws[i+1:]...)
+			break
+		}
+	}
+	if len(ws) == 0 {
+		delete(f.waiters, w.key)
+	} else {
+		f.waiters[w.key] = ws
+	}
+}
+
+// wake wakes up to n waiters on addr whose bitset intersects bitset.
+func (f *futexTable) wake(m *mm.MemoryManager, addr uint64, n int, bitset uint32) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.wakeLocked(futexKey{m, addr}, n, bitset)
+}
+
+func (f *futexTable) wakeLocked(key futexKey, n int, bitset uint32) int {
+	woken := 0
+	ws := f.waiters[key]
+	for i := 0; i < len(ws) && woken < n; {
+		w := ws[i]
+		if w.bitset&bitset == 0 {
+			i++
+			continue
+		}
+		ws = append(ws[:i], ws[i+1:]...)
+		close(w.ch)
+		woken++
+	}
+	if len(ws) == 0 {
+		delete(f.waiters, key)
+	} else {
+		f.waiters[key] = ws
+	}
+	return woken
+}
+
+// FutexWait implements FUTEX_WAIT(_BITSET): it sleeps while *addr == val.
+// deadline is nil for no timeout.
+func (t *Task) FutexWait(addr uint64, val uint32, bitset uint32, deadline *time.Time) error {
+	if addr&3 != 0 {
+		return unix.EINVAL
+	}
+	f := &t.k.futexes
+	m := t.MM()
+	w := &futexWaiter{bitset: bitset, ch: make(chan struct{}), key: futexKey{m, addr}}
+	f.mu.Lock()
+	var b [4]byte
+	if _, err := m.CopyIn(addr, b[:]); err != nil {
+		f.mu.Unlock()
+		return unix.EFAULT
+	}
+	if binary.LittleEndian.Uint32(b[:]) != val {
+		f.mu.Unlock()
+		return unix.EAGAIN
+	}
+	f.waiters[w.key] = append(f.waiters[w.key], w)
+	f.mu.Unlock()
+	var timer <-chan time.Time
+	if deadline != nil {
+		tm := time.NewTimer(time.Until(*deadline))
+		defer tm.Stop()
+		timer = tm.C
+	}
+	err := t.BlockTimeout(w.ch, timer)
+	if err != nil {
+		f.mu.Lock()
+		select {
+		case <-w.ch:
+			// Woken concurrently: the wake counts.
+			err = nil
+		default:
+			f.remove(w)
+		}
+		f.mu.Unlock()
+	}
+	switch err {
+	case nil:
+		return nil
+	case ErrTimedOut:
+		return unix.ETIMEDOUT
+	}
+	return ERESTARTSYS
+}
+
+// FutexWake implements FUTEX_WAKE(_BITSET).
+func (t *Task) FutexWake(addr uint64, n int, bitset uint32) (int, error) {
+	if addr&3 != 0 {
+		return 0, unix.EINVAL
+	}
+	return t.k.futexes.wake(t.MM(), addr, n, bitset), nil
+}
+
+// FutexRequeue wakes n waiters on addr and moves up to n2 of the rest to
+// addr2. If check is set, *addr must equal val (FUTEX_CMP_REQUEUE).
+func (t *Task) FutexRequeue(addr, addr2 uint64, n, n2 int, check bool, val uint32) (int, error) {
+	if addr&3 != 0 || addr2&3 != 0 {
+		return 0, unix.EINVAL
+	}
+	f := &t.k.futexes
+	m := t.MM()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if check {
+		var b [4]byte
+		if _, err := m.CopyIn(addr, b[:]); err != nil {
+			return 0, unix.EFAULT
+		}
+		if binary.LittleEndian.Uint32(b[:]) != val {
+			return 0, unix.EAGAIN
+		}
+	}
+	key, key2 := futexKey{m, addr}, futexKey{m, addr2}
+	woken := f.wakeLocked(key, n, ^uint32(0))
+	ws := f.waiters[key]
+	moved := 0
+	for len(ws) > 0 && moved < n2 {
+		w := ws[0]
+		ws = ws[1:]
+		w.key = key2
+		f.waiters[key2] = append(f.waiters[key2], w)
+		moved++
+	}
+	if len(ws) == 0 {
+		delete(f.waiters, key)
+	} else {
+		f.waiters[key] = ws
+	}
+	return woken + moved, nil
+}

@@ -1,0 +1,378 @@
+package kernel
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/platform"
+	"github.com/moat-dev/moat/sentry/abi"
+	"github.com/moat-dev/moat/sentry/arch"
+	"github.com/moat-dev/moat/sentry/mm"
+	"github.com/moat-dev/moat/sentry/vfs"
+)
+
+// FSContext is a task's root, working directory and umask, shared by
+// CLONE_FS.
+type FSContext struct {
+	mu    sync.Mutex
+	root  vfs.VirtualDentry
+	cwd   vfs.VirtualDentry
+	umask uint32
+	refs  atomic.Int32
+}
+
+// NewFSContext returns a context with one reference.
+func NewFSContext(root, cwd vfs.VirtualDentry, umask uint32) *FSContext {
+	f := &FSContext{root: root, cwd: cwd, umask: umask}
+	f.refs.Store(1)
+	return f
+}
+
+// Root returns the root directory.
+func (f *FSContext) Root() vfs.VirtualDentry { f.mu.Lock(); defer f.mu.Unlock(); return f.root }
+
+// Cwd returns the working directory.
+func (f *FSContext) Cwd() vfs.VirtualDentry { f.mu.Lock(); defer f.mu.Unlock(); return f.cwd }
+
+// SetCwd changes the working directory.
+func (f *FSContext) SetCwd(vd vfs.VirtualDentry) { f.mu.Lock(); f.cwd = vd; f.mu.Unlock() }
+
+// SetRoot changes the root directory.
+func (f *FSContext) SetRoot(vd vfs.VirtualDentry) { f.mu.Lock(); f.root = vd; f.mu.Unlock() }
+
+// Umask returns the umask.
+func (f *FSContext) Umask() uint32 { f.mu.Lock(); defer f.mu.Unlock(); return f.umask }
+
+// SwapUmask sets the umask and returns the old one.
+func (f *FSContext) SwapUmask(m uint32) uint32 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	old := f.umask
+	f.umask = m & 0o777
+	return old
+}
+
+func (f *FSContext) fork() *FSContext {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return NewFSContext(f.root, f.cwd, f.umask)
+}
+
+// FDTable is a vfs.FDTable shared by CLONE_FILES.
+type FDTable struct {
+	*vfs.FDTable
+	refs atomic.Int32
+}
+
+func newFDTable(t *vfs.FDTable) *FDTable {
+	f := &FDTable{FDTable: t}
+	f.refs.Store(1)
+	return f
+}
+
+func (f *FDTable) decRef() {
+	if f.refs.Add(-1) == 0 {
+		f.CloseAll()
+	}
+}
+
+// Task is one application thread. Its goroutine runs the application
+// through the platform and serves its system calls.
+type Task struct {
+	k  *Kernel
+	ID int32
+	tg *ThreadGroup
+
+	mmMu sync.Mutex
+	mm   *mm.MemoryManager
+
+	fds   *FDTable
+	fs    *FSContext
+	creds atomic.Pointer[Creds]
+
+	ctx  platform.Context
+	Regs platform.Registers
+
+	// Signal state, guarded by k.sigMu.
+	sigMask       uint64
+	savedMask     uint64
+	haveSavedMask bool
+	pending       sigQueue
+	altStack      arch.SignalStack
+
+	interrupt chan struct{}
+	// killed is set when the task must exit at its next chance.
+	killed atomic.Bool
+
+	clearChildTID uint64
+	robustList    uint64
+	name          atomic.Pointer[string]
+
+	exitCode int // exit(2) status, for a task leaving alone
+
+	// vforkDone is closed when a vfork child execs or exits.
+	vforkDone chan struct{}
+
+	syscallRestart bool
+	lastFault      struct{ addr, rip uint64 }
+	startTime      time.Time
+}
+
+// Kernel returns the task's kernel.
+func (t *Task) Kernel() *Kernel { return t.k }
+
+// ThreadGroup returns the task's thread group.
+func (t *Task) ThreadGroup() *ThreadGroup { return t.tg }
+
+// MM returns the task's memory manager.
+func (t *Task) MM() *mm.MemoryManager {
+	t.mmMu.Lock()
+	defer t.mmMu.Unlock()
+	return t.mm
+}
+
+// FDTable returns the task's FD table.
+func (t *Task) FDTable() *FDTable { return t.fds }
+
+// FSContext returns the task's root and cwd.
+func (t *Task) FSContext() *FSContext { return t.fs }
+
+// Creds returns the task's credentials. They must not be modified.
+func (t *Task) Creds() *Creds { return t.creds.Load() }
+
+// SetCreds replaces the task's credentials.
+func (t *Task) SetCreds(c *Creds) { t.creds.Store(c) }
+
+// Name returns the task's comm.
+func (t *Task) Name() string { return *t.name.Load() }
+
+// SetName sets the task's comm, truncated to 15 bytes.
+func (t *Task) SetName(n string) {
+	if len(n) > 15 {
+		n = n[:15]
+	}
+	t.name.Store(&n)
+}
+
+// CopyIn reads application memory.
+func (t *Task) CopyIn(addr uint64, dst []byte) (int, error) { return t.MM().CopyIn(addr, dst) }
+
+// CopyOut writes application memory.
+func (t *Task) CopyOut(addr uint64, src []byte) (int, error) { return t.MM().CopyOut(addr, src) }
+
+// CopyInString reads a NUL-terminated string.
+func (t *Task) CopyInString(addr uint64, max int) (string, error) {
+	return t.MM().CopyInString(addr, max)
+}
+
+// Start runs the task's goroutine.
+func (t *Task) Start() {
+	go t.run()
+}
+
+// ErrNoReturn is returned by syscalls that set all registers themselves
+// (execve, rt_sigreturn) or that end the task (exit).
+var ErrNoReturn = errors.New("syscall does not return")
+
+// Kernel-internal errnos that ask for a syscall to be restarted.
+const (
+	ERESTARTSYS           = unix.Errno(512)
+	ERESTARTNOINTR        = unix.Errno(513)
+	ERESTARTNOHAND        = unix.Errno(514)
+	ERESTART_RESTARTBLOCK = unix.Errno(516)
+)
+
+// ErrInterrupted is returned by Block when a signal or exit interrupts it.
+var ErrInterrupted = errors.New("interrupted")
+
+const (
+	segvMapErr = 1
+	segvAccErr = 2
+)
+
+func (t *Task) run() {
+	// The OS thread is the tracer of the task's stub thread, so the
+	// goroutine keeps it for life; it exits with the goroutine.
+	runtime.LockOSThread()
+	defer t.exit()
+	for {
+		if t.handleSignals() {
+			return
+		}
+		ev, err := t.ctx.Switch(t.MM().AddressSpace(), &t.Regs)
+		if err != nil {
+			t.k.Log.Error("platform switch failed", "tid", t.ID, "err", err)
+			t.tg.groupExit(WaitStatusSignaled(int(unix.SIGKILL), false))
+			return
+		}
+		switch ev.Type {
+		case platform.EventSyscall:
+			t.syscall()
+		case platform.EventFault:
+			t.fault(ev)
+		case platform.EventSignal:
+			info := arch.SigInfo{Signo: int32(ev.Signo), Code: ev.Code}
+			info.SetAddr(ev.Addr)
+			t.forceSignal(info)
+		case platform.EventInterrupted:
+		}
+	}
+}
+
+func (t *Task) fault(ev platform.Event) {
+	write := ev.Code == segvAccErr
+	repeat := t.lastFault.addr == ev.Addr && t.lastFault.rip == t.Regs.Rip && write
+	t.lastFault.addr, t.lastFault.rip = ev.Addr, t.Regs.Rip
+	if !repeat {
+		if err := t.MM().HandleFault(ev.Addr, write); err == nil {
+			return
+		}
+	}
+	t.lastFault.addr = 0
+	info := arch.SigInfo{Signo: int32(unix.SIGSEGV), Code: ev.Code}
+	info.SetAddr(ev.Addr)
+	t.forceSignal(info)
+}
+
+// SyscallFn is a syscall handler.
+type SyscallFn func(t *Task, args *SyscallArgs) (uint64, error)
+
+// SyscallArgs are the six argument registers.
+type SyscallArgs [6]uint64
+
+// Syscall is an entry of the syscall table.
+type Syscall struct {
+	Name string
+	Fn   SyscallFn
+}
+
+// SyscallTable is indexed by syscall number; syscalls fills it.
+var SyscallTable [abi.SyscallCount]Syscall
+
+func (t *Task) syscall() {
+	nr := t.Regs.Orig_rax
+	args := SyscallArgs{t.Regs.Rdi, t.Regs.Rsi, t.Regs.Rdx, t.Regs.R10, t.Regs.R8, t.Regs.R9}
+	var fn SyscallFn
+	name := ""
+	if nr < uint64(len(SyscallTable)) {
+		fn = SyscallTable[nr].Fn
+		name = SyscallTable[nr].Name
+		if name == "" {
+			name = abi.SyscallNames[nr]
+		}
+	}
+	if t.k.Strace {
+		t.straceEnter(nr, args)
+	}
+	var ret uint64
+	var err error
+	if fn == nil {
+		if name == "" {
+			name = fmt.Sprintf("syscall_%d", nr)
+		}
+		t.k.LogUnimplemented(nr, name)
+		err = unix.ENOSYS
+	} else {
+		ret, err = fn(t, &args)
+	}
+	if err == ErrNoReturn {
+		if t.k.Strace {
+			t.straceExit(nr, args, 0, 0)
+		}
+		return
+	}
+	if err != nil {
+		if err == ErrInterrupted {
+			err = ERESTARTSYS
+		}
+		errno, ok := err.(unix.Errno)
+		if !ok {
+			t.k.Log.Debug("syscall error", "name", name, "err", err)
+			errno = errnoOf(err)
+		}
+		ret = uint64(-int64(errno))
+		switch errno {
+		case ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK:
+			t.syscallRestart = true
+		}
+		if t.k.Strace {
+			t.straceExit(nr, args, ret, int(errno))
+		}
+	} else if t.k.Strace {
+		t.straceExit(nr, args, ret, 0)
+	}
+	t.Regs.Rax = ret
+}
+
+// errnoOf finds the errno wrapped in err, or EIO.
+func errnoOf(err error) unix.Errno {
+	var e unix.Errno
+	if errors.As(err, &e) {
+		return e
+	}
+	return unix.EIO
+}
+
+// Block waits for ch, an interrupting signal, or the task's death. It
+// returns ErrInterrupted in the latter cases.
+func (t *Task) Block(ch <-chan struct{}) error {
+	return t.BlockTimeout(ch, nil)
+}
+
+// ErrTimedOut is returned by BlockTimeout when its timer fires.
+var ErrTimedOut = errors.New("timed out")
+
+// BlockTimeout is Block with a timer; it returns ErrTimedOut when timer
+// fires first. timer may be nil.
+func (t *Task) BlockTimeout(ch <-chan struct{}, timer <-chan time.Time) error {
+	for {
+		if t.interrupted() {
+			return ErrInterrupted
+		}
+		select {
+		case <-ch:
+			return nil
+		case <-timer:
+			return ErrTimedOut
+		case <-t.interrupt:
+		}
+	}
+}
+
+// Sleep blocks for d.
+func (t *Task) Sleep(d time.Duration) error {
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	err := t.BlockTimeout(nil, tm.C)
+	if err == ErrTimedOut {
+		return nil
+	}
+	return err
+}
+
+// interrupted reports whether the task has a reason to stop blocking.
+func (t *Task) interrupted() bool {
+	if t.killed.Load() {
+		return true
+	}
+	t.k.sigMu.Lock()
+	defer t.k.sigMu.Unlock()
+	return t.tg.exiting || t.hasDeliverableLocked()
+}
+
+// Interrupt wakes the task from Block and from application code.
+func (t *Task) Interrupt() {
+	select {
+	case t.interrupt <- struct{}{}:
+	default:
+	}
+	if c := t.ctx; c != nil {
+		c.Interrupt()
+	}
+}

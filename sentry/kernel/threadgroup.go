@@ -1,0 +1,303 @@
+package kernel
+
+import (
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/sentry/waiter"
+)
+
+// ThreadGroup is a process: the tasks that share a PID.
+type ThreadGroup struct {
+	k  *Kernel
+	ID int32
+
+	// Guarded by k.mu.
+	leader   *Task
+	tasks    map[*Task]struct{}
+	parent   *ThreadGroup
+	children map[*ThreadGroup]struct{}
+	pgid     int32
+	sid      int32
+	zombie   bool
+	// waitStatus is the wait(2) status once the group has exited.
+	waitStatus uint32
+	// exitSignal is sent to the parent at exit (SIGCHLD normally).
+	exitSignal int
+	// ChildEvents is notified when a child changes state.
+	ChildEvents waiter.Queue
+
+	// Guarded by k.sigMu.
+	handlers *SignalHandlers
+	pending  sigQueue
+	// exiting is set by exit_group or a fatal signal; groupStatus is the
+	// status every task exits with.
+	exiting     bool
+	groupStatus uint32
+
+	limitsMu sync.Mutex
+	limits   Limits
+}
+
+// Leader returns the thread group leader.
+func (tg *ThreadGroup) Leader() *Task {
+	tg.k.mu.Lock()
+	defer tg.k.mu.Unlock()
+	return tg.leader
+}
+
+// Tasks returns the live tasks.
+func (tg *ThreadGroup) Tasks() []*Task {
+	tg.k.mu.Lock()
+	defer tg.k.mu.Unlock()
+	out := make([]*Task, 0, len(tg.tasks))
+	for t := range tg.tasks {
+		out = append(out, t)
+	}
+	return out
+}
+
+// Parent returns the parent process, nil for init.
+func (tg *ThreadGroup) Parent() *ThreadGroup {
+	tg.k.mu.Lock()
+	defer tg.k.mu.Unlock()
+	return tg.parent
+}
+
+// PPID returns the parent's PID, 0 for init.
+func (tg *ThreadGroup) PPID() int32 {
+	if p := tg.Parent(); p != nil {
+		return p.ID
+	}
+	return 0
+}
+
+// PGID returns the process group ID.
+func (tg *ThreadGroup) PGID() int32 { tg.k.mu.Lock(); defer tg.k.mu.Unlock(); return tg.pgid }
+
+// SID returns the session ID.
+func (tg *ThreadGroup) SID() int32 { tg.k.mu.Lock(); defer tg.k.mu.Unlock(); return tg.sid }
+
+// IsZombie reports whether the group has exited and awaits reaping.
+func (tg *ThreadGroup) IsZombie() bool { tg.k.mu.Lock(); defer tg.k.mu.Unlock(); return tg.zombie }
+
+// Limits returns a copy of the resource limits.
+func (tg *ThreadGroup) Limits() Limits {
+	tg.limitsMu.Lock()
+	defer tg.limitsMu.Unlock()
+	return tg.limits
+}
+
+// Limit returns one resource limit.
+func (tg *ThreadGroup) Limit(r int) Rlimit {
+	tg.limitsMu.Lock()
+	defer tg.limitsMu.Unlock()
+	return tg.limits[r]
+}
+
+// SetLimit sets one limit, returning the old one.
+func (tg *ThreadGroup) SetLimit(r int, l Rlimit, privileged bool) (Rlimit, error) {
+	tg.limitsMu.Lock()
+	defer tg.limitsMu.Unlock()
+	old := tg.limits[r]
+	if l.Cur > l.Max {
+		return old, unix.EINVAL
+	}
+	if l.Max > old.Max && !privileged {
+		return old, unix.EPERM
+	}
+	if r == RlimitNofile && l.Max > NrOpen {
+		return old, unix.EPERM
+	}
+	tg.limits[r] = l
+	return old, nil
+}
+
+// Wait status encoding.
+
+// WaitStatusExited is the status of a normal exit.
+func WaitStatusExited(code int) uint32 { return uint32(code&0xff) << 8 }
+
+// WaitStatusSignaled is the status of a death by signal.
+func WaitStatusSignaled(sig int, core bool) uint32 {
+	s := uint32(sig & 0x7f)
+	if core {
+		s |= 0x80
+	}
+	return s
+}
+
+// groupExit makes every task of the group exit with status.
+func (tg *ThreadGroup) groupExit(status uint32) {
+	tg.k.sigMu.Lock()
+	if tg.exiting {
+		tg.k.sigMu.Unlock()
+		return
+	}
+	tg.exiting = true
+	tg.groupStatus = status
+	tg.k.sigMu.Unlock()
+	for _, t := range tg.Tasks() {
+		t.killed.Store(true)
+		t.Interrupt()
+	}
+}
+
+// exit runs on the task's goroutine when it ends.
+func (t *Task) exit() {
+	k := t.k
+	if t.clearChildTID != 0 {
+		var zero [4]byte
+		if _, err := t.CopyOut(t.clearChildTID, zero[:]); err == nil {
+			k.futexes.wake(t.MM(), t.clearChildTID, 1, ^uint32(0))
+		}
+	}
+	if t.ctx != nil {
+		t.ctx.Release()
+	}
+	t.fds.decRef()
+	t.fs.refs.Add(-1)
+	t.releaseMM()
+	if t.vforkDone != nil {
+		close(t.vforkDone)
+		t.vforkDone = nil
+	}
+
+	k.sigMu.Lock()
+	status := WaitStatusExited(t.exitCode)
+	if t.tg.exiting {
+		status = t.tg.groupStatus
+	}
+	k.sigMu.Unlock()
+
+	k.mu.Lock()
+	tg := t.tg
+	delete(tg.tasks, t)
+	delete(k.tasks, t.ID)
+	if len(tg.tasks) > 0 {
+		k.mu.Unlock()
+		return
+	}
+	tg.waitStatus = status
+	tg.zombie = true
+	init := k.init
+	// Orphans go to init.
+	for c := range tg.children {
+		delete(tg.children, c)
+		if init != nil && init != tg {
+			c.parent = init
+			init.children[c] = struct{}{}
+		} else {
+			c.parent = nil
+		}
+	}
+	parent := tg.parent
+	isInit := tg == init
+	autoreap := false
+	if parent != nil {
+		parent.k.sigMu.Lock()
+		act := parent.handlers.actions[unix.SIGCHLD]
+		parent.k.sigMu.Unlock()
+		if tg.exitSignal == int(unix.SIGCHLD) && (act.Handler == sigIGN || act.Flags&saNoCldWait != 0) {
+			autoreap = true
+			delete(parent.children, tg)
+			delete(k.tgs, tg.ID)
+		}
+	}
+	k.mu.Unlock()
+
+	if parent != nil {
+		if tg.exitSignal > 0 && !autoreap {
+			parent.sendSignal(childSigInfo(tg, status), false)
+		}
+		parent.ChildEvents.Notify(waiter.EventIn)
+	}
+	if isInit {
+		// The sandbox ends with its init process.
+		k.exitStatus = status
+		for _, other := range k.ThreadGroups() {
+			if other != tg {
+				other.groupExit(WaitStatusSignaled(int(unix.SIGKILL), false))
+			}
+		}
+		close(k.done)
+	}
+}
+
+func (t *Task) releaseMM() {
+	t.mmMu.Lock()
+	m := t.mm
+	t.mm = nil
+	t.mmMu.Unlock()
+	if m != nil {
+		m.DecUsers()
+	}
+}
+
+// WaitResult is what wait4 and waitid report.
+type WaitResult struct {
+	PID    int32
+	Status uint32
+	UID    uint32
+}
+
+// Wait options.
+const (
+	WNOHANG   = 0x1
+	WNOWAIT   = 0x01000000
+	WEXITED   = 0x4
+	WALL      = 0x40000000
+	WCLONE    = 0x80000000
+	WNOTHREAD = 0x20000000
+)
+
+// Wait waits for a child matching pid (wait4 rules) to exit. It returns
+// a zero result with WNOHANG when none has.
+func (t *Task) Wait(pid int32, options int) (WaitResult, error) {
+	tg := t.tg
+	k := t.k
+	e := waiter.NewEntry(waiter.EventIn)
+	tg.ChildEvents.EventRegister(e)
+	defer tg.ChildEvents.EventUnregister(e)
+	for {
+		k.mu.Lock()
+		found := false
+		for c := range tg.children {
+			switch {
+			case pid > 0 && c.ID != pid:
+				continue
+			case pid == 0 && c.pgid != tg.pgid:
+				continue
+			case pid < -1 && c.pgid != -pid:
+				continue
+			}
+			// __WCLONE selects children whose exit signal is not
+			// SIGCHLD; __WALL selects all.
+			if options&WALL == 0 && (c.exitSignal != int(unix.SIGCHLD)) != (options&WCLONE != 0) {
+				continue
+			}
+			found = true
+			if !c.zombie {
+				continue
+			}
+			r := WaitResult{PID: c.ID, Status: c.waitStatus}
+			if options&WNOWAIT == 0 {
+				delete(tg.children, c)
+				delete(k.tgs, c.ID)
+			}
+			k.mu.Unlock()
+			return r, nil
+		}
+		k.mu.Unlock()
+		if !found {
+			return WaitResult{}, unix.ECHILD
+		}
+		if options&WNOHANG != 0 {
+			return WaitResult{}, nil
+		}
+		if err := t.Block(e.C); err != nil {
+			return WaitResult{}, err
+		}
+	}
+}
