@@ -31,6 +31,9 @@ const (
 	MaxCapacity = 1 << 20
 
 	pageSize = 4096
+
+	// fionread is FIONREAD (TIOCINQ on amd64).
+	fionread = unix.TIOCINQ
 )
 
 // Dev is the device number pipes report in stat: that of a pseudo "pipefs".
@@ -509,7 +512,7 @@ func (e *End) EventUnregister(w *waiter.Entry) {
 // bytes as an int at arg. Other commands return ENOTTY.
 func (e *End) Ioctl(mem vfs.Memory, cmd uint32, arg uint64) (uint64, error) {
 	switch cmd {
-	case unix.FIONREAD:
+	case fionread:
 		var b [4]byte
 		binary.LittleEndian.PutUint32(b[:], uint32(int32(e.p.Buffered())))
 		if _, err := mem.CopyOut(arg, b[:]); err != nil {
