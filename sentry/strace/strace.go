@@ -60,12 +60,19 @@ type sysInfo struct {
 // panics counts decoder panics that were recovered; tests check it is zero.
 var panics atomic.Int64
 
+// repanic makes a decoder panic propagate instead of being recovered; tests
+// set it to see the stack.
+var repanic atomic.Bool
+
 // Enter formats the call line before the syscall runs, e.g.
 // `openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC)`.
 func Enter(nr uintptr, args [6]uint64, mem Memory) (line string) {
 	c := &call{nr: nr, args: args, mem: mem}
 	defer func() {
 		if r := recover(); r != nil {
+			if repanic.Load() {
+				panic(r)
+			}
 			panics.Add(1)
 			line = fallback(c)
 		}
@@ -82,6 +89,9 @@ func Exit(nr uintptr, args [6]uint64, ret uint64, errno int, mem Memory) (line s
 	c := &call{nr: nr, args: args, mem: mem, exit: true, ret: ret, errno: errno}
 	defer func() {
 		if r := recover(); r != nil {
+			if repanic.Load() {
+				panic(r)
+			}
 			panics.Add(1)
 			line = fallback(c) + " = " + formatHexRet(c)
 		}
