@@ -36,7 +36,8 @@ type Dirent struct {
 
 // DirReader is implemented by directories.
 type DirReader interface {
-	// Readdir returns all entries, "." and ".." included.
+	// Readdir returns the entries other than "." and "..", which the
+	// getdents syscall adds.
 	Readdir() ([]Dirent, error)
 }
 
