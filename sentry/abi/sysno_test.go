@@ -26,8 +26,8 @@ func TestSyscallNames(t *testing.T) {
 	if SyscallNames[SyscallCount-1] == "" {
 		t.Errorf("SyscallCount-1 = %d has no name", SyscallCount-1)
 	}
-	// 335..423 is the known hole between pkey_free's neighbours and
-	// pidfd_send_signal on amd64.
+	// 335..423 is the hole between rseq (334) and pidfd_send_signal (424)
+	// on amd64.
 	if SyscallNames[400] != "" {
 		t.Errorf("SyscallNames[400] = %q, want hole", SyscallNames[400])
 	}

@@ -100,6 +100,38 @@ func outBuf(n int) arg {
 	})
 }
 
+// outHexBuf is outBuf shown with every byte in hex, like strace shows
+// random bytes.
+func outHexBuf(n int) arg {
+	return out(func(c *call, v uint64) string {
+		l := c.ret
+		if l > c.args[n] {
+			l = c.args[n]
+		}
+		show := l
+		if show > maxString {
+			show = maxString
+		}
+		b, ok := c.read(v, int(show))
+		if !ok {
+			return ptr(v)
+		}
+		return quoteHex(b, l > show)
+	})
+}
+
+// aStatxFlags formats statx flags, which name the default sync type too.
+func aStatxFlags(_ *call, v uint64) string {
+	s := atFlagSet.formatZero(v, "")
+	if v&0x6000 == 0 {
+		if s == "" {
+			return "AT_STATX_SYNC_AS_STAT"
+		}
+		return "AT_STATX_SYNC_AS_STAT|" + s
+	}
+	return s
+}
+
 // outStr is an output C string.
 var outStr = out(func(c *call, v uint64) string { return c.cstring(v, maxPath) })
 

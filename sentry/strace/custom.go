@@ -1,9 +1,6 @@
 package strace
 
-import (
-	"strconv"
-	"strings"
-)
+import "strconv"
 
 // Formatters for system calls whose arguments depend on each other.
 
@@ -103,6 +100,9 @@ func fmtFcntl(c *call) []string {
 }
 
 func fcntlRet(c *call) string {
+	if c.ret == 0 {
+		return "0"
+	}
 	switch c.args[1] {
 	case 1: // F_GETFD
 		return hex(c.ret) + " (flags " + fdFlags.format(c.ret) + ")"
@@ -116,10 +116,11 @@ func fcntlRet(c *call) string {
 
 func fmtIoctl(c *call) []string {
 	req := uint64(uint32(c.args[1]))
-	s := []string{c.a(0, aFD), ioctlReqs.formatHex(req, "_IOC(...)")}
-	if _, ok := ioctlReqs[req]; !ok {
-		s[1] = hex(req)
+	name, ok := ioctlReqs[req]
+	if !ok {
+		name = hex(req)
 	}
+	s := []string{c.a(0, aFD), name}
 	var a string
 	switch req {
 	case 0x5413: // TIOCGWINSZ
@@ -321,8 +322,7 @@ func fmtPersonality(c *call) []string {
 
 func retPersonality(c *call) string {
 	v := uint64(uint32(c.ret))
-	r := fmtPersonality(&call{args: [6]uint64{v}})[0]
-	return hex(v) + " (" + strings.TrimSuffix(r, "") + ")"
+	return hex(v) + " (" + fmtPersonality(&call{args: [6]uint64{v}})[0] + ")"
 }
 
 func retHex(c *call) string { return hex(c.ret) }

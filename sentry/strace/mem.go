@@ -144,6 +144,21 @@ func quote(b []byte, more bool) string {
 	return s.String()
 }
 
+// quoteHex quotes b with every byte as \xNN.
+func quoteHex(b []byte, more bool) string {
+	var s strings.Builder
+	s.Grow(4*len(b) + 5)
+	s.WriteByte('"')
+	for _, ch := range b {
+		fmt.Fprintf(&s, `\x%02x`, ch)
+	}
+	s.WriteByte('"')
+	if more {
+		s.WriteString("...")
+	}
+	return s.String()
+}
+
 // cstring formats the C string at addr, showing at most limit bytes.
 func (c *call) cstring(addr uint64, limit int) string {
 	if addr == 0 {

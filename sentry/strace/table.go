@@ -34,7 +34,7 @@ var (
 	oTimespec = out(aTimespec)
 	oRlimit   = out(aRlimit)
 	oIntPtr   = out(aIntPtr)
-	oSocklen  = out(aIntPtr)
+	oSocklen  = aIntPtr // in and out: the input length is worth seeing on failure too
 )
 
 // entries lists the known system calls. Every amd64 system call has an
@@ -111,7 +111,7 @@ var entries = map[int]*sysInfo{
 	abi.SysUtime:           s(aPath, aPtr),
 	abi.SysUtimes:          s(aPath, aTimevals2),
 	abi.SysUtimensat:       s(aDirFD, aPath, aUtimens, flags(atFlagSet)),
-	abi.SysStatx:           s(aDirFD, aPath, flags(atFlagSet), flags(statxMask), out(aStatx)),
+	abi.SysStatx:           s(aDirFD, aPath, aStatxFlags, flags(statxMask), out(aStatx)),
 	abi.SysOpenat2:         s(aDirFD, aPath, aOpenHow, aUint),
 	abi.SysDup3:            s(aFD, aFD, flags(cloexecFlags)),
 	abi.SysPipe2:           s(out(aPipeFDs), flags(cloexecNonblockFlags)),
@@ -238,7 +238,7 @@ var entries = map[int]*sysInfo{
 	abi.SysSetTidAddress:   s(aPtr),
 	abi.SysSetRobustList:   s(aPtr, aUint),
 	abi.SysGetRobustList:   s(aInt, aPtr, aPtr),
-	abi.SysRseq:            s(aPtr, aU32, flags(rseqFlags), aHex),
+	abi.SysRseq:            s(aPtr, aHex, flags(rseqFlags), aHex),
 	abi.SysFutex:           custom(fmtFutex),
 	abi.SysFutexWaitv:      s(aPtr, aU32, aHex, aTimespec, aClock),
 	abi.SysUnshare:         s(func(_ *call, v uint64) string { return namespaceFlags(v) }),
@@ -275,7 +275,7 @@ var entries = map[int]*sysInfo{
 	abi.SysSchedSetattr:        s(aInt, aPtr, aHex),
 	abi.SysSchedGetattr:        s(aInt, aPtr, aUint, aHex),
 	abi.SysGetcpu:              s(oIntPtr, oIntPtr, aPtr),
-	abi.SysGetrandom:           s(outBuf(1), aUint, flags(getrandomFlags)),
+	abi.SysGetrandom:           s(outHexBuf(1), aUint, flags(getrandomFlags)),
 	abi.SysSyslog:              s(aInt, aPtr, aInt),
 	abi.SysSethostname:         s(inBuf(1), aUint),
 	abi.SysSetdomainname:       s(inBuf(1), aUint),
