@@ -1,0 +1,109 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/google/subcommands"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/runsc/config"
+	"github.com/moat-dev/moat/sentry/boot"
+)
+
+// MaxSpecSize bounds the spec that boot reads.
+const MaxSpecSize = 16 << 20
+
+// Boot implements `runsc boot`, internal: run the sentry.
+type Boot struct {
+	conf    *config.Config
+	goferFD int
+	specFD  int
+}
+
+// NewBoot returns the boot command, using the global configuration conf.
+func NewBoot(conf *config.Config) *Boot { return &Boot{conf: conf} }
+
+// Name implements subcommands.Command.
+func (*Boot) Name() string { return "boot" }
+
+// Synopsis implements subcommands.Command.
+func (*Boot) Synopsis() string { return "run the sentry (internal; started by runsc)" }
+
+// Usage implements subcommands.Command.
+func (*Boot) Usage() string {
+	return `boot --gofer-fd N --spec-fd N
+
+Internal. Reads an OCI spec as JSON from the spec FD, to EOF, and runs the
+sandbox's sentry with its files served by the gofer on the gofer FD.
+`
+}
+
+// SetFlags implements subcommands.Command.
+func (b *Boot) SetFlags(f *flag.FlagSet) {
+	f.IntVar(&b.goferFD, "gofer-fd", -1, "`FD` of the socket connected to the gofer")
+	f.IntVar(&b.specFD, "spec-fd", -1, "`FD` to read the OCI spec (JSON) from")
+}
+
+// Execute implements subcommands.Command.
+func (b *Boot) Execute(_ context.Context, f *flag.FlagSet, _ ...any) subcommands.ExitStatus {
+	if f.NArg() != 0 {
+		return Usagef("boot: unexpected arguments %q", f.Args())
+	}
+	if b.goferFD < 0 || b.specFD < 0 {
+		return Usagef("boot: --gofer-fd and --spec-fd are required")
+	}
+	if b.goferFD == b.specFD || b.goferFD <= 2 || b.specFD <= 2 {
+		return Usagef("boot: --gofer-fd %d and --spec-fd %d must be distinct and not stdio", b.goferFD, b.specFD)
+	}
+	if _, err := unix.FcntlInt(uintptr(b.goferFD), unix.F_GETFD, 0); err != nil {
+		return Failf(b.conf, "boot: --gofer-fd %d: %v", b.goferFD, err)
+	}
+	spec, err := ReadSpec(b.specFD)
+	if err != nil {
+		return Failf(b.conf, "boot: %v", err)
+	}
+	return subcommands.ExitStatus(boot.Run(b.conf, spec, b.goferFD, [3]int{0, 1, 2}))
+}
+
+// ReadSpec reads a JSON OCI spec from fd to EOF, closes fd, and checks
+// that the spec has what the sentry needs: a process with arguments and a
+// root.
+func ReadSpec(fd int) (*specs.Spec, error) {
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+		return nil, fmt.Errorf("--spec-fd %d: %w", fd, err)
+	}
+	f := os.NewFile(uintptr(fd), "spec")
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxSpecSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading spec: %w", err)
+	}
+	if len(data) > MaxSpecSize {
+		return nil, fmt.Errorf("spec exceeds %d bytes", MaxSpecSize)
+	}
+	return ParseSpec(data)
+}
+
+// ParseSpec decodes and checks a JSON OCI spec.
+func ParseSpec(data []byte) (*specs.Spec, error) {
+	var spec specs.Spec
+	if err := json.Unmarshal(data, &spec); err != nil {
+		return nil, fmt.Errorf("malformed spec: %w", err)
+	}
+	switch {
+	case spec.Process == nil:
+		return nil, errors.New("malformed spec: no process")
+	case len(spec.Process.Args) == 0 || spec.Process.Args[0] == "":
+		return nil, errors.New("malformed spec: process.args is empty")
+	case spec.Root == nil || spec.Root.Path == "":
+		return nil, errors.New("malformed spec: no root.path")
+	}
+	return &spec, nil
+}

@@ -1,0 +1,223 @@
+// Package sandbox starts the processes of a sandbox: the gofer, which
+// serves the container's root filesystem, and the sentry (`runsc boot`),
+// which runs the container. Both are re-execs of the runsc binary.
+//
+// The sentry receives:
+//
+//	fd 0, 1, 2  the caller's stdio
+//	fd 3        its end of a SOCK_SEQPACKET socketpair whose other end is the
+//	            gofer's fd 3 (`runsc gofer --io-fd 3`)
+//	fd 4        the read end of a pipe carrying the OCI spec as JSON; the
+//	            parent writes the spec and closes the write end, so the
+//	            sentry reads to EOF (`runsc boot --gofer-fd 3 --spec-fd 4`)
+package sandbox
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/runsc/config"
+)
+
+// DefaultExe is the binary the sandbox processes run: runsc itself.
+const DefaultExe = "/proc/self/exe"
+
+// The FDs the children receive.
+const (
+	GoferIOFD    = 3 // in the gofer: its end of the socketpair
+	SentryIOFD   = 3 // in the sentry: its end of the socketpair
+	SentrySpecFD = 4 // in the sentry: the spec pipe
+)
+
+// Options adjust how Start runs the sandbox.
+type Options struct {
+	// Exe is the runsc binary to run; DefaultExe if empty.
+	Exe string
+	// Stdio is the sentry's stdin, stdout and stderr; the caller's if nil.
+	Stdio [3]*os.File
+}
+
+// Sandbox is a running sandbox.
+type Sandbox struct {
+	Gofer  *exec.Cmd
+	Sentry *exec.Cmd
+}
+
+// Start starts the gofer serving spec.Root and then the sentry running
+// spec. On failure nothing is left running.
+func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error) {
+	if spec.Root == nil || spec.Root.Path == "" {
+		return nil, errors.New("spec has no root path")
+	}
+	specJSON, err := json.Marshal(spec)
+	if err != nil {
+		return nil, fmt.Errorf("encoding spec: %w", err)
+	}
+	exe := opts.Exe
+	if exe == "" {
+		exe = DefaultExe
+	}
+	stdio := opts.Stdio
+	for i, def := range []*os.File{os.Stdin, os.Stdout, os.Stderr} {
+		if stdio[i] == nil {
+			stdio[i] = def
+		}
+	}
+
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("creating gofer socket: %w", err)
+	}
+	goferEnd := os.NewFile(uintptr(fds[0]), "gofer-io")
+	sentryEnd := os.NewFile(uintptr(fds[1]), "sentry-io")
+	defer goferEnd.Close()
+	defer sentryEnd.Close()
+
+	// The gofer.
+	goferArgs := append(conf.ToFlags(), "gofer", "--root", spec.Root.Path, "--io-fd", fmt.Sprint(GoferIOFD))
+	if spec.Root.Readonly {
+		goferArgs = append(goferArgs, "--readonly")
+	}
+	gofer := &exec.Cmd{
+		Path:       exe,
+		Args:       append([]string{"runsc-gofer"}, goferArgs...),
+		Stderr:     os.Stderr,
+		ExtraFiles: []*os.File{goferEnd}, // fd 3
+		SysProcAttr: &syscall.SysProcAttr{
+			// Its own session: terminal signals (^C) do not reach it;
+			// the sandbox kills it when the sentry is done.
+			Setsid:    true,
+			Pdeathsig: syscall.SIGKILL,
+		},
+	}
+	slog.Debug("starting gofer", "args", gofer.Args)
+	if err := gofer.Start(); err != nil {
+		return nil, fmt.Errorf("starting gofer: %w", err)
+	}
+	goferEnd.Close()
+	sb := &Sandbox{Gofer: gofer}
+
+	// The sentry.
+	specR, specW, err := os.Pipe()
+	if err != nil {
+		sb.killGofer()
+		return nil, fmt.Errorf("creating spec pipe: %w", err)
+	}
+	defer specR.Close()
+	sentryArgs := append(conf.ToFlags(), "boot", "--gofer-fd", fmt.Sprint(SentryIOFD), "--spec-fd", fmt.Sprint(SentrySpecFD))
+	sentry := &exec.Cmd{
+		Path:       exe,
+		Args:       append([]string{"runsc-sandbox"}, sentryArgs...),
+		Stdin:      stdio[0],
+		Stdout:     stdio[1],
+		Stderr:     stdio[2],
+		ExtraFiles: []*os.File{sentryEnd, specR}, // fds 3 and 4
+		SysProcAttr: &syscall.SysProcAttr{
+			Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS,
+			// Its own session, so that signals reach it only through
+			// the caller's forwarding, once each.
+			Setsid:    true,
+			Pdeathsig: syscall.SIGKILL,
+		},
+	}
+	slog.Debug("starting sentry", "args", sentry.Args)
+	if err := sentry.Start(); err != nil {
+		specW.Close()
+		sb.killGofer()
+		if errors.Is(err, unix.EPERM) {
+			err = fmt.Errorf("%w (creating the sandbox's namespaces needs root)", err)
+		}
+		return nil, fmt.Errorf("starting sentry: %w", err)
+	}
+	sb.Sentry = sentry
+	sentryEnd.Close()
+	specR.Close()
+
+	// The pipe may be smaller than the spec: write it while the sentry
+	// reads. If the sentry dies first the write fails with EPIPE, and its
+	// exit status tells the story.
+	go func() {
+		if _, err := specW.Write(specJSON); err != nil {
+			slog.Warn("writing the spec to the sentry", "err", err)
+		}
+		specW.Close()
+	}()
+	return sb, nil
+}
+
+func (s *Sandbox) killGofer() {
+	if s.Gofer == nil || s.Gofer.Process == nil {
+		return
+	}
+	s.Gofer.Process.Kill()
+	err := s.Gofer.Wait()
+	slog.Debug("gofer exited", "status", err)
+}
+
+// Wait waits for the sentry to exit, then kills and reaps the gofer. It
+// returns the sentry's exit code, or 128+N if signal N killed it.
+func (s *Sandbox) Wait() (int, error) {
+	err := s.Sentry.Wait()
+	s.killGofer()
+	st := s.Sentry.ProcessState
+	if st == nil {
+		return 1, fmt.Errorf("waiting for sentry: %w", err)
+	}
+	ws, ok := st.Sys().(syscall.WaitStatus)
+	if !ok {
+		return 1, fmt.Errorf("sentry: unexpected wait status %v", st)
+	}
+	code := ExitCode(ws)
+	slog.Debug("sentry exited", "code", code)
+	return code, nil
+}
+
+// ExitCode converts a wait status into a shell-style exit code.
+func ExitCode(ws syscall.WaitStatus) int {
+	switch {
+	case ws.Exited():
+		return ws.ExitStatus()
+	case ws.Signaled():
+		return 128 + int(ws.Signal())
+	}
+	return 1
+}
+
+// ForwardedSignals are the signals that ForwardSignals passes on.
+var ForwardedSignals = []os.Signal{
+	unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2,
+}
+
+// ForwardSignals passes each of ForwardedSignals that this process
+// receives to the sentry, until the returned stop function is called.
+func (s *Sandbox) ForwardSignals() (stop func()) {
+	ch := make(chan os.Signal, 16)
+	done := make(chan struct{})
+	signal.Notify(ch, ForwardedSignals...)
+	go func() {
+		for {
+			select {
+			case sig := <-ch:
+				slog.Debug("forwarding signal to sentry", "signal", sig)
+				if err := s.Sentry.Process.Signal(sig); err != nil {
+					slog.Debug("forwarding signal", "signal", sig, "err", err)
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
+}
