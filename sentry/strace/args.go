@@ -772,8 +772,6 @@ func aSiginfo(c *call, v uint64) string {
 	return fmt.Sprintf("{si_signo=%s, si_code=%d, ...}", signalName(uint64(le.Uint32(b))), int32(le.Uint32(b[8:])))
 }
 
-// aFutexWaitv, aCapHeader and the like stay pointers.
-
 // aCapHeader is a struct __user_cap_header_struct pointer.
 func aCapHeader(c *call, v uint64) string {
 	b := c.readStruct(v, 8)

@@ -219,6 +219,27 @@ func fmtClone(c *call) []string {
 	return s
 }
 
+// fmtExecve formats execve and execveat from argument i on. A successful
+// execve has replaced the memory its arguments pointed to, so Exit shows
+// them as pointers then; the sentry should log the Enter line for detail.
+func fmtExecve(i int) func(c *call) []string {
+	return func(c *call) []string {
+		var s []string
+		if i == 1 {
+			s = append(s, c.a(0, aDirFD))
+		}
+		if c.done() {
+			s = append(s, ptr(c.args[i]), ptr(c.args[i+1]), ptr(c.args[i+2]))
+		} else {
+			s = append(s, c.a(i, aPath), c.a(i+1, aArgv), c.a(i+2, aArgv))
+		}
+		if i == 1 {
+			s = append(s, c.a(4, flags(atFlagSet)))
+		}
+		return s
+	}
+}
+
 func fmtSocket(c *call) []string {
 	proto := c.args[2]
 	var p string

@@ -7,7 +7,9 @@
 // arguments are decoded from application memory when the line is formatted;
 // output arguments (read buffers, struct stat, ...) are decoded by Exit only
 // if the call succeeded, and printed as a bare pointer otherwise. System
-// calls without an entry print their arguments in hex.
+// calls without an entry print their arguments in hex. A successful execve
+// has replaced the memory its arguments were in, so its Exit line shows
+// them as pointers: log the Enter line to see the path and argv.
 //
 // Nothing here trusts the application: every read of its memory is capped,
 // an address that cannot be read is printed as a hex pointer, and a bug in a

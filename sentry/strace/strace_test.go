@@ -368,7 +368,8 @@ var cases = []tc{
 		},
 		ret:   0,
 		enter: `execve("/bin/sh", ["sh", "-c", "echo hi"], ["PATH=/bin", "HOME=/"])`,
-		exit:  `execve("/bin/sh", ["sh", "-c", "echo hi"], ["PATH=/bin", "HOME=/"]) = 0`,
+		// The old memory is gone after a successful execve.
+		exit: `execve(0x10000, 0x18000, 0x1e000) = 0`,
 	},
 	{
 		name: "execve long argv",
@@ -387,6 +388,15 @@ var cases = []tc{
 		},
 		errno: syscall.EFAULT,
 		exit:  `execve("/bin/true", 0xdead0000, ["A=1", ... /* 0x14008 */]) = -1 EFAULT (Bad address)`,
+	},
+	{
+		name: "execveat fails",
+		nr:   abi.SysExecveat,
+		setup: func(m *fakeMem) [6]uint64 {
+			return args(3, m.str(""), m.strs("prog"), 0, 0x1000)
+		},
+		errno: syscall.ENOEXEC,
+		exit:  `execveat(3, "", ["prog"], NULL, AT_EMPTY_PATH) = -1 ENOEXEC (Exec format error)`,
 	},
 	{
 		name:  "futex wait",
