@@ -68,7 +68,7 @@ func (g *Gofer) Execute(_ context.Context, f *flag.FlagSet, _ ...any) subcommand
 	}
 	slog.Debug("gofer: serving", "root", g.root, "fd", g.ioFD, "readonly", g.readonly)
 	if err := gofer.Serve(g.ioFD, g.root, g.readonly); err != nil {
-		return Failf(g.conf, "gofer: %v", err)
+		return Failf(g.conf, "%v", err) // Serve's errors say "gofer: ..."
 	}
 	return subcommands.ExitSuccess
 }
