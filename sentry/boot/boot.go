@@ -3,9 +3,39 @@
 package boot
 
 import (
-	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path"
+	"strings"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/platform/ptrace"
 	"github.com/moat-dev/moat/runsc/config"
+	"github.com/moat-dev/moat/sentry/fs/dev"
+	"github.com/moat-dev/moat/sentry/fs/gofer"
+	"github.com/moat-dev/moat/sentry/fs/host"
+	"github.com/moat-dev/moat/sentry/kernel"
+	"github.com/moat-dev/moat/sentry/loader"
+	"github.com/moat-dev/moat/sentry/memfile"
+	"github.com/moat-dev/moat/sentry/mm"
+	"github.com/moat-dev/moat/sentry/syscalls"
+	"github.com/moat-dev/moat/sentry/vfs"
+)
+
+// memFileSize is the virtual size of the memory file; only used pages
+// take memory.
+const memFileSize = 64 << 30
+
+// Exit statuses for a command that cannot be started, as shells use.
+const (
+	exitNotFound = 127
+	exitNoExec   = 126
 )
 
 // Run boots a sandbox for spec, serving its root filesystem from the gofer
@@ -13,5 +43,279 @@ import (
 // the exit status for the sentry process: the init process's exit code, or
 // 128+N if signal N killed it.
 func Run(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int) int {
-	return 1
+	log := slog.Default()
+	k, err := build(conf, spec, goferFD, stdio, log)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "runsc: %v\n", err)
+		log.Error("boot failed", "err", err)
+		var se *startError
+		if errors.As(err, &se) {
+			return se.status
+		}
+		return 1
+	}
+	forwardSignals(k)
+	<-k.Done()
+	status := k.ExitStatus()
+	if status&0x7f != 0 {
+		return 128 + int(status&0x7f)
+	}
+	return int(status >> 8 & 0xff)
+}
+
+type startError struct {
+	status int
+	err    error
+}
+
+func (e *startError) Error() string { return e.err.Error() }
+
+func build(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int, log *slog.Logger) (*kernel.Kernel, error) {
+	if spec.Process == nil || len(spec.Process.Args) == 0 {
+		return nil, errors.New("spec has no process args")
+	}
+	readHostAuxv()
+	raiseNofile()
+	// A write to a closed pipe must come back as EPIPE, for the sentry to
+	// turn into the application's SIGPIPE.
+	signal.Ignore(unix.SIGPIPE)
+
+	mf, err := memfile.New(memFileSize)
+	if err != nil {
+		return nil, err
+	}
+	mm.MaxAddr = ptrace.StubAddr
+	p, err := ptrace.New(mf.FD())
+	if err != nil {
+		return nil, fmt.Errorf("start ptrace platform: %w", err)
+	}
+	rootInode, err := gofer.New(goferFD, mf)
+	if err != nil {
+		return nil, fmt.Errorf("attach to gofer: %w", err)
+	}
+	readonly := spec.Root == nil || spec.Root.Readonly || true
+	v, rootMount := vfs.New(rootInode, "9p", "/", readonly)
+	root := vfs.VirtualDentry{Mount: rootMount, Dentry: rootMount.Root}
+	k := kernel.New(p, mf, v, root, log)
+	if conf.Strace {
+		k.Strace = true
+		k.StraceOut = func(s string) { log.Info(s) }
+		if conf.DebugLog == "" && conf.Log == "" {
+			k.StraceOut = func(s string) { fmt.Fprintln(os.Stderr, s) }
+		}
+	}
+	if spec.Hostname != "" {
+		k.SetHostname(spec.Hostname)
+	}
+	syscalls.Install()
+	syscalls.SetMemFile(mf)
+	if err := mountSynthetic(k, spec); err != nil {
+		return nil, err
+	}
+
+	fds := vfs.NewFDTable()
+	for i, hfd := range stdio {
+		nfd, err := unix.Dup(hfd)
+		if err != nil {
+			return nil, fmt.Errorf("dup stdio %d: %w", i, err)
+		}
+		unix.CloseOnExec(nfd)
+		fl, err := unix.FcntlInt(uintptr(nfd), unix.F_GETFL, 0)
+		if err != nil {
+			fl = unix.O_RDWR
+		}
+		f := vfs.NewFile(host.New(nfd), vfs.VirtualDentry{}, fl&(unix.O_ACCMODE|unix.O_APPEND))
+		fds.Set(i, f, false, 3)
+		f.DecRef()
+	}
+
+	proc := spec.Process
+	creds := kernel.UserCreds(proc.User.UID, proc.User.GID, proc.User.AdditionalGids)
+	limits := kernel.DefaultLimits()
+	var hostNofile unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &hostNofile) == nil {
+		limits[kernel.RlimitNofile] = kernel.Rlimit{Cur: min(1024, hostNofile.Max), Max: min(hostNofile.Max, kernel.NrOpen)}
+	}
+	for _, rl := range proc.Rlimits {
+		if r, ok := rlimitNames[rl.Type]; ok {
+			limits[r] = kernel.Rlimit{Cur: rl.Soft, Max: rl.Hard}
+		}
+	}
+	cwd := proc.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
+	argv := proc.Args
+	file := argv[0]
+	if !strings.Contains(file, "/") {
+		file = lookPath(k, creds, proc.Env, file)
+	}
+	umask := uint32(0o022)
+	if proc.User.Umask != nil {
+		umask = *proc.User.Umask & 0o777
+	}
+	t, err := k.CreateInit(kernel.ProcessArgs{
+		Path: file, Argv: argv, Envv: proc.Env, Cwd: cwd, Creds: creds,
+		Limits: limits, Umask: umask, FDs: fds,
+	})
+	if err != nil {
+		return nil, execError(argv[0], err)
+	}
+	if err := sandboxSelf(log); err != nil {
+		log.Warn("could not confine the sentry", "err", err)
+	}
+	t.Start()
+	return k, nil
+}
+
+// execError turns a failed start into the message and status a shell
+// would give.
+func execError(name string, err error) error {
+	var errno unix.Errno
+	status := exitNoExec
+	if errors.As(err, &errno) {
+		switch errno {
+		case unix.ENOENT, unix.ENOTDIR:
+			status = exitNotFound
+		}
+		return &startError{status, fmt.Errorf("exec %s: %s", name, errnoText(errno))}
+	}
+	return &startError{status, fmt.Errorf("exec %s: %v", name, err)}
+}
+
+func errnoText(e unix.Errno) string {
+	s := e.Error()
+	if s == "" {
+		return fmt.Sprintf("errno %d", int(e))
+	}
+	return s
+}
+
+// lookPath finds file in the PATH of env, inside the sandbox.
+func lookPath(k *kernel.Kernel, creds *kernel.Creds, env []string, file string) string {
+	pathVar := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	for _, e := range env {
+		if strings.HasPrefix(e, "PATH=") {
+			pathVar = e[5:]
+		}
+	}
+	for _, dir := range strings.Split(pathVar, ":") {
+		if dir == "" {
+			dir = "."
+		}
+		p := path.Join(dir, file)
+		r := &vfs.Resolver{Root: k.Root, Start: k.Root, FollowFinal: true, Creds: creds.VFS()}
+		vd, err := k.VFS.Resolve(r, p)
+		if err != nil {
+			continue
+		}
+		st, err := vd.Inode().Stat()
+		if err == nil && st.IsRegular() && st.Mode&0o111 != 0 {
+			return p
+		}
+	}
+	return file
+}
+
+var rlimitNames = map[string]int{
+	"RLIMIT_CPU": kernel.RlimitCPU, "RLIMIT_FSIZE": kernel.RlimitFsize, "RLIMIT_DATA": kernel.RlimitData,
+	"RLIMIT_STACK": kernel.RlimitStack, "RLIMIT_CORE": kernel.RlimitCore, "RLIMIT_RSS": kernel.RlimitRSS,
+	"RLIMIT_NPROC": kernel.RlimitNproc, "RLIMIT_NOFILE": kernel.RlimitNofile, "RLIMIT_MEMLOCK": kernel.RlimitMemlock,
+	"RLIMIT_AS": kernel.RlimitAS, "RLIMIT_LOCKS": kernel.RlimitLocks, "RLIMIT_SIGPENDING": kernel.RlimitSigpending,
+	"RLIMIT_MSGQUEUE": kernel.RlimitMsgqueue, "RLIMIT_NICE": kernel.RlimitNice, "RLIMIT_RTPRIO": kernel.RlimitRtprio,
+	"RLIMIT_RTTIME": kernel.RlimitRttime,
+}
+
+// mountSynthetic mounts the sentry's own /dev (and later /proc and /sys)
+// where the root filesystem has directories for them.
+func mountSynthetic(k *kernel.Kernel, spec *specs.Spec) error {
+	mounts := []struct {
+		dst    string
+		fstype string
+		root   func() vfs.Inode
+	}{
+		{"/dev", "tmpfs", dev.New},
+	}
+	for _, m := range mounts {
+		r := &vfs.Resolver{Root: k.Root, Start: k.Root, FollowFinal: true}
+		vd, err := k.VFS.Resolve(r, m.dst)
+		if err != nil {
+			continue
+		}
+		k.VFS.Mount(vd, m.root(), m.fstype, m.fstype, false)
+	}
+	return nil
+}
+
+// readHostAuxv passes the hardware capability words of the host through
+// to applications: they describe the CPU that runs their code.
+func readHostAuxv() {
+	b, err := os.ReadFile("/proc/self/auxv")
+	if err != nil {
+		return
+	}
+	for i := 0; i+16 <= len(b); i += 16 {
+		tag, val := binary.LittleEndian.Uint64(b[i:]), binary.LittleEndian.Uint64(b[i+8:])
+		switch tag {
+		case 16, 26, 51: // AT_HWCAP, AT_HWCAP2, AT_MINSIGSTKSZ
+			loader.HostAuxv[tag] = val
+		}
+	}
+}
+
+// raiseNofile lifts the sentry's own FD limit: each open file of the
+// application may hold a host FD.
+func raiseNofile() {
+	var l unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &l) == nil && l.Cur < l.Max {
+		l.Cur = l.Max
+		unix.Setrlimit(unix.RLIMIT_NOFILE, &l)
+	}
+}
+
+// forwardSignals passes signals sent to the sentry process to the
+// container's init, as a container runtime does.
+func forwardSignals(k *kernel.Kernel) {
+	ch := make(chan os.Signal, 8)
+	signal.Notify(ch, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2)
+	go func() {
+		for s := range ch {
+			k.SignalInit(int(s.(unix.Signal)))
+		}
+	}()
+}
+
+// sandboxSelf moves the sentry into an empty root so that it cannot
+// reach the host filesystem: a new tmpfs becomes / and the old root is
+// detached. It needs the private mount namespace runsc gives the sentry.
+func sandboxSelf(log *slog.Logger) error {
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("make mounts private: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "moat-root-")
+	if err != nil {
+		return err
+	}
+	if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=1m,mode=0555"); err != nil {
+		os.Remove(dir)
+		return fmt.Errorf("mount empty root: %w", err)
+	}
+	old := path.Join(dir, "old")
+	if err := unix.Mkdir(old, 0); err != nil {
+		return err
+	}
+	if err := unix.PivotRoot(dir, old); err != nil {
+		return fmt.Errorf("pivot_root: %w", err)
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return err
+	}
+	if err := unix.Unmount("/old", unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("detach old root: %w", err)
+	}
+	unix.Rmdir("/old")
+	if err := unix.Mount("", "/", "", unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_BIND, ""); err != nil {
+		log.Debug("remount root read-only", "err", err)
+	}
+	return nil
 }

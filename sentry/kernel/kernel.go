@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/moat-dev/moat/platform"
+	"github.com/moat-dev/moat/sentry/arch"
 	"github.com/moat-dev/moat/sentry/memfile"
 	"github.com/moat-dev/moat/sentry/vfs"
 )
@@ -144,5 +145,16 @@ func (k *Kernel) LogUnimplemented(nr uint64, name string) {
 func (k *Kernel) Kill(sig int) {
 	for _, tg := range k.ThreadGroups() {
 		tg.groupExit(WaitStatusSignaled(sig, false))
+	}
+}
+
+// SignalInit sends sig to the init process, as a runtime's kill does.
+func (k *Kernel) SignalInit(sig int) {
+	k.mu.Lock()
+	init := k.init
+	k.mu.Unlock()
+	if init != nil {
+		info := arch.SigInfo{Signo: int32(sig), Code: SI_USER}
+		init.SendSignal(info)
 	}
 }

@@ -431,6 +431,17 @@ func (t *Task) SetSavedSignalMask(mask uint64) {
 	t.k.sigMu.Unlock()
 }
 
+// RestoreSavedSignalMask undoes SetSavedSignalMask when no signal
+// handler ran.
+func (t *Task) RestoreSavedSignalMask() {
+	t.k.sigMu.Lock()
+	if t.haveSavedMask {
+		t.sigMask = t.savedMask
+		t.haveSavedMask = false
+	}
+	t.k.sigMu.Unlock()
+}
+
 // PendingSignals returns the pending set of the task and its group.
 func (t *Task) PendingSignals() uint64 {
 	t.k.sigMu.Lock()

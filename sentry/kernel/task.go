@@ -120,8 +120,11 @@ type Task struct {
 	vforkDone chan struct{}
 
 	syscallRestart bool
-	lastFault      struct{ addr, rip uint64 }
-	startTime      time.Time
+	lastFault      struct {
+		addr, rip uint64
+		write     bool
+	}
+	startTime time.Time
 }
 
 // Kernel returns the task's kernel.
@@ -217,6 +220,7 @@ func (t *Task) run() {
 		case platform.EventFault:
 			t.fault(ev)
 		case platform.EventSignal:
+			t.k.Log.Debug("synchronous signal", "tid", t.ID, "signo", ev.Signo, "rip", fmt.Sprintf("%#x", t.Regs.Rip))
 			info := arch.SigInfo{Signo: int32(ev.Signo), Code: ev.Code}
 			info.SetAddr(ev.Addr)
 			t.forceSignal(info)
@@ -227,14 +231,19 @@ func (t *Task) run() {
 
 func (t *Task) fault(ev platform.Event) {
 	write := ev.Code == segvAccErr
-	repeat := t.lastFault.addr == ev.Addr && t.lastFault.rip == t.Regs.Rip && write
-	t.lastFault.addr, t.lastFault.rip = ev.Addr, t.Regs.Rip
+	// A write fault that repeats after the page was made writable is an
+	// access the mapping forbids (an exec of a non-exec page, say).
+	repeat := write && t.lastFault.write && t.lastFault.addr == ev.Addr && t.lastFault.rip == t.Regs.Rip
+	t.lastFault.addr, t.lastFault.rip, t.lastFault.write = ev.Addr, t.Regs.Rip, write
 	if !repeat {
-		if err := t.MM().HandleFault(ev.Addr, write); err == nil {
+		err := t.MM().HandleFault(ev.Addr, write)
+		if err == nil {
 			return
 		}
+		t.k.Log.Debug("fault not handled", "addr", fmt.Sprintf("%#x", ev.Addr), "write", write, "err", err)
 	}
 	t.lastFault.addr = 0
+	t.k.Log.Debug("segmentation fault", "tid", t.ID, "addr", fmt.Sprintf("%#x", ev.Addr), "rip", fmt.Sprintf("%#x", t.Regs.Rip), "code", ev.Code)
 	info := arch.SigInfo{Signo: int32(unix.SIGSEGV), Code: ev.Code}
 	info.SetAddr(ev.Addr)
 	t.forceSignal(info)

@@ -100,9 +100,16 @@ func NewFile(impl FileImpl, vd VirtualDentry, flags int) *File {
 // IncRef takes a reference.
 func (f *File) IncRef() { f.refs.Add(1) }
 
+// OnRelease, if set, runs when a file's last reference is dropped, before
+// its implementation is released (epoll uses it to forget the file).
+var OnRelease func(*File)
+
 // DecRef drops a reference, releasing the file at zero.
 func (f *File) DecRef() {
 	if f.refs.Add(-1) == 0 {
+		if OnRelease != nil {
+			OnRelease(f)
+		}
 		f.Impl.Release()
 	}
 }
@@ -151,6 +158,13 @@ func (f *File) Waitable() (waiter.Waitable, bool) {
 // AlwaysReady is embedded by files that never block: regular files and
 // directories.
 type AlwaysReady struct{}
+
+// AlwaysReadyFile is implemented by files that embed AlwaysReady; epoll
+// refuses them, as Linux refuses regular files.
+type AlwaysReadyFile interface{ IsAlwaysReady() }
+
+// IsAlwaysReady implements AlwaysReadyFile.
+func (AlwaysReady) IsAlwaysReady() {}
 
 // Readiness implements waiter.Waitable.Readiness.
 func (AlwaysReady) Readiness(mask waiter.Mask) waiter.Mask {

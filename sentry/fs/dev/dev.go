@@ -1,0 +1,84 @@
+// Package dev is the sandbox's /dev: null, zero, full, random, urandom,
+// tty and the fd links, all served by the sentry.
+package dev
+
+import (
+	"crypto/rand"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/sentry/fs/synth"
+	"github.com/moat-dev/moat/sentry/vfs"
+)
+
+// fsDev is the device number /dev reports, as a tmpfs would have.
+var fsDev = unix.Mkdev(0, 5)
+
+type kind int
+
+const (
+	null kind = iota
+	zero
+	full
+	random
+)
+
+type devFile struct {
+	vfs.NoImpl
+	vfs.AlwaysReady
+	k  kind
+	in *synth.Device
+}
+
+func (d *devFile) Read(dst []byte, _ int64) (int, error) {
+	switch d.k {
+	case null:
+		return 0, nil
+	case random:
+		rand.Read(dst)
+	default:
+		clear(dst)
+	}
+	return len(dst), nil
+}
+
+func (d *devFile) Write(src []byte, _ int64) (int, error) {
+	if d.k == full {
+		return 0, unix.ENOSPC
+	}
+	return len(src), nil
+}
+
+func (d *devFile) Stat() (vfs.Stat, error) { return d.in.Stat() }
+
+// Size implements vfs.Seekable: lseek on these devices succeeds.
+func (d *devFile) Size() (int64, error) { return 0, nil }
+
+func device(k kind, minor uint32) *synth.Device {
+	d := &synth.Device{Dev: fsDev, Ino: synth.NewIno(), Mode: unix.S_IFCHR | 0o666, Rdev: unix.Mkdev(1, minor)}
+	d.NewImpl = func(int) (vfs.FileImpl, error) { return &devFile{k: k, in: d}, nil }
+	return d
+}
+
+// New returns the root of a /dev filesystem.
+func New() vfs.Inode {
+	tty := &synth.Device{Dev: fsDev, Ino: synth.NewIno(), Mode: unix.S_IFCHR | 0o666, Rdev: unix.Mkdev(5, 0)}
+	// No controlling terminals until the terminals work lands.
+	tty.NewImpl = func(int) (vfs.FileImpl, error) { return nil, unix.ENXIO }
+	root := synth.NewDir(fsDev, map[string]vfs.Inode{
+		"null":    device(null, 3),
+		"zero":    device(zero, 5),
+		"full":    device(full, 7),
+		"random":  device(random, 8),
+		"urandom": device(random, 9),
+		"tty":     tty,
+		"fd":      synth.StaticSymlink(fsDev, "/proc/self/fd"),
+		"stdin":   synth.StaticSymlink(fsDev, "/proc/self/fd/0"),
+		"stdout":  synth.StaticSymlink(fsDev, "/proc/self/fd/1"),
+		"stderr":  synth.StaticSymlink(fsDev, "/proc/self/fd/2"),
+		"shm":     synth.NewDir(fsDev, nil),
+		"pts":     synth.NewDir(fsDev, nil),
+	})
+	root.Mode = unix.S_IFDIR | 0o755
+	return root
+}

@@ -1,0 +1,525 @@
+package syscalls
+
+import (
+	"encoding/binary"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/sentry/abi"
+	"github.com/moat-dev/moat/sentry/kernel"
+	"github.com/moat-dev/moat/sentry/vfs"
+	"github.com/moat-dev/moat/sentry/waiter"
+)
+
+func init() {
+	register(abi.SysRead, sysRead)
+	register(abi.SysWrite, sysWrite)
+	register(abi.SysPread64, sysPread64)
+	register(abi.SysPwrite64, sysPwrite64)
+	register(abi.SysReadv, sysReadv)
+	register(abi.SysWritev, sysWritev)
+	register(abi.SysPreadv, sysPreadv)
+	register(abi.SysPwritev, sysPwritev)
+	register(abi.SysLseek, sysLseek)
+	register(abi.SysClose, sysClose)
+	register(abi.SysDup, sysDup)
+	register(abi.SysDup2, sysDup2)
+	register(abi.SysDup3, sysDup3)
+	register(abi.SysFcntl, sysFcntl)
+	register(abi.SysIoctl, sysIoctl)
+	register(abi.SysFadvise64, sysFadvise64)
+}
+
+// maxIO caps one read or write, as Linux caps at MAX_RW_COUNT.
+const maxIO = 0x7ffff000
+
+// ioBufLimit bounds the sentry buffer for one call; longer requests are
+// served in pieces until a short transfer.
+const ioBufLimit = 1 << 20
+
+// readAt reads into dst from f at off (or the file offset if off < 0).
+func readAt(t *task, f *vfs.File, dst []byte, off int64) (int, error) {
+	if !f.Readable() {
+		return 0, unix.EBADF
+	}
+	if f.Seekable() && off < 0 {
+		f.PosMu.Lock()
+		defer f.PosMu.Unlock()
+		n, err := blockingIO(t, f, waiter.EventIn, func() (int, error) { return f.Impl.Read(dst, f.Pos) })
+		f.Pos += int64(n)
+		return n, err
+	}
+	return blockingIO(t, f, waiter.EventIn, func() (int, error) { return f.Impl.Read(dst, off) })
+}
+
+func writeAt(t *task, f *vfs.File, src []byte, off int64) (int, error) {
+	if !f.Writable() {
+		return 0, unix.EBADF
+	}
+	var n int
+	var err error
+	if f.Seekable() && off < 0 {
+		f.PosMu.Lock()
+		if f.Flags()&unix.O_APPEND != 0 {
+			if s, ok := f.Impl.(vfs.Seekable); ok {
+				if size, err := s.Size(); err == nil {
+					f.Pos = size
+				}
+			}
+		}
+		n, err = blockingIO(t, f, waiter.EventOut, func() (int, error) { return f.Impl.Write(src, f.Pos) })
+		f.Pos += int64(n)
+		f.PosMu.Unlock()
+	} else {
+		n, err = blockingIO(t, f, waiter.EventOut, func() (int, error) { return f.Impl.Write(src, off) })
+	}
+	if err == unix.EPIPE {
+		sendSIGPIPE(t)
+	}
+	return n, err
+}
+
+// readToUser reads up to count bytes from f into application memory.
+func readToUser(t *task, f *vfs.File, addr, count uint64, off int64) (uint64, error) {
+	if count > maxIO {
+		count = maxIO
+	}
+	var total uint64
+	for total < count {
+		buf := make([]byte, min(count-total, ioBufLimit))
+		o := off
+		if off >= 0 {
+			o = off + int64(total)
+		}
+		n, err := readAt(t, f, buf, o)
+		if n > 0 {
+			if _, cerr := t.CopyOut(addr+total, buf[:n]); cerr != nil {
+				if total > 0 {
+					return total, nil
+				}
+				return 0, unix.EFAULT
+			}
+			total += uint64(n)
+		}
+		if err != nil {
+			if total > 0 {
+				return total, nil
+			}
+			return 0, err
+		}
+		if n < len(buf) || !f.Seekable() {
+			break
+		}
+	}
+	return total, nil
+}
+
+func writeFromUser(t *task, f *vfs.File, addr, count uint64, off int64) (uint64, error) {
+	if count > maxIO {
+		count = maxIO
+	}
+	var total uint64
+	for total < count || count == 0 {
+		buf := make([]byte, min(count-total, ioBufLimit))
+		m, cerr := t.CopyIn(addr+total, buf)
+		if cerr != nil && m == 0 {
+			if total > 0 {
+				return total, nil
+			}
+			return 0, unix.EFAULT
+		}
+		o := off
+		if off >= 0 {
+			o = off + int64(total)
+		}
+		n, err := writeAt(t, f, buf[:m], o)
+		total += uint64(n)
+		if err != nil {
+			if total > 0 {
+				return total, nil
+			}
+			return 0, err
+		}
+		if n < m || cerr != nil || count == 0 {
+			break
+		}
+	}
+	return total, nil
+}
+
+func sysRead(t *task, a *args) (uint64, error) {
+	f, err := getFile(t, int32(a[0]))
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	return readToUser(t, f, a[1], a[2], -1)
+}
+
+func sysWrite(t *task, a *args) (uint64, error) {
+	f, err := getFile(t, int32(a[0]))
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	return writeFromUser(t, f, a[1], a[2], -1)
+}
+
+func positional(t *task, fd int32, off int64) (*vfs.File, error) {
+	f, err := getFile(t, fd)
+	if err != nil {
+		return nil, err
+	}
+	if off < 0 {
+		f.DecRef()
+		return nil, unix.EINVAL
+	}
+	if !f.Seekable() {
+		f.DecRef()
+		return nil, unix.ESPIPE
+	}
+	return f, nil
+}
+
+func sysPread64(t *task, a *args) (uint64, error) {
+	f, err := positional(t, int32(a[0]), int64(a[3]))
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	return readToUser(t, f, a[1], a[2], int64(a[3]))
+}
+
+func sysPwrite64(t *task, a *args) (uint64, error) {
+	f, err := positional(t, int32(a[0]), int64(a[3]))
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	return writeFromUser(t, f, a[1], a[2], int64(a[3]))
+}
+
+type iovec struct{ base, len uint64 }
+
+// copyInIovecs reads an iovec array, checking Linux's limits.
+func copyInIovecs(t *task, addr uint64, cnt int32) ([]iovec, error) {
+	if cnt < 0 || cnt > 1024 {
+		return nil, unix.EINVAL
+	}
+	b := make([]byte, 16*int(cnt))
+	if err := copyIn(t, addr, b); err != nil {
+		return nil, err
+	}
+	out := make([]iovec, cnt)
+	var total uint64
+	for i := range out {
+		out[i] = iovec{le64(b[16*i:]), le64(b[16*i+8:])}
+		if int64(out[i].len) < 0 {
+			return nil, unix.EINVAL
+		}
+		total += out[i].len
+		if int64(total) < 0 {
+			return nil, unix.EINVAL
+		}
+	}
+	return out, nil
+}
+
+func vectored(t *task, f *vfs.File, iovAddr uint64, cnt int32, off int64, write bool) (uint64, error) {
+	iovs, err := copyInIovecs(t, iovAddr, cnt)
+	if err != nil {
+		return 0, err
+	}
+	if write && !f.Writable() || !write && !f.Readable() {
+		return 0, unix.EBADF
+	}
+	var total uint64
+	for _, v := range iovs {
+		if v.len == 0 {
+			continue
+		}
+		o := off
+		if off >= 0 {
+			o = off + int64(total)
+		}
+		var n uint64
+		if write {
+			n, err = writeFromUser(t, f, v.base, v.len, o)
+		} else {
+			n, err = readToUser(t, f, v.base, v.len, o)
+		}
+		total += n
+		if err != nil {
+			if total > 0 {
+				return total, nil
+			}
+			return 0, err
+		}
+		if n < v.len {
+			break
+		}
+	}
+	return total, nil
+}
+
+func sysReadv(t *task, a *args) (uint64, error) {
+	f, err := getFile(t, int32(a[0]))
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	return vectored(t, f, a[1], int32(a[2]), -1, false)
+}
+
+func sysWritev(t *task, a *args) (uint64, error) {
+	f, err := getFile(t, int32(a[0]))
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	return vectored(t, f, a[1], int32(a[2]), -1, true)
+}
+
+func sysPreadv(t *task, a *args) (uint64, error) {
+	f, err := positional(t, int32(a[0]), int64(a[3]))
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	return vectored(t, f, a[1], int32(a[2]), int64(a[3]), false)
+}
+
+func sysPwritev(t *task, a *args) (uint64, error) {
+	f, err := positional(t, int32(a[0]), int64(a[3]))
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	return vectored(t, f, a[1], int32(a[2]), int64(a[3]), true)
+}
+
+func sysLseek(t *task, a *args) (uint64, error) {
+	f, err := getFile(t, int32(a[0]))
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	s, ok := f.Impl.(vfs.Seekable)
+	if !ok {
+		return 0, unix.ESPIPE
+	}
+	off, whence := int64(a[1]), int(a[2])
+	f.PosMu.Lock()
+	defer f.PosMu.Unlock()
+	var base int64
+	switch whence {
+	case unix.SEEK_SET:
+	case unix.SEEK_CUR:
+		base = f.Pos
+	case unix.SEEK_END:
+		size, err := s.Size()
+		if err != nil {
+			return 0, err
+		}
+		base = size
+	case unix.SEEK_DATA, unix.SEEK_HOLE:
+		size, err := s.Size()
+		if err != nil {
+			return 0, err
+		}
+		if off < 0 || off >= size {
+			return 0, unix.ENXIO
+		}
+		if whence == unix.SEEK_HOLE {
+			off = size
+		}
+	default:
+		return 0, unix.EINVAL
+	}
+	n := base + off
+	if (off > 0 && n < base) || n < 0 {
+		return 0, unix.EINVAL
+	}
+	f.Pos = n
+	if _, isDir := f.Impl.(vfs.DirReader); isDir {
+		f.Dir = nil
+	}
+	return uint64(n), nil
+}
+
+func sysClose(t *task, a *args) (uint64, error) {
+	return 0, t.FDTable().Remove(int(int32(a[0])))
+}
+
+func sysDup(t *task, a *args) (uint64, error) {
+	f, err := getFile(t, int32(a[0]))
+	if err != nil {
+		return 0, err
+	}
+	return newFD(t, f, false)
+}
+
+func dup3(t *task, oldfd, newfd int32, flags int) (uint64, error) {
+	if flags&^unix.O_CLOEXEC != 0 {
+		return 0, unix.EINVAL
+	}
+	f, err := getFile(t, oldfd)
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	if err := t.FDTable().Set(int(newfd), f, flags&unix.O_CLOEXEC != 0, nofile(t)); err != nil {
+		return 0, err
+	}
+	return uint64(newfd), nil
+}
+
+func sysDup2(t *task, a *args) (uint64, error) {
+	oldfd, newfd := int32(a[0]), int32(a[1])
+	if oldfd == newfd {
+		f, err := getFile(t, oldfd)
+		if err != nil {
+			return 0, err
+		}
+		f.DecRef()
+		return uint64(newfd), nil
+	}
+	return dup3(t, oldfd, newfd, 0)
+}
+
+func sysDup3(t *task, a *args) (uint64, error) {
+	if int32(a[0]) == int32(a[1]) {
+		return 0, unix.EINVAL
+	}
+	return dup3(t, int32(a[0]), int32(a[1]), int(a[2]))
+}
+
+// PipeSizer is implemented by pipes for F_GETPIPE_SZ and F_SETPIPE_SZ.
+type PipeSizer interface {
+	Capacity() int
+	SetCapacity(n int) (int, error)
+}
+
+func sysFcntl(t *task, a *args) (uint64, error) {
+	fd := int32(a[0])
+	f, cloexec, err := t.FDTable().Get(int(fd))
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	switch cmd := int(a[1]); cmd {
+	case unix.F_DUPFD, unix.F_DUPFD_CLOEXEC:
+		min := int(int32(a[2]))
+		if min < 0 || min >= nofile(t) {
+			return 0, unix.EINVAL
+		}
+		n, err := t.FDTable().New(min, f, cmd == unix.F_DUPFD_CLOEXEC, nofile(t))
+		return uint64(n), err
+	case unix.F_GETFD:
+		if cloexec {
+			return unix.FD_CLOEXEC, nil
+		}
+		return 0, nil
+	case unix.F_SETFD:
+		return 0, t.FDTable().SetCloexec(int(fd), a[2]&unix.FD_CLOEXEC != 0)
+	case unix.F_GETFL:
+		return uint64(f.Flags()), nil
+	case unix.F_SETFL:
+		f.SetFlags(int(a[2]))
+		return 0, nil
+	case unix.F_GETPIPE_SZ:
+		if p, ok := f.Impl.(PipeSizer); ok {
+			return uint64(p.Capacity()), nil
+		}
+		return 0, unix.EBADF
+	case unix.F_SETPIPE_SZ:
+		if p, ok := f.Impl.(PipeSizer); ok {
+			n, err := p.SetCapacity(int(int32(a[2])))
+			return uint64(n), err
+		}
+		return 0, unix.EBADF
+	case unix.F_GETOWN:
+		return 0, nil
+	case unix.F_SETOWN:
+		// Async I/O signals are not supported; a zero owner is.
+		if a[2] == 0 {
+			return 0, nil
+		}
+		return 0, unix.EINVAL
+	}
+	return 0, unix.EINVAL
+}
+
+// Generic ioctls.
+const (
+	fioclex  = 0x5451
+	fionclex = 0x5450
+	fionbio  = 0x5421
+)
+
+func sysIoctl(t *task, a *args) (uint64, error) {
+	fd := int32(a[0])
+	f, err := getFile(t, fd)
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	cmd := uint32(a[1])
+	switch cmd {
+	case fioclex:
+		return 0, t.FDTable().SetCloexec(int(fd), true)
+	case fionclex:
+		return 0, t.FDTable().SetCloexec(int(fd), false)
+	case fionbio:
+		v, err := copyInU32(t, a[2])
+		if err != nil {
+			return 0, err
+		}
+		fl := f.Flags() &^ unix.O_NONBLOCK
+		if v != 0 {
+			fl |= unix.O_NONBLOCK
+		}
+		f.SetFlags(fl)
+		return 0, nil
+	}
+	if io, ok := f.Impl.(vfs.Ioctler); ok {
+		return io.Ioctl(t.MM(), cmd, a[2])
+	}
+	return 0, unix.ENOTTY
+}
+
+func sysFadvise64(t *task, a *args) (uint64, error) {
+	f, err := getFile(t, int32(a[0]))
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	if !f.Seekable() {
+		return 0, unix.ESPIPE
+	}
+	if a[3] > 5 || int64(a[2]) < 0 {
+		return 0, unix.EINVAL
+	}
+	// Advice is a hint; the sentry has no readahead to tune.
+	return 0, nil
+}
+
+// putDirent64 appends a linux_dirent64 to buf if it fits.
+func putDirent64(buf []byte, ino uint64, off int64, typ uint8, name string) ([]byte, bool) {
+	reclen := (19 + len(name) + 1 + 7) &^ 7
+	if len(buf)+reclen > cap(buf) {
+		return buf, false
+	}
+	start := len(buf)
+	buf = buf[:start+reclen]
+	rec := buf[start:]
+	clear(rec)
+	binary.LittleEndian.PutUint64(rec[0:], ino)
+	binary.LittleEndian.PutUint64(rec[8:], uint64(off))
+	binary.LittleEndian.PutUint16(rec[16:], uint16(reclen))
+	rec[18] = typ
+	copy(rec[19:], name)
+	return buf, true
+}
+
+var _ = kernel.ERESTARTSYS

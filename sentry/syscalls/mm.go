@@ -1,0 +1,159 @@
+package syscalls
+
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/platform"
+	"github.com/moat-dev/moat/sentry/abi"
+	"github.com/moat-dev/moat/sentry/memfile"
+	"github.com/moat-dev/moat/sentry/mm"
+	"github.com/moat-dev/moat/sentry/vfs"
+)
+
+func init() {
+	register(abi.SysMmap, sysMmap)
+	register(abi.SysMunmap, sysMunmap)
+	register(abi.SysMprotect, sysMprotect)
+	register(abi.SysBrk, sysBrk)
+	register(abi.SysMremap, sysMremap)
+	register(abi.SysMadvise, sysMadvise)
+	register(abi.SysMsync, sysMsync)
+}
+
+func protToAccess(prot uint64) platform.AccessType {
+	return platform.AccessType{
+		Read:    prot&(unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC) != 0,
+		Write:   prot&unix.PROT_WRITE != 0,
+		Execute: prot&unix.PROT_EXEC != 0,
+	}
+}
+
+const mapFixedNoReplace = 0x100000
+
+// sharedAnonMemFile is set by boot so that MAP_SHARED|MAP_ANONYMOUS can
+// allocate from the memory file.
+var sharedAnonMemFile *memfile.File
+
+// SetMemFile tells the handlers which memory file backs shared anonymous
+// mappings.
+func SetMemFile(mf *memfile.File) { sharedAnonMemFile = mf }
+
+func sysMmap(t *task, a *args) (uint64, error) {
+	addr, length, prot, flags, fd, off := a[0], a[1], a[2], int(a[3]), int32(a[4]), a[5]
+	if prot&^(unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC|unix.PROT_GROWSDOWN|unix.PROT_GROWSUP) != 0 {
+		return 0, unix.EINVAL
+	}
+	typ := flags & 0xf
+	if typ != unix.MAP_SHARED && typ != unix.MAP_PRIVATE && typ != unix.MAP_SHARED_VALIDATE {
+		return 0, unix.EINVAL
+	}
+	if length == 0 || off&(memfile.PageSize-1) != 0 {
+		return 0, unix.EINVAL
+	}
+	if mm.PageRoundUp(length) == 0 {
+		return 0, unix.ENOMEM
+	}
+	o := mm.MMapOpts{
+		Addr: addr, Length: length,
+		Fixed: flags&unix.MAP_FIXED != 0, NoReplace: flags&mapFixedNoReplace != 0 && flags&unix.MAP_FIXED == 0,
+		Perms: protToAccess(prot), Private: typ == unix.MAP_PRIVATE,
+		MaxPerms: platform.AccessType{Read: true, Write: true, Execute: true},
+	}
+	if flags&unix.MAP_ANONYMOUS != 0 {
+		if !o.Private {
+			o.Obj = mm.NewPageCache(sharedAnonMemFile, "/dev/zero (deleted)", nil)
+		}
+	} else {
+		f, err := getFile(t, fd)
+		if err != nil {
+			return 0, err
+		}
+		defer f.DecRef()
+		mp, ok := f.Impl.(vfs.Mapper)
+		if !ok {
+			return 0, unix.ENODEV
+		}
+		if !f.Readable() {
+			return 0, unix.EACCES
+		}
+		if !o.Private {
+			if !f.Writable() {
+				o.MaxPerms.Write = false
+				if o.Perms.Write {
+					return 0, unix.EACCES
+				}
+			}
+		}
+		obj, err := mp.Mappable()
+		if err != nil {
+			return 0, err
+		}
+		if off+mm.PageRoundUp(length) < off {
+			return 0, unix.EOVERFLOW
+		}
+		o.Obj, o.Off = obj, off
+		if st, err := f.Impl.Stat(); err == nil {
+			o.Dev, o.Ino = st.Dev, st.Ino
+		}
+		if f.VD.Ok() {
+			o.Name = t.Kernel().VFS.PathOf(t.Kernel().Root, f.VD)
+		}
+	}
+	return t.MM().MMap(o)
+}
+
+func sysMunmap(t *task, a *args) (uint64, error) {
+	return 0, t.MM().MUnmap(a[0], a[1])
+}
+
+func sysMprotect(t *task, a *args) (uint64, error) {
+	prot := a[2]
+	if prot&^(unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC|unix.PROT_GROWSDOWN|unix.PROT_GROWSUP) != 0 {
+		return 0, unix.EINVAL
+	}
+	return 0, t.MM().MProtect(a[0], a[1], protToAccess(prot))
+}
+
+func sysBrk(t *task, a *args) (uint64, error) {
+	return t.MM().Brk(a[0]), nil
+}
+
+func sysMremap(t *task, a *args) (uint64, error) {
+	flags := a[3]
+	if flags&^(unix.MREMAP_MAYMOVE|unix.MREMAP_FIXED|unix.MREMAP_DONTUNMAP) != 0 {
+		return 0, unix.EINVAL
+	}
+	if flags&unix.MREMAP_DONTUNMAP != 0 {
+		return 0, unix.EINVAL
+	}
+	return t.MM().MRemap(a[0], a[1], a[2], flags&unix.MREMAP_MAYMOVE != 0, flags&unix.MREMAP_FIXED != 0, a[4])
+}
+
+func sysMadvise(t *task, a *args) (uint64, error) {
+	addr, length, advice := a[0], a[1], int(a[2])
+	if addr&(memfile.PageSize-1) != 0 {
+		return 0, unix.EINVAL
+	}
+	switch advice {
+	case unix.MADV_DONTNEED:
+		return 0, t.MM().MAdviseDontNeed(addr, length)
+	case unix.MADV_NORMAL, unix.MADV_RANDOM, unix.MADV_SEQUENTIAL, unix.MADV_WILLNEED,
+		unix.MADV_HUGEPAGE, unix.MADV_NOHUGEPAGE, unix.MADV_DONTDUMP, unix.MADV_DODUMP,
+		unix.MADV_DONTFORK, unix.MADV_DOFORK, unix.MADV_MERGEABLE, unix.MADV_UNMERGEABLE,
+		unix.MADV_COLD, unix.MADV_PAGEOUT, unix.MADV_FREE:
+		// Hints that leave contents as they are; MADV_FREE may keep
+		// the pages, which is what the sentry does.
+		return 0, nil
+	}
+	return 0, unix.EINVAL
+}
+
+func sysMsync(t *task, a *args) (uint64, error) {
+	flags := a[2]
+	if a[0]&(memfile.PageSize-1) != 0 || flags&^(unix.MS_ASYNC|unix.MS_SYNC|unix.MS_INVALIDATE) != 0 ||
+		flags&unix.MS_ASYNC != 0 && flags&unix.MS_SYNC != 0 {
+		return 0, unix.EINVAL
+	}
+	// Shared file mappings are read-only so far: nothing to write back.
+	return 0, nil
+}

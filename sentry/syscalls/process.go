@@ -1,0 +1,477 @@
+package syscalls
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"runtime"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/sentry/abi"
+	"github.com/moat-dev/moat/sentry/arch"
+	"github.com/moat-dev/moat/sentry/kernel"
+)
+
+func init() {
+	register(abi.SysClone, sysClone)
+	register(abi.SysClone3, sysClone3)
+	register(abi.SysFork, func(t *task, a *args) (uint64, error) {
+		return clone(t, kernel.CloneArgs{ExitSignal: int(unix.SIGCHLD)})
+	})
+	register(abi.SysVfork, func(t *task, a *args) (uint64, error) {
+		return clone(t, kernel.CloneArgs{Flags: kernel.CLONE_VM | kernel.CLONE_VFORK, ExitSignal: int(unix.SIGCHLD)})
+	})
+	register(abi.SysExecve, sysExecve)
+	register(abi.SysExit, sysExit)
+	register(abi.SysExitGroup, sysExitGroup)
+	register(abi.SysWait4, sysWait4)
+	register(abi.SysWaitid, sysWaitid)
+	register(abi.SysGetpid, func(t *task, a *args) (uint64, error) { return uint64(t.ThreadGroup().ID), nil })
+	register(abi.SysGettid, func(t *task, a *args) (uint64, error) { return uint64(t.ID), nil })
+	register(abi.SysGetppid, func(t *task, a *args) (uint64, error) { return uint64(t.ThreadGroup().PPID()), nil })
+	register(abi.SysGetuid, func(t *task, a *args) (uint64, error) { return uint64(t.Creds().RealUID), nil })
+	register(abi.SysGeteuid, func(t *task, a *args) (uint64, error) { return uint64(t.Creds().EffectiveUID), nil })
+	register(abi.SysGetgid, func(t *task, a *args) (uint64, error) { return uint64(t.Creds().RealGID), nil })
+	register(abi.SysGetegid, func(t *task, a *args) (uint64, error) { return uint64(t.Creds().EffectiveGID), nil })
+	register(abi.SysGetresuid, sysGetresuid)
+	register(abi.SysGetresgid, sysGetresgid)
+	register(abi.SysGetgroups, sysGetgroups)
+	register(abi.SysGetpgrp, func(t *task, a *args) (uint64, error) { return uint64(t.ThreadGroup().PGID()), nil })
+	register(abi.SysGetpgid, sysGetpgid)
+	register(abi.SysGetsid, sysGetsid)
+	register(abi.SysSetTidAddress, func(t *task, a *args) (uint64, error) {
+		t.SetClearChildTID(a[0])
+		return uint64(t.ID), nil
+	})
+	register(abi.SysSetRobustList, func(t *task, a *args) (uint64, error) {
+		if a[1] != 24 {
+			return 0, unix.EINVAL
+		}
+		t.SetRobustList(a[0])
+		return 0, nil
+	})
+	register(abi.SysGetRobustList, sysGetRobustList)
+	register(abi.SysArchPrctl, sysArchPrctl)
+	register(abi.SysPrctl, sysPrctl)
+	register(abi.SysUname, sysUname)
+	register(abi.SysSysinfo, sysSysinfo)
+	register(abi.SysGetrlimit, func(t *task, a *args) (uint64, error) { return prlimit(t, 0, int(a[0]), 0, a[1]) })
+	register(abi.SysSetrlimit, func(t *task, a *args) (uint64, error) { return prlimit(t, 0, int(a[0]), a[1], 0) })
+	register(abi.SysPrlimit64, func(t *task, a *args) (uint64, error) {
+		return prlimit(t, int32(a[0]), int(a[1]), a[2], a[3])
+	})
+	register(abi.SysGetrandom, sysGetrandom)
+	register(abi.SysSchedGetaffinity, sysSchedGetaffinity)
+	register(abi.SysSchedYield, func(t *task, a *args) (uint64, error) { runtime.Gosched(); return 0, nil })
+	register(abi.SysGetcpu, sysGetcpu)
+}
+
+func clone(t *task, ca kernel.CloneArgs) (uint64, error) {
+	id, err := t.Clone(ca)
+	return uint64(id), err
+}
+
+func sysClone(t *task, a *args) (uint64, error) {
+	flags := a[0]
+	return clone(t, kernel.CloneArgs{
+		Flags: flags &^ 0xff, ExitSignal: int(flags & 0xff),
+		Stack: a[1], ParentTID: a[2], ChildTID: a[3], TLS: a[4],
+	})
+}
+
+func sysClone3(t *task, a *args) (uint64, error) {
+	size := a[1]
+	if size < 64 || size > 4096 {
+		return 0, unix.EINVAL
+	}
+	b := make([]byte, size)
+	if err := copyIn(t, a[0], b); err != nil {
+		return 0, err
+	}
+	for _, x := range b[88:] {
+		if x != 0 {
+			return 0, unix.E2BIG
+		}
+	}
+	f := func(i int) uint64 {
+		if 8*i+8 > len(b) {
+			return 0
+		}
+		return le64(b[8*i:])
+	}
+	flags, exitSignal := f(0), f(4)
+	if flags&kernel.CLONE_PIDFD != 0 || f(8) != 0 || f(10) != 0 {
+		// pidfds, set_tid and cgroup placement are not supported.
+		return 0, unix.EINVAL
+	}
+	if exitSignal > 64 || flags&(kernel.CLONE_DETACHED) != 0 {
+		return 0, unix.EINVAL
+	}
+	stack, stackSize := f(5), f(6)
+	if (stack == 0) != (stackSize == 0) {
+		return 0, unix.EINVAL
+	}
+	return clone(t, kernel.CloneArgs{
+		Flags: flags, ExitSignal: int(exitSignal), Stack: stack + stackSize,
+		ChildTID: f(2), ParentTID: f(3), TLS: f(7),
+	})
+}
+
+func sysExecve(t *task, a *args) (uint64, error) {
+	path, err := copyInPath(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	if path == "" {
+		return 0, unix.ENOENT
+	}
+	argv, err := copyInStrings(t, a[1])
+	if err != nil {
+		return 0, err
+	}
+	envv, err := copyInStrings(t, a[2])
+	if err != nil {
+		return 0, err
+	}
+	return 0, t.Execve(path, argv, envv)
+}
+
+func sysExit(t *task, a *args) (uint64, error) {
+	t.Exit(int(a[0] & 0xff))
+	return 0, kernel.ErrNoReturn
+}
+
+func sysExitGroup(t *task, a *args) (uint64, error) {
+	t.ExitGroup(int(a[0] & 0xff))
+	return 0, kernel.ErrNoReturn
+}
+
+const wUntraced, wContinued = 0x2, 0x8
+
+func sysWait4(t *task, a *args) (uint64, error) {
+	pid, statusAddr, options := int32(a[0]), a[1], int(a[2])
+	if options&^(kernel.WNOHANG|wUntraced|wContinued|kernel.WNOTHREAD|kernel.WCLONE|kernel.WALL) != 0 {
+		return 0, unix.EINVAL
+	}
+	if pid == -1<<31 {
+		return 0, unix.ESRCH
+	}
+	r, err := t.Wait(pid, options)
+	if err != nil {
+		return 0, err
+	}
+	if r.PID != 0 {
+		if statusAddr != 0 {
+			if err := copyOutU32(t, statusAddr, r.Status); err != nil {
+				return 0, err
+			}
+		}
+		if a[3] != 0 {
+			if err := copyOut(t, a[3], make([]byte, 144)); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return uint64(r.PID), nil
+}
+
+func sysWaitid(t *task, a *args) (uint64, error) {
+	idtype, id, infop, options := int(a[0]), int32(a[1]), a[2], int(a[3])
+	if options&^(kernel.WNOHANG|wUntraced|wContinued|kernel.WEXITED|kernel.WNOWAIT|kernel.WNOTHREAD|kernel.WCLONE|kernel.WALL) != 0 {
+		return 0, unix.EINVAL
+	}
+	if options&(kernel.WEXITED|wUntraced|wContinued) == 0 {
+		return 0, unix.EINVAL
+	}
+	var pid int32
+	switch idtype {
+	case unix.P_ALL:
+		pid = -1
+	case unix.P_PID:
+		if id <= 0 {
+			return 0, unix.EINVAL
+		}
+		pid = id
+	case unix.P_PGID:
+		if id < 0 {
+			return 0, unix.EINVAL
+		}
+		pid = -id
+		if id == 0 {
+			pid = 0
+		}
+	default:
+		return 0, unix.EINVAL
+	}
+	if options&kernel.WEXITED == 0 {
+		// Only exits are reported until job control lands.
+		return 0, unix.EINVAL
+	}
+	r, err := t.Wait(pid, options&^kernel.WEXITED)
+	if err != nil {
+		return 0, err
+	}
+	if infop != 0 {
+		info := arch.SigInfo{}
+		if r.PID != 0 {
+			info.Signo = int32(unix.SIGCHLD)
+			info.SetPIDUID(r.PID, r.UID)
+			if r.Status&0x7f == 0 {
+				info.Code = kernel.CLD_EXITED
+				info.SetStatus(int32(r.Status >> 8 & 0xff))
+			} else {
+				info.Code = kernel.CLD_KILLED
+				if r.Status&0x80 != 0 {
+					info.Code = kernel.CLD_DUMPED
+				}
+				info.SetStatus(int32(r.Status & 0x7f))
+			}
+		}
+		if err := copyOut(t, infop, info.Marshal()); err != nil {
+			return 0, err
+		}
+	}
+	return 0, nil
+}
+
+func sysGetresuid(t *task, a *args) (uint64, error) {
+	c := t.Creds()
+	for i, v := range []uint32{c.RealUID, c.EffectiveUID, c.SavedUID} {
+		if err := copyOutU32(t, a[i], v); err != nil {
+			return 0, err
+		}
+	}
+	return 0, nil
+}
+
+func sysGetresgid(t *task, a *args) (uint64, error) {
+	c := t.Creds()
+	for i, v := range []uint32{c.RealGID, c.EffectiveGID, c.SavedGID} {
+		if err := copyOutU32(t, a[i], v); err != nil {
+			return 0, err
+		}
+	}
+	return 0, nil
+}
+
+func sysGetgroups(t *task, a *args) (uint64, error) {
+	size := int32(a[0])
+	groups := t.Creds().Groups
+	if size < 0 {
+		return 0, unix.EINVAL
+	}
+	if size == 0 {
+		return uint64(len(groups)), nil
+	}
+	if int(size) < len(groups) {
+		return 0, unix.EINVAL
+	}
+	b := make([]byte, 4*len(groups))
+	for i, g := range groups {
+		binary.LittleEndian.PutUint32(b[4*i:], g)
+	}
+	return uint64(len(groups)), copyOut(t, a[1], b)
+}
+
+func threadGroupOf(t *task, pid int32) (*kernel.ThreadGroup, error) {
+	if pid == 0 {
+		return t.ThreadGroup(), nil
+	}
+	if pid < 0 {
+		return nil, unix.EINVAL
+	}
+	tg := t.Kernel().ThreadGroupByID(pid)
+	if tg == nil {
+		return nil, unix.ESRCH
+	}
+	return tg, nil
+}
+
+func sysGetpgid(t *task, a *args) (uint64, error) {
+	tg, err := threadGroupOf(t, int32(a[0]))
+	if err != nil {
+		return 0, err
+	}
+	return uint64(tg.PGID()), nil
+}
+
+func sysGetsid(t *task, a *args) (uint64, error) {
+	tg, err := threadGroupOf(t, int32(a[0]))
+	if err != nil {
+		return 0, err
+	}
+	return uint64(tg.SID()), nil
+}
+
+func sysGetRobustList(t *task, a *args) (uint64, error) {
+	tid := int32(a[0])
+	target := t
+	if tid != 0 {
+		if target = t.Kernel().TaskByID(tid); target == nil {
+			return 0, unix.ESRCH
+		}
+	}
+	if err := copyOutU64(t, a[1], target.RobustList()); err != nil {
+		return 0, err
+	}
+	return 0, copyOutU64(t, a[2], 24)
+}
+
+const (
+	archSetGS = 0x1001
+	archSetFS = 0x1002
+	archGetFS = 0x1003
+	archGetGS = 0x1004
+)
+
+func sysArchPrctl(t *task, a *args) (uint64, error) {
+	switch a[0] {
+	case archSetFS:
+		if a[1] >= 0x7ffffffff000 {
+			return 0, unix.EPERM
+		}
+		t.Regs.Fs_base = a[1]
+	case archSetGS:
+		if a[1] >= 0x7ffffffff000 {
+			return 0, unix.EPERM
+		}
+		t.Regs.Gs_base = a[1]
+	case archGetFS:
+		return 0, copyOutU64(t, a[1], t.Regs.Fs_base)
+	case archGetGS:
+		return 0, copyOutU64(t, a[1], t.Regs.Gs_base)
+	default:
+		return 0, unix.EINVAL
+	}
+	return 0, nil
+}
+
+func sysPrctl(t *task, a *args) (uint64, error) {
+	switch int(a[0]) {
+	case unix.PR_SET_NAME:
+		b := make([]byte, 16)
+		n, _ := t.CopyIn(a[1], b)
+		if n == 0 {
+			return 0, unix.EFAULT
+		}
+		s := string(b[:n])
+		for i := 0; i < len(s); i++ {
+			if s[i] == 0 {
+				s = s[:i]
+				break
+			}
+		}
+		t.SetName(s)
+		return 0, nil
+	case unix.PR_GET_NAME:
+		b := make([]byte, 16)
+		copy(b, t.Name())
+		return 0, copyOut(t, a[1], b)
+	case unix.PR_CAPBSET_READ:
+		if a[1] > kernel.CapLastCap {
+			return 0, unix.EINVAL
+		}
+		return t.Creds().CapBounding >> a[1] & 1, nil
+	case unix.PR_GET_TID_ADDRESS:
+		return 0, unix.EINVAL
+	}
+	return 0, unix.EINVAL
+}
+
+func sysUname(t *task, a *args) (uint64, error) {
+	b := make([]byte, 6*65)
+	for i, s := range []string{"Linux", t.Kernel().Hostname(), kernel.Release, kernel.Version, "x86_64", "(none)"} {
+		copy(b[65*i:65*i+64], s)
+	}
+	return 0, copyOut(t, a[0], b)
+}
+
+func sysSysinfo(t *task, a *args) (uint64, error) {
+	var host unix.Sysinfo_t
+	unix.Sysinfo(&host)
+	b := make([]byte, 112)
+	le := binary.LittleEndian
+	le.PutUint64(b[0:], uint64(t.Kernel().Uptime().Seconds())+1)
+	le.PutUint64(b[32:], host.Totalram*uint64(host.Unit))
+	le.PutUint64(b[40:], host.Freeram*uint64(host.Unit))
+	le.PutUint16(b[80:], uint16(len(t.Kernel().ThreadGroups())))
+	le.PutUint32(b[104:], 1)
+	return 0, copyOut(t, a[0], b)
+}
+
+func prlimit(t *task, pid int32, resource int, newAddr, oldAddr uint64) (uint64, error) {
+	if resource < 0 || resource >= kernel.NumRlimits {
+		return 0, unix.EINVAL
+	}
+	tg, err := threadGroupOf(t, pid)
+	if err != nil {
+		return 0, err
+	}
+	old := tg.Limit(resource)
+	if newAddr != 0 {
+		b := make([]byte, 16)
+		if err := copyIn(t, newAddr, b); err != nil {
+			return 0, err
+		}
+		l := kernel.Rlimit{Cur: le64(b), Max: le64(b[8:])}
+		if old, err = tg.SetLimit(resource, l, t.Creds().HasCap(kernel.CapSysResource)); err != nil {
+			return 0, err
+		}
+	}
+	if oldAddr != 0 {
+		b := make([]byte, 16)
+		binary.LittleEndian.PutUint64(b, old.Cur)
+		binary.LittleEndian.PutUint64(b[8:], old.Max)
+		return 0, copyOut(t, oldAddr, b)
+	}
+	return 0, nil
+}
+
+func sysGetrandom(t *task, a *args) (uint64, error) {
+	flags := a[2]
+	if flags&^(unix.GRND_NONBLOCK|unix.GRND_RANDOM|unix.GRND_INSECURE) != 0 ||
+		flags&unix.GRND_INSECURE != 0 && flags&unix.GRND_RANDOM != 0 {
+		return 0, unix.EINVAL
+	}
+	n := min(a[1], 33554431)
+	if flags&unix.GRND_RANDOM != 0 {
+		n = min(n, 512)
+	}
+	b := make([]byte, n)
+	rand.Read(b)
+	return n, copyOut(t, a[0], b)
+}
+
+func sysSchedGetaffinity(t *task, a *args) (uint64, error) {
+	pid, size := int32(a[0]), a[1]
+	if pid < 0 {
+		return 0, unix.EINVAL
+	}
+	if pid != 0 && t.Kernel().TaskByID(pid) == nil {
+		return 0, unix.ESRCH
+	}
+	ncpu := runtime.NumCPU()
+	if size*8 < uint64(ncpu) || size&7 != 0 {
+		return 0, unix.EINVAL
+	}
+	n := min(size, 128)
+	b := make([]byte, n)
+	for i := 0; i < ncpu; i++ {
+		b[i/8] |= 1 << (i % 8)
+	}
+	return n, copyOut(t, a[2], b)
+}
+
+func sysGetcpu(t *task, a *args) (uint64, error) {
+	if a[0] != 0 {
+		if err := copyOutU32(t, a[0], 0); err != nil {
+			return 0, err
+		}
+	}
+	if a[1] != 0 {
+		if err := copyOutU32(t, a[1], 0); err != nil {
+			return 0, err
+		}
+	}
+	return 0, nil
+}

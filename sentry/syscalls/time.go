@@ -1,0 +1,289 @@
+package syscalls
+
+import (
+	"encoding/binary"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/sentry/abi"
+	"github.com/moat-dev/moat/sentry/kernel"
+)
+
+func init() {
+	register(abi.SysClockGettime, sysClockGettime)
+	register(abi.SysClockGetres, sysClockGetres)
+	register(abi.SysGettimeofday, sysGettimeofday)
+	register(abi.SysTime, sysTime)
+	register(abi.SysNanosleep, sysNanosleep)
+	register(abi.SysClockNanosleep, sysClockNanosleep)
+	register(abi.SysFutex, sysFutex)
+}
+
+// clockNow reads a clock. The sentry shares the host's clocks; CPU-time
+// clocks are not tracked per task yet and are rejected.
+func clockNow(id int32) (unix.Timespec, error) {
+	switch id {
+	case unix.CLOCK_REALTIME, unix.CLOCK_MONOTONIC, unix.CLOCK_MONOTONIC_RAW,
+		unix.CLOCK_REALTIME_COARSE, unix.CLOCK_MONOTONIC_COARSE, unix.CLOCK_BOOTTIME,
+		unix.CLOCK_TAI, unix.CLOCK_PROCESS_CPUTIME_ID, unix.CLOCK_THREAD_CPUTIME_ID:
+		var ts unix.Timespec
+		err := unix.ClockGettime(id, &ts)
+		return ts, err
+	}
+	return unix.Timespec{}, unix.EINVAL
+}
+
+func putTimespec(t *task, addr uint64, ts unix.Timespec) error {
+	b := make([]byte, 16)
+	binary.LittleEndian.PutUint64(b, uint64(ts.Sec))
+	binary.LittleEndian.PutUint64(b[8:], uint64(ts.Nsec))
+	return copyOut(t, addr, b)
+}
+
+// getTimespec reads and validates a timespec.
+func getTimespec(t *task, addr uint64) (unix.Timespec, error) {
+	b := make([]byte, 16)
+	if err := copyIn(t, addr, b); err != nil {
+		return unix.Timespec{}, err
+	}
+	ts := unix.Timespec{Sec: int64(le64(b)), Nsec: int64(le64(b[8:]))}
+	if ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1e9 {
+		return ts, unix.EINVAL
+	}
+	return ts, nil
+}
+
+func sysClockGettime(t *task, a *args) (uint64, error) {
+	ts, err := clockNow(int32(a[0]))
+	if err != nil {
+		return 0, err
+	}
+	return 0, putTimespec(t, a[1], ts)
+}
+
+func sysClockGetres(t *task, a *args) (uint64, error) {
+	id := int32(a[0])
+	if _, err := clockNow(id); err != nil {
+		return 0, err
+	}
+	if a[1] == 0 {
+		return 0, nil
+	}
+	res := unix.Timespec{Nsec: 1}
+	if id == unix.CLOCK_REALTIME_COARSE || id == unix.CLOCK_MONOTONIC_COARSE {
+		res.Nsec = 4000000
+	}
+	return 0, putTimespec(t, a[1], res)
+}
+
+func sysGettimeofday(t *task, a *args) (uint64, error) {
+	if a[0] != 0 {
+		now := time.Now()
+		b := make([]byte, 16)
+		binary.LittleEndian.PutUint64(b, uint64(now.Unix()))
+		binary.LittleEndian.PutUint64(b[8:], uint64(now.Nanosecond()/1000))
+		if err := copyOut(t, a[0], b); err != nil {
+			return 0, err
+		}
+	}
+	if a[1] != 0 {
+		if err := copyOut(t, a[1], make([]byte, 8)); err != nil {
+			return 0, err
+		}
+	}
+	return 0, nil
+}
+
+func sysTime(t *task, a *args) (uint64, error) {
+	now := uint64(time.Now().Unix())
+	if a[0] != 0 {
+		if err := copyOutU64(t, a[0], now); err != nil {
+			return 0, err
+		}
+	}
+	return now, nil
+}
+
+// sleep blocks until the deadline on clock id, writing the time left to
+// rem if a signal cuts it short.
+func sleep(t *task, d time.Duration, rem uint64, abs bool) (uint64, error) {
+	start := time.Now()
+	err := t.Sleep(d)
+	if err == nil {
+		return 0, nil
+	}
+	if !abs && rem != 0 {
+		left := d - time.Since(start)
+		if left < 0 {
+			left = 0
+		}
+		if err := putTimespec(t, rem, unix.NsecToTimespec(int64(left))); err != nil {
+			return 0, err
+		}
+	}
+	return 0, kernel.ERESTARTNOHAND
+}
+
+func sysNanosleep(t *task, a *args) (uint64, error) {
+	ts, err := getTimespec(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	return sleep(t, time.Duration(ts.Nano()), a[1], false)
+}
+
+func sysClockNanosleep(t *task, a *args) (uint64, error) {
+	id, flags := int32(a[0]), a[1]
+	switch id {
+	case unix.CLOCK_REALTIME, unix.CLOCK_MONOTONIC, unix.CLOCK_BOOTTIME, unix.CLOCK_TAI:
+	case unix.CLOCK_THREAD_CPUTIME_ID:
+		return 0, unix.EINVAL
+	default:
+		if _, err := clockNow(id); err != nil {
+			return 0, err
+		}
+		return 0, unix.EOPNOTSUPP
+	}
+	ts, err := getTimespec(t, a[2])
+	if err != nil {
+		return 0, err
+	}
+	d := time.Duration(ts.Nano())
+	abs := flags&unix.TIMER_ABSTIME != 0
+	if abs {
+		now, _ := clockNow(id)
+		d = time.Duration(ts.Nano() - now.Nano())
+		if d <= 0 {
+			return 0, nil
+		}
+	}
+	return sleep(t, d, a[3], abs)
+}
+
+// futex operations.
+const (
+	futexWait          = 0
+	futexWake          = 1
+	futexRequeue       = 3
+	futexCmpRequeue    = 4
+	futexWakeOp        = 5
+	futexWaitBitset    = 9
+	futexWakeBitset    = 10
+	futexPrivateFlag   = 128
+	futexClockRealtime = 256
+)
+
+func sysFutex(t *task, a *args) (uint64, error) {
+	addr, op, val, timeout, addr2, val3 := a[0], int(a[1]), uint32(a[2]), a[3], a[4], uint32(a[5])
+	cmd := op &^ (futexPrivateFlag | futexClockRealtime)
+	if op&futexClockRealtime != 0 && cmd != futexWaitBitset && cmd != futexWait {
+		return 0, unix.ENOSYS
+	}
+	switch cmd {
+	case futexWait, futexWaitBitset:
+		bitset := ^uint32(0)
+		if cmd == futexWaitBitset {
+			bitset = val3
+			if bitset == 0 {
+				return 0, unix.EINVAL
+			}
+		}
+		var deadline *time.Time
+		if timeout != 0 {
+			ts, err := getTimespec(t, timeout)
+			if err != nil {
+				return 0, err
+			}
+			var d time.Time
+			if cmd == futexWait {
+				d = time.Now().Add(time.Duration(ts.Nano()))
+			} else {
+				clock := int32(unix.CLOCK_MONOTONIC)
+				if op&futexClockRealtime != 0 {
+					clock = unix.CLOCK_REALTIME
+				}
+				now, _ := clockNow(clock)
+				d = time.Now().Add(time.Duration(ts.Nano() - now.Nano()))
+			}
+			deadline = &d
+		}
+		return 0, t.FutexWait(addr, val, bitset, deadline)
+	case futexWake, futexWakeBitset:
+		bitset := ^uint32(0)
+		if cmd == futexWakeBitset {
+			bitset = val3
+			if bitset == 0 {
+				return 0, unix.EINVAL
+			}
+		}
+		n, err := t.FutexWake(addr, int(int32(val)), bitset)
+		return uint64(n), err
+	case futexRequeue, futexCmpRequeue:
+		if int32(val) < 0 || int32(timeout) < 0 {
+			return 0, unix.EINVAL
+		}
+		n, err := t.FutexRequeue(addr, addr2, int(val), int(int32(timeout)), cmd == futexCmpRequeue, val3)
+		return uint64(n), err
+	case futexWakeOp:
+		return futexWakeOpOp(t, addr, addr2, int(val), int(int32(timeout)), val3)
+	}
+	return 0, unix.ENOSYS
+}
+
+// futexWakeOpOp implements FUTEX_WAKE_OP.
+func futexWakeOpOp(t *task, addr, addr2 uint64, n, n2 int, enc uint32) (uint64, error) {
+	op, cmp := enc>>28&7, enc>>24&0xf
+	oparg, cmparg := enc>>12&0xfff, enc&0xfff
+	if enc>>28&8 != 0 {
+		if oparg > 31 {
+			return 0, unix.EINVAL
+		}
+		oparg = 1 << oparg
+	}
+	old, err := copyInU32(t, addr2)
+	if err != nil {
+		return 0, err
+	}
+	var nv uint32
+	switch op {
+	case 0:
+		nv = oparg
+	case 1:
+		nv = old + oparg
+	case 2:
+		nv = old | oparg
+	case 3:
+		nv = old &^ oparg
+	case 4:
+		nv = old ^ oparg
+	default:
+		return 0, unix.ENOSYS
+	}
+	if err := copyOutU32(t, addr2, nv); err != nil {
+		return 0, err
+	}
+	woken, _ := t.FutexWake(addr, n, ^uint32(0))
+	var hit bool
+	switch cmp {
+	case 0:
+		hit = old == cmparg
+	case 1:
+		hit = old != cmparg
+	case 2:
+		hit = old < cmparg
+	case 3:
+		hit = old <= cmparg
+	case 4:
+		hit = old > cmparg
+	case 5:
+		hit = old >= cmparg
+	default:
+		return 0, unix.ENOSYS
+	}
+	if hit {
+		w2, _ := t.FutexWake(addr2, n2, ^uint32(0))
+		woken += w2
+	}
+	return uint64(woken), nil
+}
