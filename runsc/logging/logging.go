@@ -38,6 +38,11 @@ func Setup(conf *config.Config, command string) (func(), error) {
 		}
 	}
 	var out io.Writer = os.Stderr
+	if conf.Log == "" && !conf.Debug {
+		// stderr is the application's too: only errors go there
+		// unless asked for.
+		level = slog.LevelError
+	}
 	if conf.Log != "" {
 		f, err := openLog(conf.Log)
 		if err != nil {

@@ -47,7 +47,9 @@ func Run(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int) int {
 	k, err := build(conf, spec, goferFD, stdio, log)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "runsc: %v\n", err)
-		log.Error("boot failed", "err", err)
+		if conf.Log != "" {
+			log.Error("boot failed", "err", err)
+		}
 		var se *startError
 		if errors.As(err, &se) {
 			return se.status

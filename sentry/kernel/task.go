@@ -291,7 +291,7 @@ func (t *Task) syscall() {
 		ret, err = fn(t, &args)
 	}
 	if err == ErrNoReturn {
-		if t.k.Strace {
+		if t.k.Strace && nr != unix.SYS_EXIT && nr != unix.SYS_EXIT_GROUP {
 			t.straceExit(nr, args, 0, 0)
 		}
 		return
