@@ -238,3 +238,16 @@ func (d *dirFile) Readdir() ([]vfs.Dirent, error) {
 	}
 	return i.dirents, nil
 }
+
+// Statfs returns the host filesystem's figures, through the gofer.
+func (i *inode) Statfs() (unix.Statfs_t, error) {
+	s, err := i.fs.c.Statfs(i.fid)
+	if err != nil {
+		return unix.Statfs_t{}, err
+	}
+	return unix.Statfs_t{
+		Type: s.Type, Bsize: s.Bsize, Blocks: s.Blocks, Bfree: s.Bfree, Bavail: s.Bavail,
+		Files: s.Files, Ffree: s.Ffree, Fsid: unix.Fsid{Val: s.Fsid}, Namelen: s.Namelen,
+		Frsize: s.Frsize, Flags: s.Flags,
+	}, nil
+}
