@@ -174,6 +174,9 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 		nt.fs = t.fs.fork()
 	}
 	nt.creds.Store(t.Creds())
+	if m := t.Affinity(); m != nil {
+		nt.aff.mask = m
+	}
 	nt.SetName(t.Name())
 	nt.Regs.Rax = 0
 	if a.Stack != 0 {

@@ -173,8 +173,15 @@ func (tg *ThreadGroup) sendSignal(info arch.SigInfo, _ bool) {
 		k.sigMu.Unlock()
 		return
 	}
-	if sig == int(unix.SIGCONT) {
-		tg.pending.discard(int(unix.SIGSTOP))
+	continued := false
+	switch defaultActionOf(sig) {
+	case actCont:
+		continued = tg.continueLocked()
+	case actStop:
+		tg.pending.discard(int(unix.SIGCONT))
+	}
+	if continued {
+		defer tg.notifyParentJob(CLD_CONTINUED, int(unix.SIGCONT))
 	}
 	if tg.ignoredLocked(sig) {
 		// Ignored signals are dropped unless every thread blocks them,
@@ -281,6 +288,13 @@ func (t *Task) handleSignals() bool {
 			k.sigMu.Unlock()
 			return true
 		}
+		if t.tg.job.stopped {
+			k.sigMu.Unlock()
+			if t.stopForGroup() {
+				return true
+			}
+			continue
+		}
 		info, ok := t.pending.dequeue(t.sigMask)
 		if !ok {
 			info, ok = t.tg.pending.dequeue(t.sigMask)
@@ -305,9 +319,7 @@ func (t *Task) handleSignals() bool {
 			case actIgnore, actCont:
 				continue
 			case actStop:
-				// Job control stops come with the processes issue;
-				// until then a stop signal is not acted on.
-				k.Log.Debug("stop signal not supported, ignored", "sig", sig)
+				t.stopGroup(sig)
 				continue
 			case actTerm:
 				t.tg.groupExit(WaitStatusSignaled(sig, false))

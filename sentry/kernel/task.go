@@ -119,6 +119,8 @@ type Task struct {
 	// vforkDone is closed when a vfork child execs or exits.
 	vforkDone chan struct{}
 
+	aff affinity
+
 	syscallRestart bool
 	lastFault      struct {
 		addr, rip uint64
@@ -197,6 +199,7 @@ var ErrInterrupted = errors.New("interrupted")
 const (
 	segvMapErr = 1
 	segvAccErr = 2
+	busAdrErr  = 2
 )
 
 func (t *Task) run() {
@@ -235,16 +238,27 @@ func (t *Task) fault(ev platform.Event) {
 	// access the mapping forbids (an exec of a non-exec page, say).
 	repeat := write && t.lastFault.write && t.lastFault.addr == ev.Addr && t.lastFault.rip == t.Regs.Rip
 	t.lastFault.addr, t.lastFault.rip, t.lastFault.write = ev.Addr, t.Regs.Rip, write
+	code := int32(segvAccErr)
 	if !repeat {
 		err := t.MM().HandleFault(ev.Addr, write)
 		if err == nil {
 			return
 		}
 		t.k.Log.Debug("fault not handled", "addr", fmt.Sprintf("%#x", ev.Addr), "write", write, "err", err)
+		switch err {
+		case mm.ErrNoVMA:
+			code = segvMapErr
+		case mm.ErrBeyondEOF:
+			t.lastFault.addr = 0
+			info := arch.SigInfo{Signo: int32(unix.SIGBUS), Code: busAdrErr}
+			info.SetAddr(ev.Addr)
+			t.forceSignal(info)
+			return
+		}
 	}
 	t.lastFault.addr = 0
 	t.k.Log.Debug("segmentation fault", "tid", t.ID, "addr", fmt.Sprintf("%#x", ev.Addr), "rip", fmt.Sprintf("%#x", t.Regs.Rip), "code", ev.Code)
-	info := arch.SigInfo{Signo: int32(unix.SIGSEGV), Code: ev.Code}
+	info := arch.SigInfo{Signo: int32(unix.SIGSEGV), Code: code}
 	info.SetAddr(ev.Addr)
 	t.forceSignal(info)
 }

@@ -35,6 +35,7 @@ type ThreadGroup struct {
 	// status every task exits with.
 	exiting     bool
 	groupStatus uint32
+	job         jobState
 
 	limitsMu sync.Mutex
 	limits   Limits
@@ -244,12 +245,14 @@ type WaitResult struct {
 
 // Wait options.
 const (
-	WNOHANG   = 0x1
-	WNOWAIT   = 0x01000000
-	WEXITED   = 0x4
-	WALL      = 0x40000000
-	WCLONE    = 0x80000000
-	WNOTHREAD = 0x20000000
+	WNOHANG    = 0x1
+	WUNTRACED  = 0x2
+	WCONTINUED = 0x8
+	WNOWAIT    = 0x01000000
+	WEXITED    = 0x4
+	WALL       = 0x40000000
+	WCLONE     = 0x80000000
+	WNOTHREAD  = 0x20000000
 )
 
 // Wait waits for a child matching pid (wait4 rules) to exit. It returns
@@ -279,6 +282,12 @@ func (t *Task) Wait(pid int32, options int) (WaitResult, error) {
 			}
 			found = true
 			if !c.zombie {
+				if options&(WUNTRACED|WCONTINUED) != 0 {
+					if st, ok := c.jobWaitStatus(options&WUNTRACED != 0, options&WCONTINUED != 0, options&WNOWAIT != 0); ok {
+						k.mu.Unlock()
+						return WaitResult{PID: c.ID, Status: st}, nil
+					}
+				}
 				continue
 			}
 			r := WaitResult{PID: c.ID, Status: c.waitStatus}

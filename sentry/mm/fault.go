@@ -2,6 +2,7 @@ package mm
 
 import (
 	"bytes"
+	"errors"
 
 	"golang.org/x/sys/unix"
 
@@ -94,6 +95,17 @@ func (mm *MemoryManager) mapPages(v *VMA, start, end uint64) error {
 	return flush()
 }
 
+// Fault errors: which signal and code the application gets.
+var (
+	// ErrNoVMA: no mapping at the address (SIGSEGV, SEGV_MAPERR).
+	ErrNoVMA = errors.New("no mapping")
+	// ErrAccess: the mapping forbids the access (SIGSEGV, SEGV_ACCERR).
+	ErrAccess = errors.New("access not allowed")
+	// ErrBeyondEOF: the page is past the end of the mapped file (SIGBUS,
+	// BUS_ADRERR).
+	ErrBeyondEOF = errors.New("beyond end of file")
+)
+
 // HandleFault serves an application fault at addr. write is set when the
 // page was present but the access was refused (a write to a read-only
 // host mapping). It returns nil when the access can be retried, and EFAULT
@@ -102,17 +114,20 @@ func (mm *MemoryManager) HandleFault(addr uint64, write bool) error {
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
 	v := mm.vmaAt(addr)
-	if v == nil || (!v.Perms.Read && !v.Perms.Write && !v.Perms.Execute) {
-		return unix.EFAULT
+	if v == nil {
+		return ErrNoVMA
+	}
+	if !v.Perms.Read && !v.Perms.Write && !v.Perms.Execute {
+		return ErrAccess
 	}
 	vpn := addr / pageSize
 	if write {
 		if !v.Perms.Write {
-			return unix.EFAULT
+			return ErrAccess
 		}
 		_, _, err := mm.getPage(vpn, v, true)
 		if err != nil {
-			return unix.EFAULT
+			return err
 		}
 		return mm.mapPages(v, vpn*pageSize, vpn*pageSize+pageSize)
 	}
@@ -129,17 +144,23 @@ func (mm *MemoryManager) HandleFault(addr uint64, write bool) error {
 		if len(missing) > 0 {
 			off, err := mm.mf.Allocate(uint64(len(missing)))
 			if err != nil {
-				return unix.EFAULT
+				return err
 			}
 			for i, vpn := range missing {
 				mm.pages[vpn] = pte{off: off + uint64(i)*pageSize, owned: true}
 			}
 		}
 	} else {
+		if _, _, err := mm.getPage(vpn, v, false); err != nil {
+			return err
+		}
+		// Fault around within the object's pages; the window stops at
+		// the end of the file.
 		for a := start; a < end; a += pageSize {
 			if _, _, err := mm.getPage(a/pageSize, v, false); err != nil {
-				if a/pageSize == vpn {
-					return unix.EFAULT
+				if a < addr {
+					start = a + pageSize
+					continue
 				}
 				end = a
 				break

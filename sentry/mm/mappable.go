@@ -29,14 +29,21 @@ type PageCache struct {
 	// read; the rest of dst stays zero.
 	read func(dst []byte, off int64) (int, error)
 
+	// size bounds the object: pages wholly past it raise SIGBUS. A
+	// negative size is unbounded.
+	size int64
+
 	mu     sync.Mutex
 	chunks map[uint64]uint64
 }
 
+// SetSize bounds the cache at size bytes (a file's length).
+func (c *PageCache) SetSize(size int64) { c.size = size }
+
 // NewPageCache returns a cache backed by read, or zero-filled memory if
 // read is nil.
 func NewPageCache(mf *memfile.File, name string, read func(dst []byte, off int64) (int, error)) *PageCache {
-	return &PageCache{mf: mf, name: name, read: read, chunks: make(map[uint64]uint64)}
+	return &PageCache{mf: mf, name: name, read: read, chunks: make(map[uint64]uint64), size: -1}
 }
 
 // Name implements Mappable.Name.
@@ -45,6 +52,9 @@ func (c *PageCache) Name() string { return c.name }
 // Page implements Mappable.Page.
 func (c *PageCache) Page(off uint64) (uint64, error) {
 	const chunkSize = chunkPages * memfile.PageSize
+	if c.size >= 0 && off >= PageRoundUp(uint64(c.size)) {
+		return 0, ErrBeyondEOF
+	}
 	idx := off / chunkSize
 	c.mu.Lock()
 	defer c.mu.Unlock()

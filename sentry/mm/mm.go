@@ -326,6 +326,24 @@ func (mm *MemoryManager) MUnmap(addr, length uint64) error {
 	return nil
 }
 
+// IsMapped reports whether all of [addr, addr+length) is mapped.
+func (mm *MemoryManager) IsMapped(addr, length uint64) bool {
+	end := PageRoundUp(addr + length)
+	if end < addr {
+		return false
+	}
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	for a := addr; a < end; {
+		v := mm.vmaAt(a)
+		if v == nil {
+			return false
+		}
+		a = v.End
+	}
+	return true
+}
+
 // MProtect changes the permissions of [addr, addr+length).
 func (mm *MemoryManager) MProtect(addr, length uint64, perms platform.AccessType) error {
 	if addr&pageMask != 0 {
@@ -340,26 +358,35 @@ func (mm *MemoryManager) MProtect(addr, length uint64, perms platform.AccessType
 	}
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
-	// The whole range must be mapped.
-	for a := addr; a < end; {
-		v := mm.vmaAt(a)
+	// Like Linux, change the mapped part up to the first hole, then fail.
+	if v := mm.vmaAt(addr); v == nil {
+		return unix.ENOMEM
+	}
+	var err error
+	stop := addr
+	for stop < end {
+		v := mm.vmaAt(stop)
 		if v == nil {
-			return unix.ENOMEM
+			err = unix.ENOMEM
+			break
 		}
 		if (perms.Write && !v.MaxPerms.Write) || (perms.Read && !v.MaxPerms.Read) || (perms.Execute && !v.MaxPerms.Execute) {
-			return unix.EACCES
+			err = unix.EACCES
+			break
 		}
-		a = v.End
+		stop = min(v.End, end)
 	}
-	mm.splitAt(addr)
-	mm.splitAt(end)
-	for i := mm.findVMA(addr); i < len(mm.vmas) && mm.vmas[i].Start < end; i++ {
-		mm.vmas[i].Perms = perms
+	if stop > addr {
+		mm.splitAt(addr)
+		mm.splitAt(stop)
+		for i := mm.findVMA(addr); i < len(mm.vmas) && mm.vmas[i].Start < stop; i++ {
+			mm.vmas[i].Perms = perms
+		}
+		mm.mergeAround(addr, stop)
+		// Host mappings refault with the new permissions.
+		mm.unmapHost(addr, stop)
 	}
-	mm.mergeAround(addr, end)
-	// Host mappings refault with the new permissions.
-	mm.unmapHost(addr, end)
-	return nil
+	return err
 }
 
 // mergeAround joins adjacent compatible VMAs touching [start, end].

@@ -6,6 +6,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/sentry/abi"
+	"github.com/moat-dev/moat/sentry/fs/pipe"
 	"github.com/moat-dev/moat/sentry/kernel"
 	"github.com/moat-dev/moat/sentry/vfs"
 	"github.com/moat-dev/moat/sentry/waiter"
@@ -306,6 +307,10 @@ func sysLseek(t *task, a *args) (uint64, error) {
 	defer f.DecRef()
 	s, ok := f.Impl.(vfs.Seekable)
 	if !ok {
+		if _, noop := f.Impl.(vfs.NoopSeeker); noop {
+			// noop_llseek: the offset stays where it is.
+			return uint64(f.Pos), nil
+		}
 		return 0, unix.ESPIPE
 	}
 	off, whence := int64(a[1]), int(a[2])
@@ -394,12 +399,6 @@ func sysDup3(t *task, a *args) (uint64, error) {
 	return dup3(t, int32(a[0]), int32(a[1]), int(a[2]))
 }
 
-// PipeSizer is implemented by pipes for F_GETPIPE_SZ and F_SETPIPE_SZ.
-type PipeSizer interface {
-	Capacity() int
-	SetCapacity(n int) (int, error)
-}
-
 func sysFcntl(t *task, a *args) (uint64, error) {
 	fd := int32(a[0])
 	f, cloexec, err := t.FDTable().Get(int(fd))
@@ -428,13 +427,13 @@ func sysFcntl(t *task, a *args) (uint64, error) {
 		f.SetFlags(int(a[2]))
 		return 0, nil
 	case unix.F_GETPIPE_SZ:
-		if p, ok := f.Impl.(PipeSizer); ok {
-			return uint64(p.Capacity()), nil
+		if e, ok := f.Impl.(*pipe.End); ok {
+			return uint64(e.Pipe().Capacity()), nil
 		}
 		return 0, unix.EBADF
 	case unix.F_SETPIPE_SZ:
-		if p, ok := f.Impl.(PipeSizer); ok {
-			n, err := p.SetCapacity(int(int32(a[2])))
+		if e, ok := f.Impl.(*pipe.End); ok {
+			n, err := e.Pipe().SetCapacity(int(int32(a[2])))
 			return uint64(n), err
 		}
 		return 0, unix.EBADF
@@ -522,4 +521,52 @@ func putDirent64(buf []byte, ino uint64, off int64, typ uint8, name string) ([]b
 	return buf, true
 }
 
+// putDirent appends an old-style linux_dirent, whose type byte ends the
+// record.
+func putDirent(buf []byte, ino uint64, off int64, typ uint8, name string) ([]byte, bool) {
+	reclen := (18 + len(name) + 2 + 7) &^ 7
+	if len(buf)+reclen > cap(buf) {
+		return buf, false
+	}
+	start := len(buf)
+	buf = buf[:start+reclen]
+	rec := buf[start:]
+	clear(rec)
+	binary.LittleEndian.PutUint64(rec[0:], ino)
+	binary.LittleEndian.PutUint64(rec[8:], uint64(off))
+	binary.LittleEndian.PutUint16(rec[16:], uint16(reclen))
+	copy(rec[18:], name)
+	rec[reclen-1] = typ
+	return buf, true
+}
+
 var _ = kernel.ERESTARTSYS
+
+func init() {
+	register(abi.SysCloseRange, sysCloseRange)
+	register(abi.SysGetdents, sysGetdents)
+}
+
+const (
+	closeRangeUnshare = 2
+	closeRangeCloexec = 4
+)
+
+func sysCloseRange(t *task, a *args) (uint64, error) {
+	first, last, flags := uint32(a[0]), uint32(a[1]), a[2]
+	if flags&^(closeRangeUnshare|closeRangeCloexec) != 0 || first > last {
+		return 0, unix.EINVAL
+	}
+	fdt := t.FDTable()
+	for _, fd := range fdt.FDs() {
+		if uint32(fd) < first || uint32(fd) > last {
+			continue
+		}
+		if flags&closeRangeCloexec != 0 {
+			fdt.SetCloexec(fd, true)
+		} else {
+			fdt.Remove(fd)
+		}
+	}
+	return 0, nil
+}

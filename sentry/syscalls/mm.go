@@ -69,12 +69,12 @@ func sysMmap(t *task, a *args) (uint64, error) {
 			return 0, err
 		}
 		defer f.DecRef()
+		if !f.Readable() {
+			return 0, unix.EACCES
+		}
 		mp, ok := f.Impl.(vfs.Mapper)
 		if !ok {
 			return 0, unix.ENODEV
-		}
-		if !f.Readable() {
-			return 0, unix.EACCES
 		}
 		if !o.Private {
 			if !f.Writable() {
@@ -142,7 +142,11 @@ func sysMadvise(t *task, a *args) (uint64, error) {
 		unix.MADV_DONTFORK, unix.MADV_DOFORK, unix.MADV_MERGEABLE, unix.MADV_UNMERGEABLE,
 		unix.MADV_COLD, unix.MADV_PAGEOUT, unix.MADV_FREE:
 		// Hints that leave contents as they are; MADV_FREE may keep
-		// the pages, which is what the sentry does.
+		// the pages, which is what the sentry does. The range must
+		// still be mapped.
+		if !t.MM().IsMapped(addr, length) {
+			return 0, unix.ENOMEM
+		}
 		return 0, nil
 	}
 	return 0, unix.EINVAL

@@ -88,8 +88,12 @@ func (p *pathFile) Read([]byte, int64) (int, error)  { return 0, unix.EBADF }
 func (p *pathFile) Write([]byte, int64) (int, error) { return 0, unix.EBADF }
 func (p *pathFile) Stat() (vfs.Stat, error)          { return p.in.Stat() }
 
+// oLargefile is the kernel's O_LARGEFILE, which x/sys defines as 0 on
+// amd64 as glibc does.
+const oLargefile = 0x8000
+
 const openFlagsValid = unix.O_ACCMODE | unix.O_CREAT | unix.O_EXCL | unix.O_NOCTTY | unix.O_TRUNC |
-	unix.O_APPEND | unix.O_NONBLOCK | unix.O_DSYNC | unix.O_ASYNC | unix.O_DIRECT | unix.O_LARGEFILE |
+	unix.O_APPEND | unix.O_NONBLOCK | unix.O_DSYNC | unix.O_ASYNC | unix.O_DIRECT | oLargefile |
 	unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_NOATIME | unix.O_CLOEXEC | unix.O_SYNC | unix.O_PATH | unix.O_TMPFILE
 
 func openAt(t *task, dirfd int32, pathAddr uint64, flags int, mode uint32) (uint64, error) {
@@ -142,6 +146,16 @@ func openAt(t *task, dirfd int32, pathAddr uint64, flags int, mode uint32) (uint
 	st, err := vd.Inode().Stat()
 	if err != nil {
 		return 0, err
+	}
+	if flags&unix.O_CREAT != 0 && st.IsDir() {
+		if flags&unix.O_DIRECTORY != 0 {
+			return 0, unix.EINVAL
+		}
+		return 0, unix.EISDIR
+	}
+	// 64-bit kernels open every file as O_LARGEFILE.
+	if flags&unix.O_PATH == 0 {
+		flags |= oLargefile
 	}
 	if flags&unix.O_PATH != 0 {
 		if flags&unix.O_DIRECTORY != 0 && !st.IsDir() {
@@ -294,12 +308,20 @@ func sysStatx(t *task, a *args) (uint64, error) {
 	return 0, copyOut(t, a[4], st.MarshalStatx(mnt))
 }
 
-func sysGetdents64(t *task, a *args) (uint64, error) {
+func sysGetdents64(t *task, a *args) (uint64, error) { return getdents(t, a, putDirent64) }
+
+func sysGetdents(t *task, a *args) (uint64, error) { return getdents(t, a, putDirent) }
+
+// getdents fills the buffer with records made by put.
+func getdents(t *task, a *args, put func([]byte, uint64, int64, uint8, string) ([]byte, bool)) (uint64, error) {
 	f, err := getFile(t, int32(a[0]))
 	if err != nil {
 		return 0, err
 	}
 	defer f.DecRef()
+	if _, isPath := f.Impl.(*pathFile); isPath {
+		return 0, unix.EBADF
+	}
 	dr, ok := f.Impl.(vfs.DirReader)
 	if !ok {
 		return 0, unix.ENOTDIR
@@ -330,7 +352,7 @@ func sysGetdents64(t *task, a *args) (uint64, error) {
 	for f.Pos < int64(len(f.Dir)) {
 		e := f.Dir[f.Pos]
 		var fit bool
-		if buf, fit = putDirent64(buf, e.Ino, f.Pos+1, e.Type, e.Name); !fit {
+		if buf, fit = put(buf, e.Ino, f.Pos+1, e.Type, e.Name); !fit {
 			break
 		}
 		f.Pos++
@@ -364,6 +386,9 @@ func readlinkAt(t *task, dirfd int32, pathAddr, buf uint64, size int32) (uint64,
 			return 0, unix.ENOENT
 		}
 		in = f.VD.Inode()
+		if st, err := in.Stat(); err != nil || !st.IsSymlink() {
+			return 0, unix.ENOENT
+		}
 	} else {
 		vd, err := resolveAt(t, dirfd, path, false)
 		if err != nil {

@@ -4,12 +4,14 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"runtime"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/sentry/abi"
 	"github.com/moat-dev/moat/sentry/arch"
 	"github.com/moat-dev/moat/sentry/kernel"
+	"github.com/moat-dev/moat/sentry/vfs"
 )
 
 func init() {
@@ -64,6 +66,7 @@ func init() {
 	register(abi.SysSchedGetaffinity, sysSchedGetaffinity)
 	register(abi.SysSchedYield, func(t *task, a *args) (uint64, error) { runtime.Gosched(); return 0, nil })
 	register(abi.SysGetcpu, sysGetcpu)
+	register(abi.SysSchedSetaffinity, sysSchedSetaffinity)
 }
 
 func clone(t *task, ca kernel.CloneArgs) (uint64, error) {
@@ -204,7 +207,8 @@ func sysWaitid(t *task, a *args) (uint64, error) {
 		return 0, unix.EINVAL
 	}
 	if options&kernel.WEXITED == 0 {
-		// Only exits are reported until job control lands.
+		// Exits are what Wait reports unasked; without WEXITED only
+		// job-control changes may be reported.
 		return 0, unix.EINVAL
 	}
 	r, err := t.Wait(pid, options&^kernel.WEXITED)
@@ -216,10 +220,17 @@ func sysWaitid(t *task, a *args) (uint64, error) {
 		if r.PID != 0 {
 			info.Signo = int32(unix.SIGCHLD)
 			info.SetPIDUID(r.PID, r.UID)
-			if r.Status&0x7f == 0 {
+			switch {
+			case r.Status == 0xffff:
+				info.Code = kernel.CLD_CONTINUED
+				info.SetStatus(int32(unix.SIGCONT))
+			case r.Status&0xff == 0x7f:
+				info.Code = kernel.CLD_STOPPED
+				info.SetStatus(int32(r.Status >> 8 & 0xff))
+			case r.Status&0x7f == 0:
 				info.Code = kernel.CLD_EXITED
 				info.SetStatus(int32(r.Status >> 8 & 0xff))
-			} else {
+			default:
 				info.Code = kernel.CLD_KILLED
 				if r.Status&0x80 != 0 {
 					info.Code = kernel.CLD_DUMPED
@@ -391,7 +402,8 @@ func sysSysinfo(t *task, a *args) (uint64, error) {
 	unix.Sysinfo(&host)
 	b := make([]byte, 112)
 	le := binary.LittleEndian
-	le.PutUint64(b[0:], uint64(t.Kernel().Uptime().Seconds())+1)
+	// The sandbox shares the host's CLOCK_BOOTTIME, so uptime agrees.
+	le.PutUint64(b[0:], uint64(host.Uptime))
 	le.PutUint64(b[32:], host.Totalram*uint64(host.Unit))
 	le.PutUint64(b[40:], host.Freeram*uint64(host.Unit))
 	le.PutUint16(b[80:], uint16(len(t.Kernel().ThreadGroups())))
@@ -450,21 +462,45 @@ func sysSchedGetaffinity(t *task, a *args) (uint64, error) {
 	if pid != 0 && t.Kernel().TaskByID(pid) == nil {
 		return 0, unix.ESRCH
 	}
+	target := t
+	if pid != 0 {
+		target = t.Kernel().TaskByID(pid)
+	}
 	ncpu := runtime.NumCPU()
 	if size*8 < uint64(ncpu) || size&7 != 0 {
 		return 0, unix.EINVAL
 	}
-	n := min(size, 128)
-	b := make([]byte, n)
-	for i := 0; i < ncpu; i++ {
-		b[i/8] |= 1 << (i % 8)
-	}
+	// The kernel copies out its whole cpumask (nr_cpu_ids bits rounded
+	// up to longs).
+	n := min(size, uint64((ncpu+63)/64*8))
+	b := target.Affinity()[:n]
 	return n, copyOut(t, a[2], b)
+}
+
+func sysSchedSetaffinity(t *task, a *args) (uint64, error) {
+	pid, size := int32(a[0]), a[1]
+	if pid < 0 {
+		return 0, unix.EINVAL
+	}
+	target := t
+	if pid != 0 {
+		if target = t.Kernel().TaskByID(pid); target == nil {
+			return 0, unix.ESRCH
+		}
+	}
+	b := make([]byte, min(size, 128))
+	if err := copyIn(t, a[2], b); err != nil {
+		return 0, err
+	}
+	if !target.SetAffinity(b) {
+		return 0, unix.EINVAL
+	}
+	return 0, nil
 }
 
 func sysGetcpu(t *task, a *args) (uint64, error) {
 	if a[0] != 0 {
-		if err := copyOutU32(t, a[0], 0); err != nil {
+		if err := copyOutU32(t, a[0], uint32(t.CPU())); err != nil {
 			return 0, err
 		}
 	}
@@ -474,4 +510,65 @@ func sysGetcpu(t *task, a *args) (uint64, error) {
 		}
 	}
 	return 0, nil
+}
+
+func init() {
+	register(abi.SysExecveat, sysExecveat)
+}
+
+func sysExecveat(t *task, a *args) (uint64, error) {
+	dirfd, flags := int32(a[0]), int(a[4])
+	if flags&^(unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW) != 0 {
+		return 0, unix.EINVAL
+	}
+	path, err := copyInPath(t, a[1])
+	if err != nil {
+		return 0, err
+	}
+	argv, err := copyInStrings(t, a[2])
+	if err != nil {
+		return 0, err
+	}
+	envv, err := copyInStrings(t, a[3])
+	if err != nil {
+		return 0, err
+	}
+	k := t.Kernel()
+	root := t.FSContext().Root()
+	switch {
+	case path == "" && flags&unix.AT_EMPTY_PATH != 0:
+		var vd vfs.VirtualDentry
+		if dirfd == atFDCWD {
+			vd = t.FSContext().Cwd()
+		} else {
+			f, err := getFile(t, dirfd)
+			if err != nil {
+				return 0, err
+			}
+			vd = f.VD
+			f.DecRef()
+			if !vd.Ok() {
+				return 0, unix.EACCES
+			}
+		}
+		path = k.VFS.PathOf(root, vd)
+	case path == "":
+		return 0, unix.ENOENT
+	case path[0] != '/' && dirfd != atFDCWD:
+		dir, err := startDir(t, dirfd)
+		if err != nil {
+			return 0, err
+		}
+		path = strings.TrimSuffix(k.VFS.PathOf(root, dir), "/") + "/" + path
+	}
+	if flags&unix.AT_SYMLINK_NOFOLLOW != 0 {
+		vd, err := resolveAt(t, atFDCWD, path, false)
+		if err != nil {
+			return 0, err
+		}
+		if st, err := vd.Inode().Stat(); err == nil && st.IsSymlink() {
+			return 0, unix.ELOOP
+		}
+	}
+	return 0, t.Execve(path, argv, envv)
 }

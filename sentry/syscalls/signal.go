@@ -24,6 +24,8 @@ func init() {
 		return tgkill(t, int32(a[0]), int32(a[1]), int(a[2]))
 	})
 	register(abi.SysRtSigpending, sysRtSigpending)
+	register(abi.SysRtSigqueueinfo, sysRtSigqueueinfo)
+	register(abi.SysRtTgsigqueueinfo, sysRtTgsigqueueinfo)
 	register(abi.SysRtSigsuspend, sysRtSigsuspend)
 	register(abi.SysPause, func(t *task, a *args) (uint64, error) {
 		t.Block(nil)
@@ -216,10 +218,71 @@ func tgkill(t *task, tgid, tid int32, sig int) (uint64, error) {
 }
 
 func sysRtSigpending(t *task, a *args) (uint64, error) {
-	if a[1] != 8 {
+	if a[1] > 8 {
 		return 0, unix.EINVAL
 	}
-	return 0, copyOutU64(t, a[0], t.PendingSignals()&t.SignalMask())
+	b := make([]byte, 8)
+	binary.LittleEndian.PutUint64(b, t.PendingSignals()&t.SignalMask())
+	return 0, copyOut(t, a[0], b[:a[1]])
+}
+
+// sigqueueInfo reads a caller-supplied siginfo; like Linux, it refuses
+// codes that would let the caller pose as the kernel or kill(2).
+func sigqueueInfo(t *task, sig int, addr uint64, target *kernel.ThreadGroup) (arch.SigInfo, error) {
+	b := make([]byte, 128)
+	if err := copyIn(t, addr, b); err != nil {
+		return arch.SigInfo{}, err
+	}
+	info := arch.UnmarshalSigInfo(b)
+	if (info.Code >= 0 || info.Code == kernel.SI_TKILL) && target != t.ThreadGroup() {
+		return arch.SigInfo{}, unix.EPERM
+	}
+	info.Signo = int32(sig)
+	return info, nil
+}
+
+func sysRtSigqueueinfo(t *task, a *args) (uint64, error) {
+	pid, sig := int32(a[0]), int(a[1])
+	if sig < 0 || sig > kernel.NumSignals {
+		return 0, unix.EINVAL
+	}
+	tg := t.Kernel().ThreadGroupByID(pid)
+	if tg == nil || tg.IsZombie() {
+		return 0, unix.ESRCH
+	}
+	info, err := sigqueueInfo(t, sig, a[2], tg)
+	if err != nil {
+		return 0, err
+	}
+	if leader := tg.Leader(); leader == nil || !mayKill(t, leader) {
+		return 0, unix.EPERM
+	}
+	if sig != 0 {
+		tg.SendSignal(info)
+	}
+	return 0, nil
+}
+
+func sysRtTgsigqueueinfo(t *task, a *args) (uint64, error) {
+	tgid, tid, sig := int32(a[0]), int32(a[1]), int(a[2])
+	if tgid <= 0 || tid <= 0 || sig < 0 || sig > kernel.NumSignals {
+		return 0, unix.EINVAL
+	}
+	target := t.Kernel().TaskByID(tid)
+	if target == nil || target.ThreadGroup().ID != tgid {
+		return 0, unix.ESRCH
+	}
+	info, err := sigqueueInfo(t, sig, a[3], target.ThreadGroup())
+	if err != nil {
+		return 0, err
+	}
+	if !mayKill(t, target) {
+		return 0, unix.EPERM
+	}
+	if sig != 0 {
+		target.SendSignal(info)
+	}
+	return 0, nil
 }
 
 func sysRtSigsuspend(t *task, a *args) (uint64, error) {

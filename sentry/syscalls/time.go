@@ -138,7 +138,7 @@ func sysClockNanosleep(t *task, a *args) (uint64, error) {
 	switch id {
 	case unix.CLOCK_REALTIME, unix.CLOCK_MONOTONIC, unix.CLOCK_BOOTTIME, unix.CLOCK_TAI:
 	case unix.CLOCK_THREAD_CPUTIME_ID:
-		return 0, unix.EINVAL
+		return 0, unix.EOPNOTSUPP
 	default:
 		if _, err := clockNow(id); err != nil {
 			return 0, err

@@ -27,6 +27,10 @@ type Seekable interface {
 	Size() (int64, error)
 }
 
+// NoopSeeker is implemented by files whose lseek succeeds without moving
+// (Linux's noop_llseek), such as eventfds.
+type NoopSeeker interface{ NoopSeek() }
+
 // Dirent is a directory entry.
 type Dirent struct {
 	Ino  uint64

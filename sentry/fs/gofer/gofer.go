@@ -203,6 +203,7 @@ func (f *regularFile) Mappable() (mm.Mappable, error) {
 			}
 			return i.pread(dst, off)
 		})
+		i.cache.SetSize(size)
 	}
 	return i.cache, nil
 }

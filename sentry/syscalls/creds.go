@@ -1,0 +1,160 @@
+package syscalls
+
+import (
+	"encoding/binary"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/sentry/abi"
+	"github.com/moat-dev/moat/sentry/kernel"
+)
+
+func init() {
+	register(abi.SysSetuid, func(t *task, a *args) (uint64, error) { return setresid(t, true, noID, uint32(a[0]), noID, true) })
+	register(abi.SysSetgid, func(t *task, a *args) (uint64, error) { return setresid(t, false, noID, uint32(a[0]), noID, true) })
+	register(abi.SysSetreuid, func(t *task, a *args) (uint64, error) { return setreid(t, true, uint32(a[0]), uint32(a[1])) })
+	register(abi.SysSetregid, func(t *task, a *args) (uint64, error) { return setreid(t, false, uint32(a[0]), uint32(a[1])) })
+	register(abi.SysSetresuid, func(t *task, a *args) (uint64, error) {
+		return setresid(t, true, uint32(a[0]), uint32(a[1]), uint32(a[2]), false)
+	})
+	register(abi.SysSetresgid, func(t *task, a *args) (uint64, error) {
+		return setresid(t, false, uint32(a[0]), uint32(a[1]), uint32(a[2]), false)
+	})
+	register(abi.SysSetfsuid, func(t *task, a *args) (uint64, error) { return setfsid(t, true, uint32(a[0])) })
+	register(abi.SysSetfsgid, func(t *task, a *args) (uint64, error) { return setfsid(t, false, uint32(a[0])) })
+	register(abi.SysSetgroups, sysSetgroups)
+}
+
+// noID is -1 as a uid_t: "leave unchanged".
+const noID = ^uint32(0)
+
+type idSet struct{ r, e, s, fs *uint32 }
+
+func ids(c *kernel.Creds, user bool) idSet {
+	if user {
+		return idSet{&c.RealUID, &c.EffectiveUID, &c.SavedUID, &c.FSUID}
+	}
+	return idSet{&c.RealGID, &c.EffectiveGID, &c.SavedGID, &c.FSGID}
+}
+
+func privileged(c *kernel.Creds, user bool) bool {
+	if user {
+		return c.HasCap(kernel.CapSetuid)
+	}
+	return c.HasCap(kernel.CapSetgid)
+}
+
+// fixCaps applies the capability rules of capabilities(7) for a change
+// of user IDs from old to c.
+func fixCaps(old, c *kernel.Creds) {
+	if (old.RealUID == 0 || old.EffectiveUID == 0 || old.SavedUID == 0) &&
+		c.RealUID != 0 && c.EffectiveUID != 0 && c.SavedUID != 0 {
+		c.CapPermitted, c.CapEffective = 0, 0
+	}
+	if old.EffectiveUID == 0 && c.EffectiveUID != 0 {
+		c.CapEffective = 0
+	}
+	if old.EffectiveUID != 0 && c.EffectiveUID == 0 {
+		c.CapEffective = c.CapPermitted
+	}
+}
+
+// setresid implements setres[ug]id, and set[ug]id when single is set.
+func setresid(t *task, user bool, r, e, s uint32, single bool) (uint64, error) {
+	old := t.Creds()
+	c := old.Copy()
+	id := ids(c, user)
+	priv := privileged(old, user)
+	if single {
+		if priv {
+			*id.r, *id.e, *id.s = e, e, e
+		} else if e == *id.r || e == *id.s {
+			*id.e = e
+		} else {
+			return 0, unix.EPERM
+		}
+	} else {
+		ok := func(v uint32) bool { return v == noID || priv || v == *id.r || v == *id.e || v == *id.s }
+		if !ok(r) || !ok(e) || !ok(s) {
+			return 0, unix.EPERM
+		}
+		if r != noID {
+			*id.r = r
+		}
+		if e != noID {
+			*id.e = e
+		}
+		if s != noID {
+			*id.s = s
+		}
+	}
+	*id.fs = *id.e
+	if user {
+		fixCaps(old, c)
+	}
+	t.SetCreds(c)
+	return 0, nil
+}
+
+func setreid(t *task, user bool, r, e uint32) (uint64, error) {
+	old := t.Creds()
+	c := old.Copy()
+	id := ids(c, user)
+	priv := privileged(old, user)
+	oldR, oldE, oldS := *id.r, *id.e, *id.s
+	if r != noID && !priv && r != oldR && r != oldE {
+		return 0, unix.EPERM
+	}
+	if e != noID && !priv && e != oldR && e != oldE && e != oldS {
+		return 0, unix.EPERM
+	}
+	if r != noID {
+		*id.r = r
+	}
+	if e != noID {
+		*id.e = e
+	}
+	if r != noID || (e != noID && e != oldR) {
+		*id.s = *id.e
+	}
+	*id.fs = *id.e
+	if user {
+		fixCaps(old, c)
+	}
+	t.SetCreds(c)
+	return 0, nil
+}
+
+func setfsid(t *task, user bool, v uint32) (uint64, error) {
+	old := t.Creds()
+	c := old.Copy()
+	id := ids(c, user)
+	prev := *id.fs
+	if v != noID && (privileged(old, user) || v == *id.r || v == *id.e || v == *id.s || v == *id.fs) {
+		*id.fs = v
+		t.SetCreds(c)
+	}
+	return uint64(prev), nil
+}
+
+func sysSetgroups(t *task, a *args) (uint64, error) {
+	n := int32(a[0])
+	if n < 0 || n > 65536 {
+		return 0, unix.EINVAL
+	}
+	if !t.Creds().HasCap(kernel.CapSetgid) {
+		return 0, unix.EPERM
+	}
+	b := make([]byte, 4*int(n))
+	if err := copyIn(t, a[1], b); err != nil {
+		return 0, err
+	}
+	groups := make([]uint32, n)
+	for i := range groups {
+		groups[i] = binary.LittleEndian.Uint32(b[4*i:])
+	}
+	c := t.Creds().Copy()
+	c.Groups = groups
+	t.SetCreds(c)
+	return 0, nil
+}
