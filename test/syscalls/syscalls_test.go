@@ -60,7 +60,7 @@ var platforms = []string{
 var staticTests = []string{
 	"arch_prctl",
 	"execve",
-	"sigcontext",
+	"signal",
 	"threads",
 }
 

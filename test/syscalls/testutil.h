@@ -113,6 +113,7 @@ tu_report(const char *file, int line, const char *fmt, ...)
 #define ASSERT_EQ(expr, want) TU_CMP(expr, ==, want, FATAL)
 #define ASSERT_NE(expr, want) TU_CMP(expr, !=, want, FATAL)
 #define ASSERT_GE(expr, want) TU_CMP(expr, >=, want, FATAL)
+#define ASSERT_GT(expr, want) TU_CMP(expr, >, want, FATAL)
 
 /*
  * CHECK_ERRNO(expr, ret, err): expr must return exactly ret (usually -1)
