@@ -127,3 +127,10 @@ func (tg *ThreadGroup) WaitStatus() (uint32, bool) {
 	defer tg.k.mu.Unlock()
 	return tg.waitStatus, tg.zombie
 }
+
+// Stopped reports whether the group is in a job-control stop.
+func (tg *ThreadGroup) Stopped() bool {
+	tg.k.sigMu.Lock()
+	defer tg.k.sigMu.Unlock()
+	return tg.job.stopped
+}
