@@ -20,6 +20,8 @@ import (
 	"github.com/moat-dev/moat/sentry/fs/dev"
 	"github.com/moat-dev/moat/sentry/fs/gofer"
 	"github.com/moat-dev/moat/sentry/fs/host"
+	procfs "github.com/moat-dev/moat/sentry/fs/proc"
+	sysfs "github.com/moat-dev/moat/sentry/fs/sys"
 	"github.com/moat-dev/moat/sentry/kernel"
 	"github.com/moat-dev/moat/sentry/loader"
 	"github.com/moat-dev/moat/sentry/memfile"
@@ -228,8 +230,8 @@ var rlimitNames = map[string]int{
 	"RLIMIT_RTTIME": kernel.RlimitRttime,
 }
 
-// mountSynthetic mounts the sentry's own /dev (and later /proc and /sys)
-// where the root filesystem has directories for them.
+// mountSynthetic mounts the sentry's own /dev, /proc and /sys where the
+// root filesystem has directories for them.
 func mountSynthetic(k *kernel.Kernel, spec *specs.Spec) error {
 	mounts := []struct {
 		dst    string
@@ -237,6 +239,10 @@ func mountSynthetic(k *kernel.Kernel, spec *specs.Spec) error {
 		root   func() vfs.Inode
 	}{
 		{"/dev", "tmpfs", dev.New},
+		// proc.New reads the host's cpuinfo: this runs before the
+		// sentry gives up the host filesystem.
+		{"/proc", "proc", func() vfs.Inode { return procfs.New(k) }},
+		{"/sys", "sysfs", sysfs.New},
 	}
 	for _, m := range mounts {
 		r := &vfs.Resolver{Root: k.Root, Start: k.Root, FollowFinal: true}

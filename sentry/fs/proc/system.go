@@ -1,0 +1,175 @@
+package proc
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/sentry/fs/pipe"
+	"github.com/moat-dev/moat/sentry/fs/synth"
+	"github.com/moat-dev/moat/sentry/kernel"
+	"github.com/moat-dev/moat/sentry/mm"
+	"github.com/moat-dev/moat/sentry/vfs"
+)
+
+// The system-wide files of /proc and the read-only /proc/sys.
+
+// meminfo reports the host's memory, as the sandbox's memory comes from
+// it, in the lines and order of Linux's /proc/meminfo.
+func meminfo() ([]byte, error) {
+	var si unix.Sysinfo_t
+	if err := unix.Sysinfo(&si); err != nil {
+		return nil, err
+	}
+	unit := uint64(si.Unit)
+	if unit == 0 {
+		unit = 1
+	}
+	kb := func(v uint64) uint64 { return v * unit / 1024 }
+	return []byte(formatMeminfo(kb(si.Totalram), kb(si.Freeram), kb(si.Bufferram), kb(si.Sharedram), kb(si.Totalswap), kb(si.Freeswap))), nil
+}
+
+// formatMeminfo lays out /proc/meminfo from the figures the sentry knows
+// (in kB); the others are zero.
+func formatMeminfo(total, free, buffers, shared, swapTotal, swapFree uint64) string {
+	var b strings.Builder
+	line := func(name string, v uint64) { b.WriteString(meminfoLine(name, v, true)) }
+	line("MemTotal", total)
+	line("MemFree", free)
+	line("MemAvailable", min(free+buffers, total))
+	line("Buffers", buffers)
+	line("Cached", 0)
+	line("SwapCached", 0)
+	for _, n := range []string{"Active", "Inactive", "Active(anon)", "Inactive(anon)", "Active(file)", "Inactive(file)", "Unevictable", "Mlocked"} {
+		line(n, 0)
+	}
+	line("SwapTotal", swapTotal)
+	line("SwapFree", swapFree)
+	for _, n := range []string{"Zswap", "Zswapped", "Dirty", "Writeback", "AnonPages", "Mapped"} {
+		line(n, 0)
+	}
+	line("Shmem", shared)
+	for _, n := range []string{"KReclaimable", "Slab", "SReclaimable", "SUnreclaim", "KernelStack", "PageTables",
+		"SecPageTables", "NFS_Unstable", "Bounce", "WritebackTmp"} {
+		line(n, 0)
+	}
+	line("CommitLimit", total/2+swapTotal)
+	line("Committed_AS", 0)
+	line("VmallocTotal", 34359738367)
+	line("VmallocUsed", 0)
+	line("VmallocChunk", 0)
+	line("Percpu", 0)
+	for _, n := range []string{"AnonHugePages", "ShmemHugePages", "ShmemPmdMapped", "FileHugePages", "FilePmdMapped"} {
+		line(n, 0)
+	}
+	for _, n := range []string{"HugePages_Total", "HugePages_Free", "HugePages_Rsvd", "HugePages_Surp"} {
+		b.WriteString(meminfoLine(n, 0, false))
+	}
+	line("Hugepagesize", 2048)
+	line("Hugetlb", 0)
+	line("DirectMap4k", 0)
+	line("DirectMap2M", 0)
+	return b.String()
+}
+
+// uptime is the sandbox's: its kernel booted with it. The CPUs are
+// counted as idle whenever the sentry has no figure, as in stat.
+func (p *procFS) uptime() ([]byte, error) {
+	up := p.k.Uptime().Seconds()
+	return []byte(formatUptime(up, up*float64(p.ncpu))), nil
+}
+
+// loadavg has no load figures (the sentry does not track run queues),
+// but has the task counts and the last PID.
+func (p *procFS) loadavg() ([]byte, error) {
+	return []byte(fmt.Sprintf("0.00 0.00 0.00 1/%d %d\n", p.k.NumTasks(), p.k.LastPID())), nil
+}
+
+// stat is /proc/stat: CPU time (all idle: the sentry does not account
+// CPU time yet), boot time and process counts.
+func (p *procFS) stat() ([]byte, error) {
+	up := p.k.Uptime()
+	idle := uint64(up / (time.Second / clockTicks))
+	var b strings.Builder
+	fmt.Fprintf(&b, "cpu  0 0 0 %d 0 0 0 0 0 0\n", idle*uint64(p.ncpu))
+	for i := 0; i < p.ncpu; i++ {
+		fmt.Fprintf(&b, "cpu%d 0 0 0 %d 0 0 0 0 0 0\n", i, idle)
+	}
+	b.WriteString("intr 0\nctxt 0\n")
+	fmt.Fprintf(&b, "btime %d\n", p.k.BootTime().Unix())
+	fmt.Fprintf(&b, "processes %d\n", p.k.LastPID())
+	b.WriteString("procs_running 1\nprocs_blocked 0\n")
+	b.WriteString("softirq 0 0 0 0 0 0 0 0 0 0 0\n")
+	return []byte(b.String()), nil
+}
+
+func version() ([]byte, error) {
+	return []byte(fmt.Sprintf("Linux version %s (moat@moat) (go) %s\n", kernel.Release, kernel.Version)), nil
+}
+
+// filesystems lists the filesystem types of the sentry.
+func filesystems() ([]byte, error) {
+	var b strings.Builder
+	for _, fs := range []string{"sysfs", "tmpfs", "proc", "devpts", "pipefs", "anon_inodefs", "9p", "overlay"} {
+		fmt.Fprintf(&b, "nodev\t%s\n", fs)
+	}
+	return []byte(b.String()), nil
+}
+
+// sysDir is /proc/sys: the sentry's own values, read-only.
+func (p *procFS) sysDir() vfs.Inode {
+	val := func(path, v string) vfs.Inode {
+		return &synth.File{Dev: procDev, Ino: inoOf("/sys/" + path), Mode: unix.S_IFREG | 0o444,
+			Data: func() ([]byte, error) { return []byte(v + "\n"), nil }}
+	}
+	fn := func(path string, f func() string) vfs.Inode {
+		return &synth.File{Dev: procDev, Ino: inoOf("/sys/" + path), Mode: unix.S_IFREG | 0o444,
+			Data: func() ([]byte, error) { return []byte(f() + "\n"), nil }}
+	}
+	dir := func(path string, children map[string]vfs.Inode) vfs.Inode {
+		return &synth.Dir{Dev: procDev, Ino: inoOf("/sys/" + path), Mode: unix.S_IFDIR | 0o555, Static: children}
+	}
+	const shmMax = "18446744073692774399"
+	return dir("", map[string]vfs.Inode{
+		"kernel": dir("kernel", map[string]vfs.Inode{
+			"hostname":     fn("kernel/hostname", p.k.Hostname),
+			"domainname":   val("kernel/domainname", "(none)"),
+			"osrelease":    val("kernel/osrelease", kernel.Release),
+			"ostype":       val("kernel/ostype", "Linux"),
+			"version":      val("kernel/version", kernel.Version),
+			"pid_max":      val("kernel/pid_max", "4194304"),
+			"threads-max":  val("kernel/threads-max", "4194304"),
+			"ngroups_max":  val("kernel/ngroups_max", "65536"),
+			"cap_last_cap": val("kernel/cap_last_cap", fmt.Sprint(kernel.CapLastCap)),
+			"overflowuid":  val("kernel/overflowuid", "65534"),
+			"overflowgid":  val("kernel/overflowgid", "65534"),
+			"shmmax":       val("kernel/shmmax", shmMax),
+			"shmall":       val("kernel/shmall", shmMax),
+			"shmmni":       val("kernel/shmmni", "4096"),
+			"random": dir("kernel/random", map[string]vfs.Inode{
+				"boot_id":       val("kernel/random/boot_id", p.bootID),
+				"uuid":          fn("kernel/random/uuid", newUUID),
+				"entropy_avail": val("kernel/random/entropy_avail", "256"),
+				"poolsize":      val("kernel/random/poolsize", "256"),
+			}),
+		}),
+		"vm": dir("vm", map[string]vfs.Inode{
+			"overcommit_memory": val("vm/overcommit_memory", "0"),
+			"overcommit_ratio":  val("vm/overcommit_ratio", "50"),
+			"max_map_count":     val("vm/max_map_count", "65530"),
+			"mmap_min_addr":     val("vm/mmap_min_addr", fmt.Sprint(mm.MinAddr)),
+		}),
+		"fs": dir("fs", map[string]vfs.Inode{
+			"nr_open":       val("fs/nr_open", fmt.Sprint(kernel.NrOpen)),
+			"file-max":      val("fs/file-max", "9223372036854775807"),
+			"pipe-max-size": val("fs/pipe-max-size", fmt.Sprint(pipe.MaxCapacity)),
+		}),
+		"net": dir("net", map[string]vfs.Inode{
+			"core": dir("net/core", map[string]vfs.Inode{
+				"somaxconn": val("net/core/somaxconn", "4096"),
+			}),
+		}),
+	})
+}
