@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/sentry/fs/epoll"
+	"github.com/moat-dev/moat/sentry/fs/eventfd"
 	"github.com/moat-dev/moat/sentry/fs/host"
 	"github.com/moat-dev/moat/sentry/fs/synth"
 	"github.com/moat-dev/moat/sentry/kernel"
@@ -112,7 +113,15 @@ func (p *procFS) fdInfo(t *kernel.Task, fdt *vfs.FDTable, fd int) ([]byte, error
 	if st, err := f.Impl.Stat(); err == nil {
 		ino = st.Ino
 	}
-	return []byte(formatFDInfo(pos, flags, mnt, ino)), nil
+	text := formatFDInfo(pos, flags, mnt, ino)
+	if e, ok := f.Impl.(*eventfd.EventFD); ok {
+		sem := 0
+		if e.Semaphore() {
+			sem = 1
+		}
+		text += fmt.Sprintf("eventfd-count: %16x\neventfd-semaphore: %d\n", e.Count(), sem)
+	}
+	return []byte(text), nil
 }
 
 // formatFDInfo lays out an fdinfo file; flags print in octal.
