@@ -80,3 +80,15 @@ func (c *PageCache) Page(off uint64) (uint64, error) {
 	}
 	return base + off%chunkSize, nil
 }
+
+// Release frees the cache's pages. Mappings of the cache must be gone.
+func (c *PageCache) Release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, base := range c.chunks {
+		for i := uint64(0); i < chunkPages; i++ {
+			c.mf.DecRef(base + i*memfile.PageSize)
+		}
+	}
+	c.chunks = make(map[uint64]uint64)
+}
