@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* access, faccessat and faccessat2: F_OK, R_OK, X_OK, flags and errors. */
 #include "testutil.h"
 #include <fcntl.h>

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* sched_getaffinity and sched_setaffinity: at least one CPU, sizes, errors. */
 #include "testutil.h"
 #include <sched.h>

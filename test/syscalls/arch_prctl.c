@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * arch_prctl: ARCH_GET_FS is the TLS pointer (the thread control block
  * starts with a pointer to itself, readable as %fs:0); ARCH_SET_FS moves

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * brk: the break grows and shrinks with raw brk calls; new memory is zero,
  * memory above a lowered break is gone, and impossible requests leave the

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * clock_gettime, gettimeofday and time, through the vDSO (libc) and the raw
  * syscalls: monotonic clocks never go backwards, CLOCK_REALTIME agrees with

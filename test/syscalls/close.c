@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* close: EBADF cases, fd reuse, and that a closed fd is really gone. */
 #include "testutil.h"
 #include <fcntl.h>

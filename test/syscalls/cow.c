@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * Copy-on-write after fork: the child's writes to private memory (heap,
  * stack, globals, anonymous and file mappings) are invisible to the parent

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* getcwd, chdir and fchdir. */
 #include "testutil.h"
 #include <fcntl.h>

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* dup, dup2 and dup3: numbering, shared offsets, close-on-exec, errors. */
 #include "testutil.h"
 #include <fcntl.h>

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * epoll_create1, epoll_ctl, epoll_wait and epoll_pwait on a pipe and an
  * eventfd: errors, timeouts, level-triggered and edge-triggered readiness.

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* eventfd2: counter semantics, EFD_SEMAPHORE, EFD_NONBLOCK, sizes and errors. */
 #include "testutil.h"
 #include <fcntl.h>

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * execve: running /bin/true and /bin/false, re-executing this program with
  * chosen argv and envp, close-on-exec, and errors (ENOENT, EACCES, ENOTDIR,
@@ -20,7 +22,7 @@ static int child_main(int argc, char **argv)
 	int n = 0;
 	for (char **e = environ; *e; e++)
 		n++;
-	CHECK_EQ(n, 2);
+	CHECK_EQ(n, 3);
 	CHECK_STREQ(getenv("MOAT_A"), "1");
 	CHECK_STREQ(getenv("MOAT_B"), "x=y");
 	/* fd 10 was close-on-exec: gone. fd 11 was not: still open at offset 5. */
@@ -79,7 +81,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "--exec-child") == 0)
 		return child_main(argc, argv);
 
-	char *envp[] = { "MOAT_A=1", "MOAT_B=x=y", NULL };
+	char *envp[] = { "MOAT_A=1", "MOAT_B=x=y", "MOAT_KEEP_SIGNALS=1", NULL };
 	char *noenv[] = { NULL };
 	int e, status;
 

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* fcntl: F_GETFD/F_SETFD, F_GETFL/F_SETFL, F_DUPFD, F_DUPFD_CLOEXEC, errors. */
 #include "testutil.h"
 #include <fcntl.h>

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* fork and wait4: exit statuses, signals, WNOHANG, ECHILD, rusage, waitid. */
 #include "testutil.h"
 #include <signal.h>

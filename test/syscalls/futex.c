@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* futex: WAIT with a wrong value, WAIT timeouts, WAKE counts, errors. */
 #include "testutil.h"
 #include <limits.h>

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * getdents64 over /usr: "." and ".." are listed, every name exists with the
  * inode and type getdents reported, small buffers and rewinding give the same

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* getdents64 and getdents on things that are not directories. */
 #include "testutil.h"
 #include <fcntl.h>

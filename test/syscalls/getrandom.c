@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* getrandom: lengths, flags, errors, and that the bytes look random. */
 #include "testutil.h"
 #include <sys/random.h>

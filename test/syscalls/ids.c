@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * getpid, getppid, gettid, and the user and group ids: consistent with each
  * other and across fork and threads (no particular uid is assumed).

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * ioctl: terminal requests on non-terminals are ENOTTY (pipe, /dev/null,
  * regular file), FIONREAD, FIONBIO, FIOCLEX/FIONCLEX, and errors.

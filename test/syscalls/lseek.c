@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* lseek: SEEK_SET, SEEK_CUR, SEEK_END, seeking past EOF, and errors. */
 #include "testutil.h"
 #include <fcntl.h>

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* madvise: MADV_DONTNEED zeroes private anonymous pages and restores file pages. */
 #include "testutil.h"
 #include <fcntl.h>

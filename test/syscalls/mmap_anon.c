@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * Anonymous private mmap: zero-filled, writable, MAP_FIXED replacement,
  * munmap then access faults with SIGSEGV at the right address, and errors.

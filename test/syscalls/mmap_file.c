@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * mmap of a regular file: read-only private mapping matches read(), offsets,
  * copy-on-write of a private writable mapping, the zero tail of the last page,

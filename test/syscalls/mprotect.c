@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* mprotect: write to a read-only page is SIGSEGV/SEGV_ACCERR, PROT_NONE, errors. */
 #include "testutil.h"
 #include <sys/mman.h>

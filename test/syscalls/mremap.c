@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* mremap: grow in place or with MREMAP_MAYMOVE keeping contents, shrink, errors. */
 #include "testutil.h"
 #include <sys/mman.h>

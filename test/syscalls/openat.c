@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* open and openat: flags, dirfd handling, and errors. */
 #include "testutil.h"
 #include <fcntl.h>

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* read, pread64, readv and preadv on a regular file: offsets, short reads, EOF. */
 #include "testutil.h"
 #include <fcntl.h>

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* readlink and readlinkat: targets, truncation, and errors. */
 #include "testutil.h"
 #include <fcntl.h>

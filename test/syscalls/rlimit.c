@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * getrlimit, setrlimit and prlimit64: values agree, lowering RLIMIT_NOFILE
  * makes open and dup fail with EMFILE, soft > hard is EINVAL, and errors.

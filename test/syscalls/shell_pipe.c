@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * A shell-like pipeline: fork + pipe + dup2 + execve("/bin/cat"), with data
  * pushed through cat and read back; then a two-stage pipeline

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * sigaltstack: a handler with SA_ONSTACK runs on the alternate stack (its
  * locals are inside it) and sees SS_ONSTACK; one without runs on the normal

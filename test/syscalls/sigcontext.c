@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * SA_SIGINFO handlers and the ucontext: the handler sees the interrupted
  * RIP, can change registers and RIP (skipping a ud2), and the changes take

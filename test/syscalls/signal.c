@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * rt_sigaction, rt_sigprocmask, rt_sigpending, kill and tgkill: handlers run
  * with the right siginfo, blocked signals stay pending until unblocked,

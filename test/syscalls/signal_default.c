@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * Default signal actions in forked children: raise(SIGSEGV) and a real fault
  * kill with SIGSEGV, abort() with SIGABRT; ignored and stop signals do not kill.

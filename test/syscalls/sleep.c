@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * nanosleep and clock_nanosleep: relative sleeps last at least as long as
  * asked, TIMER_ABSTIME, interruption by a signal (EINTR with the time left),

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * stat, lstat, fstat and newfstatat (raw syscalls), with the fields of the
  * same file compared between them; AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH.

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* statx: basic fields agree with stat; flags, masks and errors. */
 #include "testutil.h"
 #include <fcntl.h>

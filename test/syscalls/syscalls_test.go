@@ -9,7 +9,11 @@
 //
 // The runner compiles every NAME.c once per test process into build/NAME
 // (gcc -O1 -Wall, dynamically linked), and a few also into build/NAME_static
-// (-static), because static binaries must work too. Then, for each program:
+// (-static), because static binaries must work too. A binary that is newer
+// than its source and testutil.h, and was built with the same command line
+// (recorded in build/NAME.cmd), is not rebuilt. Each .c file starts with
+// "//go:build ignore" so that the go tool does not try to build it as cgo.
+// Then, for each program:
 //
 //	TestSyscalls/native/NAME   runs build/NAME on the host. This checks the
 //	                           test itself: it must pass on real Linux.
@@ -157,13 +161,21 @@ func compile() (map[string]*buildResult, error) {
 			args := append([]string{}, cflags...)
 			args = append(args, j.extra...)
 			args = append(args, "-o", bin, j.src)
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, gcc, args...)
-			out, err := cmd.CombinedOutput()
-			r := &buildResult{bin: bin, output: string(out)}
-			if err != nil {
-				r.err = fmt.Errorf("gcc %s: %v", strings.Join(args, " "), err)
+			r := &buildResult{bin: bin}
+			stamp := bin + ".cmd"
+			cmdline := gcc + " " + strings.Join(args, " ") + "\n"
+			if !upToDate(bin, stamp, cmdline, j.src, "testutil.h") {
+				os.Remove(stamp)
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+				defer cancel()
+				cmd := exec.CommandContext(ctx, gcc, args...)
+				out, err := cmd.CombinedOutput()
+				r.output = string(out)
+				if err != nil {
+					r.err = fmt.Errorf("gcc %s: %v", strings.Join(args, " "), err)
+				} else if err := os.WriteFile(stamp, []byte(cmdline), 0o644); err != nil {
+					r.err = err
+				}
 			}
 			mu.Lock()
 			res[j.name] = r
@@ -172,6 +184,26 @@ func compile() (map[string]*buildResult, error) {
 	}
 	wg.Wait()
 	return res, nil
+}
+
+// upToDate reports whether bin exists, was built by exactly cmdline (as
+// recorded in stamp), and is newer than every one of srcs.
+func upToDate(bin, stamp, cmdline string, srcs ...string) bool {
+	b, err := os.ReadFile(stamp)
+	if err != nil || string(b) != cmdline {
+		return false
+	}
+	bi, err := os.Stat(bin)
+	if err != nil {
+		return false
+	}
+	for _, s := range srcs {
+		si, err := os.Stat(s)
+		if err != nil || !si.ModTime().Before(bi.ModTime()) {
+			return false
+		}
+	}
+	return true
 }
 
 // runsc returns the absolute path of the runsc binary under test.

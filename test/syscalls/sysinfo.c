@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* sysinfo: uptime, memory sizes and units, process count; agrees with other calls. */
 #include "testutil.h"
 #include <sys/sysinfo.h>

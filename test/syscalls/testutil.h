@@ -29,6 +29,7 @@
 #endif
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -235,6 +236,32 @@ __attribute__((unused)) static int test_done(void)
 	if (write(1, "PASS\n", 5) != 5)
 		return 1;
 	return 0;
+}
+
+/*
+ * Every test starts from the same signal state whatever started it: no
+ * signal blocked, every signal at its default action (a parent may have
+ * left SIGPIPE ignored, for example). A test that re-executes itself to
+ * check what survives execve sets MOAT_KEEP_SIGNALS=1 in the new
+ * environment to skip this. (glibc passes argc, argv and envp to ELF
+ * constructors, dynamic and static.)
+ */
+__attribute__((constructor, unused)) static void tu_reset_signals(int argc, char **argv,
+								   char **envp)
+{
+	(void)argc;
+	(void)argv;
+	for (char **e = envp; e && *e; e++)
+		if (strcmp(*e, "MOAT_KEEP_SIGNALS=1") == 0)
+			return;
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		signal(sig, SIG_DFL);
+	}
 }
 
 /* Raw syscalls, for when the libc wrapper would hide the kernel's answer. */

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * Threads through pthread_create/join (clone with CLONE_THREAD etc.): four
  * threads bump a shared counter under a mutex (futex), each has its own tid

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * set_tid_address returns the caller's tid, in the main thread and in other
  * threads; clear_child_tid is cleared and futex-woken at thread exit (which

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* uname: fields are non-empty NUL-terminated strings; sysname, machine, release. */
 #include "testutil.h"
 #include <sys/utsname.h>

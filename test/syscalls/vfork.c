@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * vfork: the parent is suspended until the child calls _exit or execve, and
  * the child shares the parent's memory meanwhile.

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /*
  * write and writev to a pipe and to stdout. The final "PASS\n" is itself
  * written to stdout with writev in three pieces.
