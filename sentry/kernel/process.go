@@ -6,6 +6,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -78,7 +79,7 @@ func (k *Kernel) CreateInit(a ProcessArgs) (*Task, error) {
 		k: k, ID: id, tasks: make(map[*Task]struct{}), children: make(map[*ThreadGroup]struct{}),
 		pgid: id, sid: id, exitSignal: int(unix.SIGCHLD), handlers: &SignalHandlers{}, limits: a.Limits,
 	}
-	t := &Task{k: k, ID: id, tg: tg, interrupt: make(chan struct{}, 1)}
+	t := &Task{k: k, ID: id, tg: tg, interrupt: make(chan struct{}, 1), startTime: time.Now()}
 	t.fds = newFDTable(a.FDs)
 	t.fs = NewFSContext(root, cwd, a.Umask)
 	t.fs.refs.Store(1)
@@ -155,7 +156,7 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 		childMM = parentMM.Fork(as)
 	}
 	childMM.IncUsers()
-	nt := &Task{k: k, interrupt: make(chan struct{}, 1), Regs: t.Regs}
+	nt := &Task{k: k, interrupt: make(chan struct{}, 1), Regs: t.Regs, startTime: time.Now()}
 	nt.ctx = k.Platform.NewContext()
 	if fp, err := t.ctx.FPState(); err == nil && fp != nil {
 		nt.ctx.SetFPState(fp)

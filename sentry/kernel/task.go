@@ -206,6 +206,8 @@ func (t *Task) run() {
 	// The OS thread is the tracer of the task's stub thread, so the
 	// goroutine keeps it for life; it exits with the goroutine.
 	runtime.LockOSThread()
+	t.RegisterOSThread()
+	defer t.UnregisterOSThread()
 	defer t.exit()
 	for {
 		if t.handleSignals() {
