@@ -24,7 +24,7 @@ func runsc(t *testing.T) string {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(p); err != nil {
-		t.Skipf("no runsc binary at %s: run make first, or set MOAT_RUNSC", p)
+		t.Fatalf("no runsc binary at %s: run make first, or set MOAT_RUNSC", p)
 	}
 	return p
 }
