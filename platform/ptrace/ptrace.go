@@ -294,6 +294,24 @@ type addressSpace struct {
 	p        *Platform
 	t        *tracer
 	released atomic.Bool
+
+	// threads maps the OS thread IDs of tracers to their stub threads in
+	// this address space, so that a task changing its own mappings can
+	// inject the call into its stopped stub thread without a hand-off
+	// to the control tracer.
+	threads sync.Map // int -> *stubThread
+}
+
+// inject runs a host syscall in the address space: in the caller's own
+// stub thread if it has one here, else through the control stub.
+func (as *addressSpace) inject(nr uintptr, args ...uintptr) (uintptr, error) {
+	if s, ok := as.threads.Load(unix.Gettid()); ok {
+		return s.(*stubThread).inject(nr, args...)
+	}
+	var ret uintptr
+	var err error
+	as.t.do(func() { ret, err = as.t.stub.inject(nr, args...) })
+	return ret, err
 }
 
 // MapFile implements platform.AddressSpace.MapFile.
@@ -304,11 +322,8 @@ func (as *addressSpace) MapFile(addr uintptr, fd int, off uint64, length uint64,
 	if addr+uintptr(length) > StubAddr || addr+uintptr(length) < addr {
 		return fmt.Errorf("ptrace: mapping %#x+%#x overlaps the stub", addr, length)
 	}
-	var err error
-	as.t.do(func() {
-		_, err = as.t.stub.inject(unix.SYS_MMAP, addr, uintptr(length), uintptr(perms.Prot()),
-			unix.MAP_SHARED|unix.MAP_FIXED, memFD, uintptr(off))
-	})
+	_, err := as.inject(unix.SYS_MMAP, addr, uintptr(length), uintptr(perms.Prot()),
+		unix.MAP_SHARED|unix.MAP_FIXED, memFD, uintptr(off))
 	if err != nil {
 		return fmt.Errorf("stub mmap %#x+%#x: %w", addr, length, err)
 	}
@@ -323,9 +338,7 @@ func (as *addressSpace) Unmap(addr uintptr, length uint64) {
 	if end := addr + uintptr(length); end > StubAddr || end < addr {
 		length = uint64(StubAddr - addr)
 	}
-	as.t.do(func() {
-		as.t.stub.inject(unix.SYS_MUNMAP, addr, uintptr(length))
-	})
+	as.inject(unix.SYS_MUNMAP, addr, uintptr(length))
 }
 
 // Release implements platform.AddressSpace.Release.
@@ -358,6 +371,7 @@ type context struct {
 	tid       atomic.Int32 // stub thread to signal on Interrupt
 	interrupt atomic.Bool
 	pendingFP []byte
+	osTID     int // the tracer thread
 }
 
 // Switch implements platform.Context.Switch.
@@ -370,6 +384,8 @@ func (c *context) Switch(pas platform.AddressSpace, regs *platform.Registers) (p
 			return platform.Event{}, err
 		}
 		c.as, c.stub = as, s
+		c.osTID = unix.Gettid()
+		as.threads.Store(c.osTID, s)
 		c.tid.Store(int32(s.tid))
 		if c.pendingFP != nil {
 			err := c.SetFPState(c.pendingFP)
@@ -394,6 +410,7 @@ func (c *context) Switch(pas platform.AddressSpace, regs *platform.Registers) (p
 		return platform.Event{}, err
 	}
 	if !ws.Stopped() {
+		c.as.threads.Delete(c.osTID)
 		c.stub = nil
 		c.as = nil
 		return platform.Event{}, fmt.Errorf("stub thread %d died: status %#x", tid, uint32(ws))
@@ -423,6 +440,7 @@ func (c *context) Switch(pas platform.AddressSpace, regs *platform.Registers) (p
 
 func (c *context) dropStub() {
 	if c.stub != nil {
+		c.as.threads.Delete(c.osTID)
 		c.tid.Store(0)
 		c.stub.kill()
 		c.stub, c.as = nil, nil

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path"
+	"runtime/pprof"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -46,6 +47,14 @@ const (
 // 128+N if signal N killed it.
 func Run(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int) int {
 	log := slog.Default()
+	// A CPU profile of the sentry, for development: the file is opened
+	// before the sentry loses access to the host filesystem.
+	if p := os.Getenv("MOAT_SENTRY_CPUPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
 	k, err := build(conf, spec, goferFD, stdio, log)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "runsc: %v\n", err)
@@ -60,6 +69,8 @@ func Run(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int) int {
 	}
 	forwardSignals(k)
 	<-k.Done()
+	log.Debug("sandbox stats", "syscalls", k.Stats.Syscalls.Load(), "faults", k.Stats.Faults.Load(),
+		"switch_ms", k.Stats.SwitchNanos.Load()/1e6, "memfile_pages", k.MemFile.UsedPages())
 	status := k.ExitStatus()
 	if status&0x7f != 0 {
 		return 128 + int(status&0x7f)

@@ -53,6 +53,12 @@ type Kernel struct {
 	exitStatus uint32
 
 	unimplemented sync.Map
+
+	// Stats count platform events, for --debug.
+	Stats struct {
+		Syscalls, Faults, Signals, Interrupts atomic.Uint64
+		SwitchNanos                           atomic.Uint64
+	}
 }
 
 // New returns a kernel.

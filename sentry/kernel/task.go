@@ -213,7 +213,9 @@ func (t *Task) run() {
 		if t.handleSignals() {
 			return
 		}
+		start := time.Now()
 		ev, err := t.ctx.Switch(t.MM().AddressSpace(), &t.Regs)
+		t.k.Stats.SwitchNanos.Add(uint64(time.Since(start)))
 		if err != nil {
 			t.k.Log.Error("platform switch failed", "tid", t.ID, "err", err)
 			t.tg.groupExit(WaitStatusSignaled(int(unix.SIGKILL), false))
@@ -221,8 +223,10 @@ func (t *Task) run() {
 		}
 		switch ev.Type {
 		case platform.EventSyscall:
+			t.k.Stats.Syscalls.Add(1)
 			t.syscall()
 		case platform.EventFault:
+			t.k.Stats.Faults.Add(1)
 			t.fault(ev)
 		case platform.EventSignal:
 			t.k.Log.Debug("synchronous signal", "tid", t.ID, "signo", ev.Signo, "rip", fmt.Sprintf("%#x", t.Regs.Rip))
