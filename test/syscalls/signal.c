@@ -17,7 +17,6 @@ static volatile pid_t handler_tid;
 static void handler(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
-	count[sig]++;
 	handler_tid = (pid_t)RAW(SYS_gettid);
 	last_signo = si->si_signo;
 	last_code = si->si_code;
@@ -28,6 +27,9 @@ static void handler(int sig, siginfo_t *si, void *uc)
 	sigset_t cur;
 	sigprocmask(SIG_BLOCK, NULL, &cur);
 	mask_had_usr2 = sigismember(&cur, SIGUSR2) && sigismember(&cur, sig);
+	/* Count last, so that another thread that sees the count also sees
+	 * the fields above. */
+	__atomic_fetch_add(&count[sig], 1, __ATOMIC_SEQ_CST);
 }
 
 static void plain(int sig)

@@ -24,10 +24,13 @@
 //
 // Examples:
 //
-//	go test ./test/syscalls/ -run 'TestSyscalls/native/' -v      # all, natively
-//	go test ./test/syscalls/ -run 'TestSyscalls/native/pipe$' -v # one, natively
-//	go test ./test/syscalls/ -run 'TestSyscalls/ptrace/pipe$' -v # one, under ptrace
-//	go test ./test/syscalls/ -run 'TestSyscalls/.*/pipe$' -v     # one, everywhere
+//	go test ./test/syscalls/ -run 'TestSyscalls/native/' -v       # all, natively
+//	go test ./test/syscalls/ -run 'TestSyscalls/native/^pipe$' -v # one, natively
+//	go test ./test/syscalls/ -run 'TestSyscalls/ptrace/^pipe$' -v # one, under ptrace
+//	go test ./test/syscalls/ -run 'TestSyscalls/.*/^pipe$' -v     # one, everywhere
+//	MOAT_RUNSC=/path/to/runsc go test ./test/syscalls/           # another runsc
+//
+// (Anchor the name: 'pipe$' alone would also match shell_pipe.)
 //
 // A program can also be run by hand after a first `go test` has built it:
 //
