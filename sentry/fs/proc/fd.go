@@ -45,13 +45,22 @@ func (p *procFS) fdDir(t *kernel.Task, key string, info bool) vfs.Inode {
 		return out
 	}
 	d.Get = func(name string) (vfs.Inode, error) {
-		fd, err := strconv.Atoi(name)
-		if err != nil || fd < 0 || strconv.Itoa(fd) != name {
-			return nil, unix.ENOENT
-		}
 		fdt := table()
 		if fdt == nil {
 			return nil, unix.ENOENT
+		}
+		fd, err := strconv.Atoi(name)
+		if err != nil || fd < 0 || strconv.Itoa(fd) != name {
+			if info || !p.permitted(t) {
+				return nil, unix.ENOENT
+			}
+			// The relative target of a pathless file's link.
+			f, err := p.findPathless(fdt, name)
+			if err != nil {
+				return nil, err
+			}
+			f.DecRef()
+			return &reopenInode{p: p, fdt: fdt, name: name}, nil
 		}
 		f, _, err := fdt.Get(fd)
 		if err != nil {
@@ -133,6 +142,9 @@ func formatFDInfo(pos int64, flags int, mntID, ino uint64) string {
 // outside any filesystem the "type:[inode]" names Linux gives them.
 func (p *procFS) filePath(f *vfs.File) string {
 	if f.VD.Ok() {
+		if r, ok := f.VD.Inode().(*reopenInode); ok {
+			return r.name
+		}
 		return p.k.VFS.PathOf(p.callerRoot(), f.VD)
 	}
 	st, err := f.Impl.Stat()

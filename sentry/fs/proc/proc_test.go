@@ -541,3 +541,68 @@ func TestSystemFiles(t *testing.T) {
 		t.Errorf("hostname opened for writing")
 	}
 }
+
+// open opens path as openat(2) would, following links.
+func (f *fixture) open(t *testing.T, path string, flags int) vfs.FileImpl {
+	t.Helper()
+	vd, err := f.k.VFS.Resolve(f.r, path)
+	if err != nil {
+		t.Fatalf("resolve %s: %v", path, err)
+	}
+	impl, err := vd.Inode().Open(flags)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	return impl
+}
+
+func TestReopenThroughFDLink(t *testing.T) {
+	f := newFixture(t)
+	// fd 1 is the write end of the pipe whose read end is fd 0: opening
+	// /proc/self/fd/1 for reading gives a new read end of that pipe.
+	w := f.open(t, "/proc/self/fd/1", unix.O_WRONLY)
+	defer w.Release()
+	r := f.open(t, "/proc/self/fd/0", unix.O_RDONLY)
+	defer r.Release()
+	if _, ok := r.(*pipe.End); !ok {
+		t.Fatalf("reopened pipe is a %T", r)
+	}
+	if n, err := w.Write([]byte("hello"), 0); n != 5 || err != nil {
+		t.Fatalf("write: %d, %v", n, err)
+	}
+	buf := make([]byte, 16)
+	if n, err := r.Read(buf, 0); err != nil || string(buf[:n]) != "hello" {
+		t.Fatalf("read: %q, %v", buf[:n], err)
+	}
+	st, err := r.Stat()
+	if err != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		t.Errorf("stat of reopened pipe: %o, %v", st.Mode, err)
+	}
+
+	// The eventfd is shared, as by dup.
+	e := f.open(t, "/proc/self/fd/2", unix.O_RDWR)
+	var cnt [8]byte
+	if n, err := e.Read(cnt[:], 0); n != 8 || err != nil || binary.LittleEndian.Uint64(cnt[:]) != 5 {
+		t.Errorf("eventfd read %d %v %x", n, err, cnt)
+	}
+	e.Release()
+	e.Release()
+	// The original is still open and usable after the copy's release.
+	fdf, _, err := f.init.FDTable().Get(f.efd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fdf.DecRef()
+	binary.LittleEndian.PutUint64(cnt[:], 1)
+	if _, err := fdf.Impl.Write(cnt[:], 0); err != nil {
+		t.Errorf("eventfd write after release: %v", err)
+	}
+
+	// The hidden names are not listed.
+	if got := strings.Join(f.readdir(t, "/proc/self/fd"), " "); got != "0 1 2" {
+		t.Errorf("fd dir: %q", got)
+	}
+	if _, err := f.tryRead("/proc/self/fd/pipe:[999999]"); err != unix.ENOENT {
+		t.Errorf("unknown pipe: %v", err)
+	}
+}
