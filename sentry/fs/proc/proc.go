@@ -80,13 +80,12 @@ func (p *procFS) root() vfs.Inode {
 	return d
 }
 
-// listPIDs lists the live processes, in increasing order.
+// listPIDs lists the processes, in increasing order. Zombies are listed
+// until they are reaped, as on Linux.
 func (p *procFS) listPIDs() []string {
 	var ids []int
 	for _, tg := range p.k.ThreadGroups() {
-		if !tg.IsZombie() {
-			ids = append(ids, int(tg.ID))
-		}
+		ids = append(ids, int(tg.ID))
 	}
 	sort.Ints(ids)
 	out := make([]string, len(ids))
@@ -114,8 +113,8 @@ func parseID(name string) (int32, bool) {
 	return int32(v), true
 }
 
-// lookupPID finds /proc/[pid]. Zombies can be looked up though they are
-// not listed, and so can threads by their TID, as on Linux.
+// lookupPID finds /proc/[pid], or the directory of a thread by its TID,
+// which Linux allows though it lists only processes.
 func (p *procFS) lookupPID(name string) (vfs.Inode, error) {
 	id, ok := parseID(name)
 	if !ok {

@@ -229,6 +229,11 @@ func isLive(t *kernel.Task) bool {
 	return false
 }
 
+// threadCount is the number of threads of tg; a zombie keeps its leader.
+func threadCount(tg *kernel.ThreadGroup) int {
+	return max(len(tg.Tasks()), 1)
+}
+
 // stateOf is t's state letter. The sentry does not record whether a task
 // is blocked, so only the caller counts as running.
 func (p *procFS) stateOf(t *kernel.Task) byte {
@@ -296,7 +301,7 @@ func (p *procFS) statInfo(t *kernel.Task, thread bool) *statInfo {
 		PID: t.ID, Comm: t.Name(), State: p.stateOf(t),
 		PPID: tg.PPID(), PGRP: tg.PGID(), Session: tg.SID(),
 		TPGID: -1, Flags: pfRandomize,
-		Priority: 20, NumThreads: int64(len(tg.Tasks())),
+		Priority: 20, NumThreads: int64(threadCount(tg)),
 		RSSLim:    tg.Limit(kernel.RlimitRSS).Cur,
 		Signal:    t.TaskPendingSignals(),
 		Blocked:   t.SignalMask(),
@@ -369,7 +374,7 @@ func (p *procFS) statusInfo(t *kernel.Task, thread bool) *statusInfo {
 		Groups:   c.Groups,
 		NSpgid:   tg.PGID(),
 		NSsid:    tg.SID(),
-		Threads:  len(tg.Tasks()),
+		Threads:  threadCount(tg),
 		SigLimit: tg.Limit(kernel.RlimitSigpending).Cur,
 		SigPnd:   t.TaskPendingSignals(),
 		ShdPnd:   tg.SharedPendingSignals(),
