@@ -75,6 +75,14 @@ type AddressSpace interface {
 	Release()
 }
 
+// FaultProber is implemented by contexts that can tell whether a fault
+// at an address with no host mapping was a write, which the platform's
+// fault event does not say. The kernel uses it only for faults that end
+// in a signal, to fill in the page-fault error code of the signal frame.
+type FaultProber interface {
+	ProbeWrite(as AddressSpace, regs *Registers, addr uint64) (bool, error)
+}
+
 // Context runs one application thread. Its methods other than Interrupt
 // must be called from the goroutine that owns it, which keeps its OS thread
 // locked for the context's lifetime.

@@ -447,6 +447,38 @@ func (c *context) dropStub() {
 	}
 }
 
+// ProbeWrite implements platform.FaultProber: it maps a read-only page at
+// addr in the stub and single-steps the faulting instruction. A write
+// faults again; a read completes. The page is removed afterwards and the
+// caller's registers are untouched.
+func (c *context) ProbeWrite(pas platform.AddressSpace, regs *platform.Registers, addr uint64) (bool, error) {
+	as := pas.(*addressSpace)
+	if c.as != as || c.stub == nil {
+		return false, fmt.Errorf("ptrace: probe outside the current address space")
+	}
+	page := uintptr(addr &^ 0xfff)
+	if page+0x1000 > StubAddr {
+		return false, fmt.Errorf("ptrace: probe address %#x out of range", addr)
+	}
+	s := c.stub
+	if _, err := s.inject(unix.SYS_MMAP, page, 0x1000, unix.PROT_READ, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED, ^uintptr(0), 0); err != nil {
+		return false, err
+	}
+	defer s.inject(unix.SYS_MUNMAP, page, 0x1000)
+	r := *regs
+	if err := unix.PtraceSetRegs(s.tid, &r); err != nil {
+		return false, err
+	}
+	if err := unix.PtraceSingleStep(s.tid); err != nil {
+		return false, err
+	}
+	ws, err := s.wait()
+	if err != nil {
+		return false, err
+	}
+	return ws.Stopped() && ws.StopSignal() == unix.SIGSEGV, nil
+}
+
 // Interrupt implements platform.Context.Interrupt.
 func (c *context) Interrupt() {
 	c.interrupt.Store(true)

@@ -110,6 +110,8 @@ type SignalFrame struct {
 	AltStack SignalStack
 	OnStack  bool
 	FPState  []byte
+	// Trapno and ErrCode describe the hardware trap behind a fault.
+	Trapno, ErrCode uint64
 }
 
 // SetupFrame builds an rt_sigframe for f on the application stack and
@@ -168,7 +170,8 @@ func SetupFrame(mem Memory, regs *platform.Registers, f *SignalFrame) error {
 	if f.Signo == int(unix.SIGSEGV) || f.Signo == int(unix.SIGBUS) {
 		le.PutUint64(mc[176:], f.Info.Addr()) // cr2
 	}
-	le.PutUint64(mc[160:], 14)     // trapno: page fault or similar
+	le.PutUint64(mc[152:], f.ErrCode)
+	le.PutUint64(mc[160:], f.Trapno)
 	le.PutUint64(mc[168:], f.Mask) // oldmask
 	le.PutUint64(mc[184:], fpAddr)
 	le.PutUint64(uc[sigmaskOffset:], f.Mask)

@@ -85,6 +85,7 @@ func (k *Kernel) CreateInit(a ProcessArgs) (*Task, error) {
 	t.fs.refs.Store(1)
 	t.creds.Store(a.Creds)
 	t.ctx = k.Platform.NewContext()
+	t.altStack = arch.SignalStack{Flags: arch.SignalStackOff}
 	k.mu.Unlock()
 
 	as, err := k.Platform.NewAddressSpace()

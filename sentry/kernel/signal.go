@@ -364,6 +364,9 @@ func (t *Task) handleSignals() bool {
 			Signo: sig, Info: info, Handler: act.Handler, Restorer: act.Restorer,
 			Mask: oldMask, AltStack: alt, OnStack: act.Flags&saOnStack != 0, FPState: fp,
 		}
+		if sig == int(unix.SIGSEGV) || sig == int(unix.SIGBUS) {
+			frame.Trapno, frame.ErrCode = t.faultInfo.trapno, t.faultInfo.err
+		}
 		if err := arch.SetupFrame(t.MM(), &t.Regs, frame); err != nil {
 			// The stack is unusable: the task dies of SIGSEGV.
 			t.tg.groupExit(WaitStatusSignaled(int(unix.SIGSEGV), true))

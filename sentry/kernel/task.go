@@ -121,6 +121,9 @@ type Task struct {
 
 	aff affinity
 
+	// faultInfo is the trap of the last fault, for its signal frame.
+	faultInfo faultTrap
+
 	syscallRestart bool
 	lastFault      struct {
 		addr, rip uint64
@@ -263,10 +266,43 @@ func (t *Task) fault(ev platform.Event) {
 		}
 	}
 	t.lastFault.addr = 0
+	t.faultInfo = t.faultErrCode(ev)
 	t.k.Log.Debug("segmentation fault", "tid", t.ID, "addr", fmt.Sprintf("%#x", ev.Addr), "rip", fmt.Sprintf("%#x", t.Regs.Rip), "code", ev.Code)
 	info := arch.SigInfo{Signo: int32(unix.SIGSEGV), Code: code}
 	info.SetAddr(ev.Addr)
 	t.forceSignal(info)
+}
+
+// Page-fault error code bits.
+const (
+	pfProt  = 0x1
+	pfWrite = 0x2
+	pfUser  = 0x4
+	pfInstr = 0x10
+	trapPF  = 14
+)
+
+type faultTrap struct{ trapno, err uint64 }
+
+// faultErrCode reconstructs the page-fault error code Linux would report
+// for a fault the task is signalled for.
+func (t *Task) faultErrCode(ev platform.Event) faultTrap {
+	fi := faultTrap{trapno: trapPF, err: pfUser}
+	switch {
+	case ev.Code == segvAccErr:
+		// The page was present on the host, and only writes fault on
+		// present readable pages.
+		fi.err |= pfProt | pfWrite
+	case ev.Addr == t.Regs.Rip:
+		fi.err |= pfInstr
+	default:
+		if p, ok := t.ctx.(platform.FaultProber); ok {
+			if w, err := p.ProbeWrite(t.MM().AddressSpace(), &t.Regs, ev.Addr); err == nil && w {
+				fi.err |= pfWrite
+			}
+		}
+	}
+	return fi
 }
 
 // SyscallFn is a syscall handler.

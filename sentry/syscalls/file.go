@@ -454,6 +454,7 @@ const (
 	fioclex  = 0x5451
 	fionclex = 0x5450
 	fionbio  = 0x5421
+	fionread = 0x541b
 )
 
 func sysIoctl(t *task, a *args) (uint64, error) {
@@ -463,6 +464,9 @@ func sysIoctl(t *task, a *args) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
+	if _, isPath := f.Impl.(*pathFile); isPath {
+		return 0, unix.EBADF
+	}
 	cmd := uint32(a[1])
 	switch cmd {
 	case fioclex:
@@ -483,6 +487,21 @@ func sysIoctl(t *task, a *args) (uint64, error) {
 	}
 	if io, ok := f.Impl.(vfs.Ioctler); ok {
 		return io.Ioctl(t.MM(), cmd, a[2])
+	}
+	if cmd == fionread {
+		// On a regular file: the bytes from the offset to the end.
+		if s, ok := f.Impl.(vfs.Seekable); ok {
+			if st, err := f.Impl.Stat(); err == nil && st.IsRegular() {
+				size, err := s.Size()
+				if err != nil {
+					return 0, err
+				}
+				f.PosMu.Lock()
+				n := max(size-f.Pos, 0)
+				f.PosMu.Unlock()
+				return 0, copyOutU32(t, a[2], uint32(min(n, 1<<31-1)))
+			}
+		}
 	}
 	return 0, unix.ENOTTY
 }
