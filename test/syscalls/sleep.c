@@ -21,13 +21,22 @@ static void on_usr1(int sig)
 	(void)sig;
 }
 
+/*
+ * interrupter signals the main thread every 100 ms until it says it was
+ * interrupted, so a signal that lands before the main thread is asleep
+ * (on a loaded machine) does not leave it sleeping for the full time.
+ */
 static pthread_t main_thread;
+static volatile int interrupted;
 static void *interrupter(void *arg)
 {
 	(void)arg;
-	struct timespec ts = { 0, 100 * MS };
-	nanosleep(&ts, NULL);
-	pthread_kill(main_thread, SIGUSR1);
+	for (int i = 0; i < 100 && !interrupted; i++) {
+		struct timespec ts = { 0, 100 * MS };
+		nanosleep(&ts, NULL);
+		if (!interrupted)
+			pthread_kill(main_thread, SIGUSR1);
+	}
 	return NULL;
 }
 
@@ -86,12 +95,16 @@ int main(void)
 	CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
 	main_thread = pthread_self();
 	pthread_t t;
+	interrupted = 0;
 	ASSERT_EQ(pthread_create(&t, NULL, interrupter, NULL), 0);
 	req.tv_sec = 10;
 	req.tv_nsec = 0;
 	memset(&rem, 0, sizeof(rem));
 	t0 = now_ns();
-	CHECK_ERRNO(RAW(SYS_nanosleep, &req, &rem), -1, EINTR);
+	interrupted = 0;
+	long r = RAW(SYS_nanosleep, &req, &rem);
+	interrupted = 1;
+	CHECK_ERRNO(r, -1, EINTR);
 	dt = now_ns() - t0;
 	CHECK_LT(dt, 9000 * MS);
 	CHECK_GT(ts_ns(&rem), 0);
@@ -100,9 +113,13 @@ int main(void)
 	CHECK_LT(llabs(ts_ns(&rem) - (10000 * MS - dt)), 1000 * MS);
 	CHECK_EQ(pthread_join(t, NULL), 0);
 	/* Same for clock_nanosleep, which returns the error instead of -1. */
+	interrupted = 0;
 	ASSERT_EQ(pthread_create(&t, NULL, interrupter, NULL), 0);
 	memset(&rem, 0, sizeof(rem));
-	CHECK_EQ(clock_nanosleep(CLOCK_MONOTONIC, 0, &req, &rem), EINTR);
+	interrupted = 0;
+	r = clock_nanosleep(CLOCK_MONOTONIC, 0, &req, &rem);
+	interrupted = 1;
+	CHECK_EQ(r, EINTR);
 	CHECK_GT(ts_ns(&rem), 0);
 	CHECK_EQ(pthread_join(t, NULL), 0);
 
