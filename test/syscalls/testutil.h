@@ -20,6 +20,17 @@
  * The macros do not touch errno before evaluating their arguments, so
  * CHECK_EQ(errno, EAGAIN) and CHECK_ERRNO(saved_ret, -1, EAGAIN) work. The
  * errno a failure message shows is errno right after the expression.
+ *
+ * A constructor resets the signal mask and dispositions before main (see
+ * tu_reset_signals). probe_read/probe_write touch memory and report the
+ * SIGSEGV/SIGBUS it raised, with si_code and si_addr.
+ *
+ * Adding a test: write NAME.c next to this file, starting with the line
+ * "//go:build ignore" (so the go tool leaves it alone), one area per file,
+ * every result and errno checked exactly, and make it pass natively:
+ *     go test ./test/syscalls/ -run 'TestSyscalls/native/^NAME$' -v
+ * Tests may only read the host filesystem, must not use the network, and
+ * must not depend on the uid, the terminal or what stdin is.
  */
 #ifndef MOAT_TESTUTIL_H
 #define MOAT_TESTUTIL_H
@@ -87,51 +98,53 @@ tu_report(const char *file, int line, const char *fmt, ...)
 		if (!(cond)) {                                          \
 			int tu_e = errno;                               \
 			FAIL("CHECK(%s) failed (errno %d %s)", #cond,   \
-			     tu_e, strerrorname_np(tu_e) ? strerrorname_np(tu_e) : "0"); \
+			     tu_e, TU_NAME(tu_e)); \
 		}                                                       \
 	} while (0)
 
-#define TU_CMP(expr, op, want, on_fail)                                          \
+/* The outer macros stringify their arguments, so messages show them as
+ * written (O_RDONLY, not 00). */
+#define TU_NAME(e) (strerrorname_np(e) ? strerrorname_np(e) : "0")
+
+#define TU_CMP(expr, op, want, on_fail, s_expr, s_want)                          \
 	do {                                                                     \
 		long long tu_g = (long long)(expr);                              \
 		int tu_e = errno;                                                \
 		long long tu_w = (long long)(want);                              \
 		if (!(tu_g op tu_w))                                             \
 			on_fail("%s " #op " %s: got %lld (0x%llx), want %lld (0x%llx)" \
-				" (errno %d %s)", #expr, #want, tu_g,            \
+				" (errno now %d %s)", s_expr, s_want, tu_g,      \
 				(unsigned long long)tu_g, tu_w,                  \
-				(unsigned long long)tu_w, tu_e,                  \
-				strerrorname_np(tu_e) ? strerrorname_np(tu_e) : "0"); \
+				(unsigned long long)tu_w, tu_e, TU_NAME(tu_e));  \
 	} while (0)
 
 /* Comparisons of integer (or pointer) values. */
-#define CHECK_EQ(expr, want) TU_CMP(expr, ==, want, FAIL)
-#define CHECK_NE(expr, want) TU_CMP(expr, !=, want, FAIL)
-#define CHECK_GE(expr, want) TU_CMP(expr, >=, want, FAIL)
-#define CHECK_GT(expr, want) TU_CMP(expr, >, want, FAIL)
-#define CHECK_LE(expr, want) TU_CMP(expr, <=, want, FAIL)
-#define CHECK_LT(expr, want) TU_CMP(expr, <, want, FAIL)
-#define ASSERT_EQ(expr, want) TU_CMP(expr, ==, want, FATAL)
-#define ASSERT_NE(expr, want) TU_CMP(expr, !=, want, FATAL)
-#define ASSERT_GE(expr, want) TU_CMP(expr, >=, want, FATAL)
-#define ASSERT_GT(expr, want) TU_CMP(expr, >, want, FATAL)
+#define CHECK_EQ(expr, want) TU_CMP(expr, ==, want, FAIL, #expr, #want)
+#define CHECK_NE(expr, want) TU_CMP(expr, !=, want, FAIL, #expr, #want)
+#define CHECK_GE(expr, want) TU_CMP(expr, >=, want, FAIL, #expr, #want)
+#define CHECK_GT(expr, want) TU_CMP(expr, >, want, FAIL, #expr, #want)
+#define CHECK_LE(expr, want) TU_CMP(expr, <=, want, FAIL, #expr, #want)
+#define CHECK_LT(expr, want) TU_CMP(expr, <, want, FAIL, #expr, #want)
+#define ASSERT_EQ(expr, want) TU_CMP(expr, ==, want, FATAL, #expr, #want)
+#define ASSERT_NE(expr, want) TU_CMP(expr, !=, want, FATAL, #expr, #want)
+#define ASSERT_GE(expr, want) TU_CMP(expr, >=, want, FATAL, #expr, #want)
+#define ASSERT_GT(expr, want) TU_CMP(expr, >, want, FATAL, #expr, #want)
 
 /*
  * CHECK_ERRNO(expr, ret, err): expr must return exactly ret (usually -1)
  * with errno set to err.
  */
-#define TU_ERRNO(expr, ret, err, on_fail)                                       \
+#define TU_ERRNO(expr, ret, err, on_fail, s_expr, s_err)                        \
 	do {                                                                    \
 		long long tu_g = (long long)(expr);                             \
 		int tu_e = errno;                                               \
 		if (tu_g != (long long)(ret) || tu_e != (err))                  \
 			on_fail("%s: got %lld errno %d (%s), want %lld errno %d (%s)", \
-				#expr, tu_g, tu_e,                              \
-				strerrorname_np(tu_e) ? strerrorname_np(tu_e) : "0", \
-				(long long)(ret), (err), #err);                 \
+				s_expr, tu_g, tu_e, TU_NAME(tu_e),              \
+				(long long)(ret), (err), s_err);                \
 	} while (0)
-#define CHECK_ERRNO(expr, ret, err) TU_ERRNO(expr, ret, err, FAIL)
-#define ASSERT_ERRNO(expr, ret, err) TU_ERRNO(expr, ret, err, FATAL)
+#define CHECK_ERRNO(expr, ret, err) TU_ERRNO(expr, ret, err, FAIL, #expr, #err)
+#define ASSERT_ERRNO(expr, ret, err) TU_ERRNO(expr, ret, err, FATAL, #expr, #err)
 
 /* CHECK_OK(expr): expr must not return -1 (a syscall that must succeed). */
 #define CHECK_OK(expr)                                                        \
@@ -140,7 +153,7 @@ tu_report(const char *file, int line, const char *fmt, ...)
 		int tu_e = errno;                                             \
 		if (tu_g == -1)                                               \
 			FAIL("%s failed: errno %d (%s)", #expr, tu_e,         \
-			     strerrorname_np(tu_e) ? strerrorname_np(tu_e) : "0"); \
+			     TU_NAME(tu_e)); \
 	} while (0)
 
 /*
@@ -153,7 +166,7 @@ tu_report(const char *file, int line, const char *fmt, ...)
 		int tu_e = errno;                                             \
 		if (tu_g == -1)                                               \
 			FATAL("%s failed: errno %d (%s)", #expr, tu_e,        \
-			      strerrorname_np(tu_e) ? strerrorname_np(tu_e) : "0"); \
+			      TU_NAME(tu_e)); \
 	} while (0)
 
 /* Strings and memory. */
