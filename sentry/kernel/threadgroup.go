@@ -148,6 +148,11 @@ func (tg *ThreadGroup) groupExit(status uint32) {
 // exit runs on the task's goroutine when it ends.
 func (t *Task) exit() {
 	k := t.k
+	// The thread ID goes first, so that once a joiner sees the cleared
+	// TID below, tgkill on it fails with ESRCH.
+	k.mu.Lock()
+	delete(k.tasks, t.ID)
+	k.mu.Unlock()
 	if t.clearChildTID != 0 {
 		var zero [4]byte
 		if _, err := t.CopyOut(t.clearChildTID, zero[:]); err == nil {

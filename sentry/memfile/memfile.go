@@ -107,11 +107,18 @@ func (f *File) DecRef(offs ...uint64) {
 		freed = append(freed, off)
 	}
 	f.used -= uint64(len(freed))
-	f.free = append(f.free, freed...)
 	f.mu.Unlock()
 	if len(freed) == 0 {
 		return
 	}
+	// The pages join the free list only after their holes are punched:
+	// a page handed out before its punch would lose what its new owner
+	// wrote.
+	defer func() {
+		f.mu.Lock()
+		f.free = append(f.free, freed...)
+		f.mu.Unlock()
+	}()
 	sort.Slice(freed, func(i, j int) bool { return freed[i] < freed[j] })
 	for i := 0; i < len(freed); {
 		j := i + 1
