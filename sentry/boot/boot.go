@@ -16,7 +16,6 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/moat-dev/moat/platform/ptrace"
 	"github.com/moat-dev/moat/runsc/config"
 	"github.com/moat-dev/moat/sentry/fs/dev"
 	"github.com/moat-dev/moat/sentry/fs/gofer"
@@ -99,11 +98,15 @@ func build(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int, log
 	if err != nil {
 		return nil, err
 	}
-	mm.MaxAddr = ptrace.StubAddr
-	p, err := ptrace.New(mf.FD())
-	if err != nil {
-		return nil, fmt.Errorf("start ptrace platform: %w", err)
+	newPlatform, ok := platforms[conf.Platform]
+	if !ok {
+		return nil, fmt.Errorf("unknown platform %q", conf.Platform)
 	}
+	p, maxAddr, err := newPlatform(mf.FD())
+	if err != nil {
+		return nil, fmt.Errorf("start %s platform: %w", conf.Platform, err)
+	}
+	mm.MaxAddr = maxAddr
 	rootInode, err := gofer.New(goferFD, mf)
 	if err != nil {
 		return nil, fmt.Errorf("attach to gofer: %w", err)

@@ -337,7 +337,9 @@ func (t *Task) syscall() {
 	}
 	var ret uint64
 	var err error
-	if fn == nil {
+	if done, r, e := t.seccompCheck(nr, &args); done {
+		ret, err = r, e
+	} else if fn == nil {
 		if name == "" {
 			name = fmt.Sprintf("syscall_%d", nr)
 		}

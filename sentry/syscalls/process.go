@@ -357,7 +357,13 @@ func sysArchPrctl(t *task, a *args) (uint64, error) {
 	return 0, nil
 }
 
+// prctlHandlers holds prctl options served in other files.
+var prctlHandlers = map[int]func(t *task, a *args) (uint64, error){}
+
 func sysPrctl(t *task, a *args) (uint64, error) {
+	if fn, ok := prctlHandlers[int(a[0])]; ok {
+		return fn(t, a)
+	}
 	switch int(a[0]) {
 	case unix.PR_SET_NAME:
 		b := make([]byte, 16)
