@@ -4,6 +4,8 @@
 package platform
 
 import (
+	"time"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -81,6 +83,12 @@ type AddressSpace interface {
 // in a signal, to fill in the page-fault error code of the signal frame.
 type FaultProber interface {
 	ProbeWrite(as AddressSpace, regs *Registers, addr uint64) (bool, error)
+}
+
+// CPUClock is implemented by contexts that can tell how much CPU time
+// the application thread has used running application code.
+type CPUClock interface {
+	CPUTime() time.Duration
 }
 
 // Context runs one application thread. Its methods other than Interrupt

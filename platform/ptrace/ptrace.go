@@ -18,6 +18,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -372,6 +373,8 @@ type context struct {
 	interrupt atomic.Bool
 	pendingFP []byte
 	osTID     int // the tracer thread
+	// cpuBase is the CPU time of stub threads already gone.
+	cpuBase atomic.Int64
 }
 
 // Switch implements platform.Context.Switch.
@@ -438,8 +441,29 @@ func (c *context) Switch(pas platform.AddressSpace, regs *platform.Registers) (p
 	return platform.Event{Type: platform.EventInterrupted}, nil
 }
 
+// CPUTime implements platform.CPUClock: the CPU time of the stub
+// processes that ran this thread's code.
+func (c *context) CPUTime() time.Duration {
+	d := time.Duration(c.cpuBase.Load())
+	if tid := c.tid.Load(); tid != 0 {
+		d += processCPUTime(int(tid))
+	}
+	return d
+}
+
+// processCPUTime reads the CPU clock of process pid.
+func processCPUTime(pid int) time.Duration {
+	var ts unix.Timespec
+	clock := int32((^pid)<<3 | 2) // MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)
+	if err := unix.ClockGettime(clock, &ts); err != nil {
+		return 0
+	}
+	return time.Duration(ts.Nano())
+}
+
 func (c *context) dropStub() {
 	if c.stub != nil {
+		c.cpuBase.Add(int64(processCPUTime(c.stub.tid)))
 		c.as.threads.Delete(c.osTID)
 		c.tid.Store(0)
 		c.stub.kill()

@@ -25,6 +25,9 @@ type Creds struct {
 	Groups                                 []uint32
 	CapEffective, CapPermitted             uint64
 	CapInheritable, CapBounding            uint64
+	// KeepCaps keeps permitted capabilities when all UIDs leave 0
+	// (PR_SET_KEEPCAPS); execve clears it.
+	KeepCaps bool
 }
 
 // RootCreds are the credentials of root with every capability.

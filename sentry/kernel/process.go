@@ -77,7 +77,7 @@ func (k *Kernel) CreateInit(a ProcessArgs) (*Task, error) {
 	id, _ := k.allocTID()
 	tg := &ThreadGroup{
 		k: k, ID: id, tasks: make(map[*Task]struct{}), children: make(map[*ThreadGroup]struct{}),
-		pgid: id, sid: id, exitSignal: int(unix.SIGCHLD), handlers: &SignalHandlers{}, limits: a.Limits,
+		pgid: id, sid: id, exitSignal: int(unix.SIGCHLD), handlers: &SignalHandlers{}, limits: a.Limits, dumpable: 1,
 	}
 	t := &Task{k: k, ID: id, tg: tg, interrupt: make(chan struct{}, 1), startTime: time.Now()}
 	t.fds = newFDTable(a.FDs)
@@ -194,6 +194,13 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 		childMM.DecUsers()
 		return 0, ERESTARTNOINTR
 	}
+	c := t.Creds()
+	if lim := t.tg.Limit(RlimitNproc).Cur; lim != Infinity && !c.HasCap(CapSysResource) && !c.HasCap(CapSysAdmin) &&
+		k.countUserTasks(c.RealUID) >= lim {
+		k.mu.Unlock()
+		childMM.DecUsers()
+		return 0, unix.EAGAIN
+	}
 	id, ok := k.allocTID()
 	if !ok {
 		k.mu.Unlock()
@@ -217,7 +224,7 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 		nt.tg = &ThreadGroup{
 			k: k, ID: id, leader: nt, tasks: make(map[*Task]struct{}), children: make(map[*ThreadGroup]struct{}),
 			parent: parent, pgid: t.tg.pgid, sid: t.tg.sid, exitSignal: a.ExitSignal,
-			handlers: handlers, limits: t.tg.Limits(),
+			handlers: handlers, limits: t.tg.Limits(), dumpable: t.tg.dumpable,
 		}
 		parent.children[nt.tg] = struct{}{}
 		k.tgs[id] = nt.tg
@@ -307,6 +314,16 @@ func (t *Task) Execve(p string, argv, envv []string) error {
 	k.sigMu.Unlock()
 	t.clearChildTID = 0
 	t.robustList = 0
+	k.mu.Lock()
+	t.tg.execed = true
+	t.tg.dumpable = 1
+	k.mu.Unlock()
+	t.pdeathSig.Store(0)
+	if c := t.Creds(); c.KeepCaps {
+		nc := c.Copy()
+		nc.KeepCaps = false
+		t.SetCreds(nc)
+	}
 	t.SetName(path.Base(img.Path))
 	t.Regs = initialRegs(img.Entry, img.SP)
 	if t.vforkDone != nil {

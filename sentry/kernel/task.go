@@ -121,6 +121,11 @@ type Task struct {
 
 	aff affinity
 
+	// pdeathSig is sent to the task when its parent process exits.
+	pdeathSig atomic.Int32
+	// osTID is the sentry thread that runs the task.
+	osTID atomic.Int32
+
 	// faultInfo is the trap of the last fault, for its signal frame.
 	faultInfo faultTrap
 
@@ -209,6 +214,7 @@ func (t *Task) run() {
 	// The OS thread is the tracer of the task's stub thread, so the
 	// goroutine keeps it for life; it exits with the goroutine.
 	runtime.LockOSThread()
+	t.osTID.Store(int32(unix.Gettid()))
 	t.RegisterOSThread()
 	defer t.UnregisterOSThread()
 	defer t.exit()

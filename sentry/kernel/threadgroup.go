@@ -3,6 +3,8 @@ package kernel
 import (
 	"sync"
 
+	"github.com/moat-dev/moat/sentry/arch"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/sentry/waiter"
@@ -25,6 +27,13 @@ type ThreadGroup struct {
 	waitStatus uint32
 	// exitSignal is sent to the parent at exit (SIGCHLD normally).
 	exitSignal int
+	// execed is set once the process has called execve, after which
+	// its parent may no longer change its process group.
+	execed bool
+	// subreaper adopts orphaned descendants (PR_SET_CHILD_SUBREAPER).
+	subreaper bool
+	// dumpable is PR_SET_DUMPABLE's value.
+	dumpable int32
 	// ChildEvents is notified when a child changes state.
 	ChildEvents waiter.Queue
 
@@ -39,6 +48,10 @@ type ThreadGroup struct {
 
 	limitsMu sync.Mutex
 	limits   Limits
+
+	// exitedCPU is the CPU time of exited threads; childrenCPU that of
+	// reaped children. Guarded by k.mu.
+	exitedCPU, childrenCPU CPUUsage
 }
 
 // Leader returns the thread group leader.
@@ -159,6 +172,7 @@ func (t *Task) exit() {
 			k.futexes.wake(t.MM(), t.clearChildTID, 1, ^uint32(0))
 		}
 	}
+	usage := t.CPUUsage()
 	if t.ctx != nil {
 		t.ctx.Release()
 	}
@@ -179,6 +193,7 @@ func (t *Task) exit() {
 
 	k.mu.Lock()
 	tg := t.tg
+	tg.exitedCPU = tg.exitedCPU.Add(usage)
 	delete(tg.tasks, t)
 	delete(k.tasks, t.ID)
 	if len(tg.tasks) > 0 {
@@ -188,12 +203,21 @@ func (t *Task) exit() {
 	tg.waitStatus = status
 	tg.zombie = true
 	init := k.init
-	// Orphans go to init.
+	// Orphans go to the nearest living subreaper above, else to init.
+	reaper := init
+	for a := tg.parent; a != nil; a = a.parent {
+		if a.subreaper && !a.zombie && len(a.tasks) > 0 {
+			reaper = a
+			break
+		}
+	}
+	var orphans []*ThreadGroup
 	for c := range tg.children {
 		delete(tg.children, c)
-		if init != nil && init != tg {
-			c.parent = init
-			init.children[c] = struct{}{}
+		orphans = append(orphans, c)
+		if reaper != nil && reaper != tg {
+			c.parent = reaper
+			reaper.children[c] = struct{}{}
 		} else {
 			c.parent = nil
 		}
@@ -213,6 +237,16 @@ func (t *Task) exit() {
 	}
 	k.mu.Unlock()
 
+	for _, c := range orphans {
+		for _, ct := range c.Tasks() {
+			if sig := ct.pdeathSig.Load(); sig != 0 {
+				ct.SendSignal(arch.SigInfo{Signo: sig, Code: SI_USER})
+			}
+		}
+		if reaper != nil && c.IsZombie() {
+			reaper.ChildEvents.Notify(waiter.EventIn)
+		}
+	}
 	if parent != nil {
 		if tg.exitSignal > 0 && !autoreap {
 			parent.sendSignal(childSigInfo(tg, status), false)
@@ -246,6 +280,8 @@ type WaitResult struct {
 	PID    int32
 	Status uint32
 	UID    uint32
+	// Usage is the reaped child's CPU time, with its reaped children.
+	Usage CPUUsage
 }
 
 // Wait options.
@@ -295,10 +331,11 @@ func (t *Task) Wait(pid int32, options int) (WaitResult, error) {
 				}
 				continue
 			}
-			r := WaitResult{PID: c.ID, Status: c.waitStatus}
+			r := WaitResult{PID: c.ID, Status: c.waitStatus, Usage: c.exitedCPU.Add(c.childrenCPU)}
 			if options&WNOWAIT == 0 {
 				delete(tg.children, c)
 				delete(k.tgs, c.ID)
+				tg.childrenCPU = tg.childrenCPU.Add(c.exitedCPU).Add(c.childrenCPU)
 			}
 			k.mu.Unlock()
 			return r, nil

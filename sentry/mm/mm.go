@@ -326,6 +326,13 @@ func (mm *MemoryManager) MUnmap(addr, length uint64) error {
 	return nil
 }
 
+// ResidentPages returns how many pages the address space has in memory.
+func (mm *MemoryManager) ResidentPages() uint64 {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	return uint64(len(mm.pages))
+}
+
 // IsMapped reports whether all of [addr, addr+length) is mapped.
 func (mm *MemoryManager) IsMapped(addr, length uint64) bool {
 	end := PageRoundUp(addr + length)

@@ -49,7 +49,10 @@ func privileged(c *kernel.Creds, user bool) bool {
 func fixCaps(old, c *kernel.Creds) {
 	if (old.RealUID == 0 || old.EffectiveUID == 0 || old.SavedUID == 0) &&
 		c.RealUID != 0 && c.EffectiveUID != 0 && c.SavedUID != 0 {
-		c.CapPermitted, c.CapEffective = 0, 0
+		if !c.KeepCaps {
+			c.CapPermitted = 0
+		}
+		c.CapEffective = 0
 	}
 	if old.EffectiveUID == 0 && c.EffectiveUID != 0 {
 		c.CapEffective = 0

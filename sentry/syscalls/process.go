@@ -41,6 +41,13 @@ func init() {
 	register(abi.SysGetpgrp, func(t *task, a *args) (uint64, error) { return uint64(t.ThreadGroup().PGID()), nil })
 	register(abi.SysGetpgid, sysGetpgid)
 	register(abi.SysGetsid, sysGetsid)
+	register(abi.SysSetsid, func(t *task, a *args) (uint64, error) {
+		sid, err := t.SetSID()
+		return uint64(sid), err
+	})
+	register(abi.SysSetpgid, func(t *task, a *args) (uint64, error) {
+		return 0, t.SetPGID(int32(a[0]), int32(a[1]))
+	})
 	register(abi.SysSetTidAddress, func(t *task, a *args) (uint64, error) {
 		t.SetClearChildTID(a[0])
 		return uint64(t.ID), nil
@@ -170,7 +177,7 @@ func sysWait4(t *task, a *args) (uint64, error) {
 			}
 		}
 		if a[3] != 0 {
-			if err := copyOut(t, a[3], make([]byte, 144)); err != nil {
+			if err := copyOut(t, a[3], rusage(r.Usage, 0)); err != nil {
 				return 0, err
 			}
 		}

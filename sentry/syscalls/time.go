@@ -18,20 +18,62 @@ func init() {
 	register(abi.SysNanosleep, sysNanosleep)
 	register(abi.SysClockNanosleep, sysClockNanosleep)
 	register(abi.SysFutex, sysFutex)
+	register(abi.SysTimes, sysTimes)
+	register(abi.SysGetrusage, sysGetrusage)
 }
 
-// clockNow reads a clock. The sentry shares the host's clocks; CPU-time
-// clocks are not tracked per task yet and are rejected.
+// clockNow reads a wall or monotonic clock, which the sandbox shares
+// with the host.
 func clockNow(id int32) (unix.Timespec, error) {
 	switch id {
 	case unix.CLOCK_REALTIME, unix.CLOCK_MONOTONIC, unix.CLOCK_MONOTONIC_RAW,
 		unix.CLOCK_REALTIME_COARSE, unix.CLOCK_MONOTONIC_COARSE, unix.CLOCK_BOOTTIME,
-		unix.CLOCK_TAI, unix.CLOCK_PROCESS_CPUTIME_ID, unix.CLOCK_THREAD_CPUTIME_ID:
+		unix.CLOCK_TAI:
 		var ts unix.Timespec
 		err := unix.ClockGettime(id, &ts)
 		return ts, err
 	}
 	return unix.Timespec{}, unix.EINVAL
+}
+
+// taskClock reads any clock a task may name: the shared wall clocks, its
+// own CPU clocks, and the CPU clocks of other processes and threads
+// (clock_getcpuclockid's negative IDs).
+func taskClock(t *task, id int32) (unix.Timespec, error) {
+	var u kernel.CPUUsage
+	switch {
+	case id == unix.CLOCK_PROCESS_CPUTIME_ID:
+		u = t.ThreadGroup().CPUUsage()
+	case id == unix.CLOCK_THREAD_CPUTIME_ID:
+		u = t.CPUUsage()
+	case id < 0:
+		pid := ^(id >> 3)
+		kind := id & 3
+		if kind == 3 {
+			return unix.Timespec{}, unix.EINVAL
+		}
+		if id&4 != 0 {
+			target := t.Kernel().TaskByID(pid)
+			if target == nil || target.ThreadGroup() != t.ThreadGroup() {
+				return unix.Timespec{}, unix.EINVAL
+			}
+			u = target.CPUUsage()
+		} else {
+			tg := t.ThreadGroup()
+			if pid != 0 {
+				if tg = t.Kernel().ThreadGroupByID(pid); tg == nil {
+					return unix.Timespec{}, unix.EINVAL
+				}
+			}
+			u = tg.CPUUsage()
+		}
+		if kind == 1 { // CPUCLOCK_VIRT: user time only
+			u.Sys = 0
+		}
+	default:
+		return clockNow(id)
+	}
+	return unix.NsecToTimespec(int64(u.Total())), nil
 }
 
 func putTimespec(t *task, addr uint64, ts unix.Timespec) error {
@@ -55,7 +97,7 @@ func getTimespec(t *task, addr uint64) (unix.Timespec, error) {
 }
 
 func sysClockGettime(t *task, a *args) (uint64, error) {
-	ts, err := clockNow(int32(a[0]))
+	ts, err := taskClock(t, int32(a[0]))
 	if err != nil {
 		return 0, err
 	}
@@ -64,7 +106,7 @@ func sysClockGettime(t *task, a *args) (uint64, error) {
 
 func sysClockGetres(t *task, a *args) (uint64, error) {
 	id := int32(a[0])
-	if _, err := clockNow(id); err != nil {
+	if _, err := taskClock(t, id); err != nil {
 		return 0, err
 	}
 	if a[1] == 0 {
@@ -286,4 +328,56 @@ func futexWakeOpOp(t *task, addr, addr2 uint64, n, n2 int, enc uint32) (uint64, 
 		woken += w2
 	}
 	return uint64(woken), nil
+}
+
+// clockTicks is USER_HZ.
+const clockTicks = 100
+
+func ticks(d time.Duration) uint64 { return uint64(d / (time.Second / clockTicks)) }
+
+func sysTimes(t *task, a *args) (uint64, error) {
+	tg := t.ThreadGroup()
+	if a[0] != 0 {
+		self, children := tg.CPUUsage(), tg.ChildrenCPUUsage()
+		b := make([]byte, 32)
+		for i, d := range []time.Duration{self.User, self.Sys, children.User, children.Sys} {
+			binary.LittleEndian.PutUint64(b[8*i:], ticks(d))
+		}
+		if err := copyOut(t, a[0], b); err != nil {
+			return 0, err
+		}
+	}
+	var info unix.Sysinfo_t
+	unix.Sysinfo(&info)
+	return uint64(info.Uptime) * clockTicks, nil
+}
+
+// rusage encodes struct rusage.
+func rusage(u kernel.CPUUsage, maxRSSKB uint64) []byte {
+	b := make([]byte, 144)
+	le := binary.LittleEndian
+	le.PutUint64(b[0:], uint64(u.User/time.Second))
+	le.PutUint64(b[8:], uint64(u.User%time.Second/time.Microsecond))
+	le.PutUint64(b[16:], uint64(u.Sys/time.Second))
+	le.PutUint64(b[24:], uint64(u.Sys%time.Second/time.Microsecond))
+	le.PutUint64(b[32:], maxRSSKB)
+	return b
+}
+
+func sysGetrusage(t *task, a *args) (uint64, error) {
+	var u kernel.CPUUsage
+	var rss uint64
+	switch int32(a[0]) {
+	case unix.RUSAGE_SELF:
+		u = t.ThreadGroup().CPUUsage()
+		rss = t.MM().ResidentPages() * 4
+	case unix.RUSAGE_CHILDREN:
+		u = t.ThreadGroup().ChildrenCPUUsage()
+	case unix.RUSAGE_THREAD:
+		u = t.CPUUsage()
+		rss = t.MM().ResidentPages() * 4
+	default:
+		return 0, unix.EINVAL
+	}
+	return 0, copyOut(t, a[1], rusage(u, rss))
 }

@@ -1,0 +1,70 @@
+package kernel
+
+import (
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/platform"
+)
+
+// CPU time. A task's user time is the CPU time its stub thread spent in
+// application code, as the platform measures it; its system time is the
+// CPU time of the sentry thread that serves it, which no other task
+// shares.
+
+// CPUUsage is user and system CPU time.
+type CPUUsage struct{ User, Sys time.Duration }
+
+// Add returns the sum.
+func (u CPUUsage) Add(o CPUUsage) CPUUsage { return CPUUsage{u.User + o.User, u.Sys + o.Sys} }
+
+// Total returns user plus system time.
+func (u CPUUsage) Total() time.Duration { return u.User + u.Sys }
+
+// threadCPUTime reads the CPU clock of a sentry OS thread.
+func threadCPUTime(tid int) time.Duration {
+	if tid == 0 {
+		return 0
+	}
+	var ts unix.Timespec
+	clock := int32((^tid)<<3 | 6) // MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED)
+	if err := unix.ClockGettime(clock, &ts); err != nil {
+		return 0
+	}
+	return time.Duration(ts.Nano())
+}
+
+// CPUUsage returns the task's CPU time so far.
+func (t *Task) CPUUsage() CPUUsage {
+	var u CPUUsage
+	if c, ok := t.ctx.(platform.CPUClock); ok {
+		u.User = c.CPUTime()
+	}
+	u.Sys = threadCPUTime(int(t.osTID.Load()))
+	return u
+}
+
+// CPUUsage returns the CPU time of the whole process: live threads and
+// those that have exited.
+func (tg *ThreadGroup) CPUUsage() CPUUsage {
+	tg.k.mu.Lock()
+	u := tg.exitedCPU
+	tasks := make([]*Task, 0, len(tg.tasks))
+	for t := range tg.tasks {
+		tasks = append(tasks, t)
+	}
+	tg.k.mu.Unlock()
+	for _, t := range tasks {
+		u = u.Add(t.CPUUsage())
+	}
+	return u
+}
+
+// ChildrenCPUUsage returns the CPU time of reaped children and their
+// reaped descendants (RUSAGE_CHILDREN).
+func (tg *ThreadGroup) ChildrenCPUUsage() CPUUsage {
+	tg.k.mu.Lock()
+	defer tg.k.mu.Unlock()
+	return tg.childrenCPU
+}

@@ -1,0 +1,52 @@
+package kernel
+
+// Per-task and per-process attributes that prctl(2) reads and sets.
+
+// SetPdeathSig sets the signal sent when the parent exits (0 clears it).
+func (t *Task) SetPdeathSig(sig int) { t.pdeathSig.Store(int32(sig)) }
+
+// PdeathSig returns the parent-death signal.
+func (t *Task) PdeathSig() int { return int(t.pdeathSig.Load()) }
+
+// SetSubreaper marks the process as a child subreaper.
+func (tg *ThreadGroup) SetSubreaper(v bool) {
+	tg.k.mu.Lock()
+	tg.subreaper = v
+	tg.k.mu.Unlock()
+}
+
+// Subreaper reports whether the process is a child subreaper.
+func (tg *ThreadGroup) Subreaper() bool {
+	tg.k.mu.Lock()
+	defer tg.k.mu.Unlock()
+	return tg.subreaper
+}
+
+// SetDumpable sets PR_SET_DUMPABLE's flag.
+func (tg *ThreadGroup) SetDumpable(v int32) {
+	tg.k.mu.Lock()
+	tg.dumpable = v
+	tg.k.mu.Unlock()
+}
+
+// Dumpable returns PR_GET_DUMPABLE's flag.
+func (tg *ThreadGroup) Dumpable() int32 {
+	tg.k.mu.Lock()
+	defer tg.k.mu.Unlock()
+	return tg.dumpable
+}
+
+// ClearChildTID returns the set_tid_address address.
+func (t *Task) ClearChildTID() uint64 { return t.clearChildTID }
+
+// countUserTasks counts the tasks whose real UID is uid, for
+// RLIMIT_NPROC. k.mu must be held.
+func (k *Kernel) countUserTasks(uid uint32) uint64 {
+	var n uint64
+	for _, t := range k.tasks {
+		if t.Creds().RealUID == uid {
+			n++
+		}
+	}
+	return n
+}
