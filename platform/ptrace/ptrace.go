@@ -569,4 +569,3 @@ func ptraceGetSiginfo(tid int, info *siginfo) error {
 	}
 	return nil
 }
-
