@@ -61,7 +61,7 @@ func (c *Creds) Copy() *Creds {
 
 // VFS returns the credentials file permission checks use.
 func (c *Creds) VFS() *vfs.Creds {
-	return &vfs.Creds{UID: c.FSUID, GID: c.FSGID, Groups: c.Groups, DACOverride: c.HasCap(CapDACOverride)}
+	return &vfs.Creds{UID: c.FSUID, GID: c.FSGID, Groups: c.Groups, DACOverride: c.HasCap(CapDACOverride), Caps: c.CapEffective}
 }
 
 // Rlimit is one resource limit.

@@ -211,6 +211,9 @@ func (tg *ThreadGroup) sendSignal(info arch.SigInfo, _ bool) {
 	if target != nil {
 		target.Interrupt()
 	}
+	for _, t := range tasks {
+		t.notifySignalWaiters()
+	}
 }
 
 // SendSignal queues a signal for this thread (tgkill(2)).
@@ -229,6 +232,7 @@ func (t *Task) SendSignal(info arch.SigInfo) {
 	t.pending.enqueue(info)
 	k.sigMu.Unlock()
 	t.Interrupt()
+	t.notifySignalWaiters()
 }
 
 // forceSignal delivers a synchronous signal from a fault: it cannot be
@@ -309,6 +313,9 @@ func (t *Task) handleSignals() bool {
 		}
 		sig := int(info.Signo)
 		act := t.tg.handlers.actions[sig]
+		if info.Code == SI_TIMER {
+			t.tg.timerSignalDelivered(&info)
+		}
 		switch act.Handler {
 		case sigIGN:
 			k.sigMu.Unlock()

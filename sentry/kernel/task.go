@@ -15,6 +15,7 @@ import (
 	"github.com/moat-dev/moat/sentry/arch"
 	"github.com/moat-dev/moat/sentry/mm"
 	"github.com/moat-dev/moat/sentry/vfs"
+	"github.com/moat-dev/moat/sentry/waiter"
 )
 
 // FSContext is a task's root, working directory and umask, shared by
@@ -125,6 +126,8 @@ type Task struct {
 	pdeathSig atomic.Int32
 	// osTID is the sentry thread that runs the task.
 	osTID atomic.Int32
+	// sigQueueWaiters wait for signals to be queued (signalfd).
+	sigQueueWaiters waiter.Queue
 
 	// faultInfo is the trap of the last fault, for its signal frame.
 	faultInfo faultTrap

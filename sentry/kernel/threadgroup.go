@@ -52,6 +52,10 @@ type ThreadGroup struct {
 	// exitedCPU is the CPU time of exited threads; childrenCPU that of
 	// reaped children. Guarded by k.mu.
 	exitedCPU, childrenCPU CPUUsage
+
+	timersMu    sync.Mutex
+	itimers     [3]*IntervalTimer
+	posixTimers map[int32]*PosixTimer
 }
 
 // Leader returns the thread group leader.
@@ -202,6 +206,7 @@ func (t *Task) exit() {
 	}
 	tg.waitStatus = status
 	tg.zombie = true
+	go tg.stopTimers()
 	init := k.init
 	// Orphans go to the nearest living subreaper above, else to init.
 	reaper := init

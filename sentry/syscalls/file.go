@@ -39,9 +39,18 @@ const maxIO = 0x7ffff000
 const ioBufLimit = 1 << 20
 
 // readAt reads into dst from f at off (or the file offset if off < 0).
+// taskReader is implemented by files whose reads depend on the reading
+// task, such as signalfds.
+type taskReader interface {
+	ReadTask(t *task, dst []byte) (int, error)
+}
+
 func readAt(t *task, f *vfs.File, dst []byte, off int64) (int, error) {
 	if !f.Readable() {
 		return 0, unix.EBADF
+	}
+	if tr, ok := f.Impl.(taskReader); ok {
+		return blockingIO(t, f, waiter.EventIn, func() (int, error) { return tr.ReadTask(t, dst) })
 	}
 	if f.Seekable() && off < 0 {
 		f.PosMu.Lock()
