@@ -10,9 +10,21 @@ import (
 	"github.com/moat-dev/moat/sentry/mm"
 )
 
+// futexKey names a futex: an address in one address space, or, for
+// shared mappings, a memory-file offset (mm nil) that every process
+// mapping the page sees.
 type futexKey struct {
 	mm   *mm.MemoryManager
 	addr uint64
+}
+
+func keyFor(m *mm.MemoryManager, addr uint64, private bool) futexKey {
+	if !private {
+		if off, ok := m.SharedKey(addr); ok {
+			return futexKey{nil, off}
+		}
+	}
+	return futexKey{m, addr}
 }
 
 type futexWaiter struct {
@@ -44,11 +56,11 @@ func (f *futexTable) remove(w *futexWaiter) {
 	}
 }
 
-// wake wakes up to n waiters on addr whose bitset intersects bitset.
-func (f *futexTable) wake(m *mm.MemoryManager, addr uint64, n int, bitset uint32) int {
+// wake wakes up to n waiters on the futex whose bitset intersects bitset.
+func (f *futexTable) wake(key futexKey, n int, bitset uint32) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.wakeLocked(futexKey{m, addr}, n, bitset)
+	return f.wakeLocked(key, n, bitset)
 }
 
 func (f *futexTable) wakeLocked(key futexKey, n int, bitset uint32) int {
@@ -74,13 +86,13 @@ func (f *futexTable) wakeLocked(key futexKey, n int, bitset uint32) int {
 
 // FutexWait implements FUTEX_WAIT(_BITSET): it sleeps while *addr == val.
 // deadline is nil for no timeout.
-func (t *Task) FutexWait(addr uint64, val uint32, bitset uint32, deadline *time.Time) error {
+func (t *Task) FutexWait(addr uint64, val uint32, bitset uint32, deadline *time.Time, private bool) error {
 	if addr&3 != 0 {
 		return unix.EINVAL
 	}
 	f := &t.k.futexes
 	m := t.MM()
-	w := &futexWaiter{bitset: bitset, ch: make(chan struct{}), key: futexKey{m, addr}}
+	w := &futexWaiter{bitset: bitset, ch: make(chan struct{}), key: keyFor(m, addr, private)}
 	f.mu.Lock()
 	var b [4]byte
 	if _, err := m.CopyIn(addr, b[:]); err != nil {
@@ -121,16 +133,16 @@ func (t *Task) FutexWait(addr uint64, val uint32, bitset uint32, deadline *time.
 }
 
 // FutexWake implements FUTEX_WAKE(_BITSET).
-func (t *Task) FutexWake(addr uint64, n int, bitset uint32) (int, error) {
+func (t *Task) FutexWake(addr uint64, n int, bitset uint32, private bool) (int, error) {
 	if addr&3 != 0 {
 		return 0, unix.EINVAL
 	}
-	return t.k.futexes.wake(t.MM(), addr, n, bitset), nil
+	return t.k.futexes.wake(keyFor(t.MM(), addr, private), n, bitset), nil
 }
 
 // FutexRequeue wakes n waiters on addr and moves up to n2 of the rest to
 // addr2. If check is set, *addr must equal val (FUTEX_CMP_REQUEUE).
-func (t *Task) FutexRequeue(addr, addr2 uint64, n, n2 int, check bool, val uint32) (int, error) {
+func (t *Task) FutexRequeue(addr, addr2 uint64, n, n2 int, check bool, val uint32, private bool) (int, error) {
 	if addr&3 != 0 || addr2&3 != 0 {
 		return 0, unix.EINVAL
 	}
@@ -147,7 +159,7 @@ func (t *Task) FutexRequeue(addr, addr2 uint64, n, n2 int, check bool, val uint3
 			return 0, unix.EAGAIN
 		}
 	}
-	key, key2 := futexKey{m, addr}, futexKey{m, addr2}
+	key, key2 := keyFor(m, addr, private), keyFor(m, addr2, private)
 	woken := f.wakeLocked(key, n, ^uint32(0))
 	ws := f.waiters[key]
 	moved := 0
@@ -164,4 +176,73 @@ func (t *Task) FutexRequeue(addr, addr2 uint64, n, n2 int, check bool, val uint3
 		f.waiters[key] = ws
 	}
 	return woken + moved, nil
+}
+
+// Robust futexes (see Documentation/locking/robust-futex-ABI): at exit,
+// every lock the thread holds gets FUTEX_OWNER_DIED and a waiter is woken.
+const (
+	futexWaiters    = 0x80000000
+	futexOwnerDied  = 0x40000000
+	futexTIDMask    = 0x3fffffff
+	robustListLimit = 2048
+)
+
+func (t *Task) exitRobustList() {
+	head := t.robustList
+	if head == 0 {
+		return
+	}
+	t.robustList = 0
+	m := t.MM()
+	if m == nil {
+		return
+	}
+	read := func(addr uint64) (uint64, bool) {
+		var b [8]byte
+		if _, err := m.CopyIn(addr, b[:]); err != nil {
+			return 0, false
+		}
+		return binary.LittleEndian.Uint64(b[:]), true
+	}
+	entry, ok1 := read(head)
+	offset, ok2 := read(head + 8)
+	pending, ok3 := read(head + 16)
+	if !ok1 || !ok2 || !ok3 {
+		return
+	}
+	for i := 0; entry != head && entry != 0 && i < robustListLimit; i++ {
+		next, ok := read(entry)
+		if entry != pending {
+			t.releaseRobustFutex(m, entry+offset)
+		}
+		if !ok {
+			break
+		}
+		entry = next
+	}
+	if pending != 0 {
+		t.releaseRobustFutex(m, pending+offset)
+	}
+}
+
+func (t *Task) releaseRobustFutex(m *mm.MemoryManager, addr uint64) {
+	if addr&3 != 0 {
+		return
+	}
+	var b [4]byte
+	if _, err := m.CopyIn(addr, b[:]); err != nil {
+		return
+	}
+	word := binary.LittleEndian.Uint32(b[:])
+	if word&futexTIDMask != uint32(t.ID) {
+		return
+	}
+	nw := word&futexWaiters | futexOwnerDied
+	binary.LittleEndian.PutUint32(b[:], nw)
+	if _, err := m.CopyOut(addr, b[:]); err != nil {
+		return
+	}
+	if word&futexWaiters != 0 {
+		t.k.futexes.wake(keyFor(m, addr, false), 1, ^uint32(0))
+	}
 }

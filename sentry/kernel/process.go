@@ -290,13 +290,9 @@ func (t *Task) Execve(p string, argv, envv []string) error {
 		return err
 	}
 	img.Exe.Close()
-	// Past the point of no return. Other threads die.
-	for _, o := range t.tg.Tasks() {
-		if o != t {
-			o.killed.Store(true)
-			o.Interrupt()
-		}
-	}
+	// Past the point of no return. Other threads die, and the caller
+	// becomes the thread group leader with the process's ID.
+	t.killOtherThreads()
 	t.mmMu.Lock()
 	old := t.mm
 	t.mm = m
@@ -455,4 +451,41 @@ func (m straceMem) CopyIn(addr uint64, dst []byte) (int, error) {
 		return 0, unix.EFAULT
 	}
 	return mm.CopyIn(addr, dst)
+}
+
+// killOtherThreads ends every other thread of the process and waits for
+// them, as execve does; the caller then takes the leader's thread ID.
+func (t *Task) killOtherThreads() {
+	k := t.k
+	others := 0
+	for _, o := range t.tg.Tasks() {
+		if o != t {
+			o.killed.Store(true)
+			o.Interrupt()
+			others++
+		}
+	}
+	if others > 0 {
+		// A thread blocked on the host (a read of the caller's
+		// terminal) may take a while; do not wait forever.
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			k.mu.Lock()
+			n := len(t.tg.tasks)
+			k.mu.Unlock()
+			if n <= 1 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	tg := t.tg
+	if t.ID != tg.ID {
+		delete(k.tasks, t.ID)
+		t.ID = tg.ID
+		k.tasks[t.ID] = t
+	}
+	tg.leader = t
 }

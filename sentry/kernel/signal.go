@@ -395,8 +395,13 @@ func (t *Task) handleSignals() bool {
 func (t *Task) restartSyscall() {
 	errno := unix.Errno(-int64(t.Regs.Rax))
 	switch errno {
-	case ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK:
+	case ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND:
 		t.Regs.Rax = t.Regs.Orig_rax
+		t.Regs.Rip -= 2
+	case ERESTART_RESTARTBLOCK:
+		// The call resumes through restart_syscall, which runs the
+		// continuation the interrupted call left.
+		t.Regs.Rax = unix.SYS_RESTART_SYSCALL
 		t.Regs.Rip -= 2
 	}
 }

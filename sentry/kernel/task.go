@@ -133,6 +133,9 @@ type Task struct {
 	faultInfo faultTrap
 
 	syscallRestart bool
+	// restartBlock continues a call interrupted with
+	// ERESTART_RESTARTBLOCK (restart_syscall(2)).
+	restartBlock func(t *Task) (uint64, error)
 	lastFault      struct {
 		addr, rip uint64
 		write     bool
@@ -384,6 +387,20 @@ func (t *Task) syscall() {
 		t.straceExit(nr, args, ret, 0)
 	}
 	t.Regs.Rax = ret
+}
+
+// SetRestartBlock records how restart_syscall continues the current call
+// if it returns ERESTART_RESTARTBLOCK.
+func (t *Task) SetRestartBlock(fn func(t *Task) (uint64, error)) { t.restartBlock = fn }
+
+// RestartSyscall runs the recorded continuation (restart_syscall(2)).
+func (t *Task) RestartSyscall() (uint64, error) {
+	fn := t.restartBlock
+	t.restartBlock = nil
+	if fn == nil {
+		return 0, unix.EINTR
+	}
+	return fn(t)
 }
 
 // errnoOf finds the errno wrapped in err, or EIO.

@@ -170,10 +170,11 @@ func (t *Task) exit() {
 	k.mu.Lock()
 	delete(k.tasks, t.ID)
 	k.mu.Unlock()
+	t.exitRobustList()
 	if t.clearChildTID != 0 {
 		var zero [4]byte
 		if _, err := t.CopyOut(t.clearChildTID, zero[:]); err == nil {
-			k.futexes.wake(t.MM(), t.clearChildTID, 1, ^uint32(0))
+			k.futexes.wake(keyFor(t.MM(), t.clearChildTID, false), 1, ^uint32(0))
 		}
 	}
 	usage := t.CPUUsage()

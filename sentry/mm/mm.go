@@ -326,6 +326,22 @@ func (mm *MemoryManager) MUnmap(addr, length uint64) error {
 	return nil
 }
 
+// SharedKey returns the memory-file offset of addr if it lies in a shared
+// mapping, so that futexes there match across address spaces.
+func (mm *MemoryManager) SharedKey(addr uint64) (uint64, bool) {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	v := mm.vmaAt(addr)
+	if v == nil || v.Private {
+		return 0, false
+	}
+	p, _, err := mm.getPage(addr/pageSize, v, false)
+	if err != nil {
+		return 0, false
+	}
+	return p.off + addr&pageMask, true
+}
+
 // ResidentPages returns how many pages the address space has in memory.
 func (mm *MemoryManager) ResidentPages() uint64 {
 	mm.mu.Lock()

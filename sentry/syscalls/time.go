@@ -19,6 +19,7 @@ func init() {
 	register(abi.SysClockNanosleep, sysClockNanosleep)
 	register(abi.SysFutex, sysFutex)
 	register(abi.SysTimes, sysTimes)
+	register(abi.SysRestartSyscall, func(t *task, a *args) (uint64, error) { return t.RestartSyscall() })
 	register(abi.SysGetrusage, sysGetrusage)
 }
 
@@ -149,22 +150,30 @@ func sysTime(t *task, a *args) (uint64, error) {
 
 // sleep blocks until the deadline on clock id, writing the time left to
 // rem if a signal cuts it short.
-func sleep(t *task, d time.Duration, rem uint64, abs bool) (uint64, error) {
-	start := time.Now()
-	err := t.Sleep(d)
+// sleepUntil blocks until deadline. Interrupted, it reports the time
+// left in rem (relative sleeps) and asks to be restarted through
+// restart_syscall, which sleeps to the same deadline.
+func sleepUntil(t *task, deadline time.Time, rem uint64, abs bool) (uint64, error) {
+	err := t.Sleep(time.Until(deadline))
 	if err == nil {
 		return 0, nil
 	}
 	if !abs && rem != 0 {
-		left := d - time.Since(start)
-		if left < 0 {
-			left = 0
-		}
+		left := max(time.Until(deadline), 0)
 		if err := putTimespec(t, rem, unix.NsecToTimespec(int64(left))); err != nil {
 			return 0, err
 		}
 	}
-	return 0, kernel.ERESTARTNOHAND
+	if abs {
+		// An absolute sleep restarts as it is.
+		return 0, kernel.ERESTARTNOHAND
+	}
+	t.SetRestartBlock(func(t *task) (uint64, error) { return sleepUntil(t, deadline, rem, abs) })
+	return 0, kernel.ERESTART_RESTARTBLOCK
+}
+
+func sleep(t *task, d time.Duration, rem uint64, abs bool) (uint64, error) {
+	return sleepUntil(t, time.Now().Add(d), rem, abs)
 }
 
 func sysNanosleep(t *task, a *args) (uint64, error) {
@@ -219,6 +228,7 @@ const (
 func sysFutex(t *task, a *args) (uint64, error) {
 	addr, op, val, timeout, addr2, val3 := a[0], int(a[1]), uint32(a[2]), a[3], a[4], uint32(a[5])
 	cmd := op &^ (futexPrivateFlag | futexClockRealtime)
+	private := op&futexPrivateFlag != 0
 	if op&futexClockRealtime != 0 && cmd != futexWaitBitset && cmd != futexWait {
 		return 0, unix.ENOSYS
 	}
@@ -250,7 +260,7 @@ func sysFutex(t *task, a *args) (uint64, error) {
 			}
 			deadline = &d
 		}
-		return 0, t.FutexWait(addr, val, bitset, deadline)
+		return 0, t.FutexWait(addr, val, bitset, deadline, private)
 	case futexWake, futexWakeBitset:
 		bitset := ^uint32(0)
 		if cmd == futexWakeBitset {
@@ -259,22 +269,22 @@ func sysFutex(t *task, a *args) (uint64, error) {
 				return 0, unix.EINVAL
 			}
 		}
-		n, err := t.FutexWake(addr, int(int32(val)), bitset)
+		n, err := t.FutexWake(addr, int(int32(val)), bitset, private)
 		return uint64(n), err
 	case futexRequeue, futexCmpRequeue:
 		if int32(val) < 0 || int32(timeout) < 0 {
 			return 0, unix.EINVAL
 		}
-		n, err := t.FutexRequeue(addr, addr2, int(val), int(int32(timeout)), cmd == futexCmpRequeue, val3)
+		n, err := t.FutexRequeue(addr, addr2, int(val), int(int32(timeout)), cmd == futexCmpRequeue, val3, private)
 		return uint64(n), err
 	case futexWakeOp:
-		return futexWakeOpOp(t, addr, addr2, int(val), int(int32(timeout)), val3)
+		return futexWakeOpOp(t, addr, addr2, int(val), int(int32(timeout)), val3, private)
 	}
 	return 0, unix.ENOSYS
 }
 
 // futexWakeOpOp implements FUTEX_WAKE_OP.
-func futexWakeOpOp(t *task, addr, addr2 uint64, n, n2 int, enc uint32) (uint64, error) {
+func futexWakeOpOp(t *task, addr, addr2 uint64, n, n2 int, enc uint32, private bool) (uint64, error) {
 	op, cmp := enc>>28&7, enc>>24&0xf
 	oparg, cmparg := enc>>12&0xfff, enc&0xfff
 	if enc>>28&8 != 0 {
@@ -305,7 +315,7 @@ func futexWakeOpOp(t *task, addr, addr2 uint64, n, n2 int, enc uint32) (uint64, 
 	if err := copyOutU32(t, addr2, nv); err != nil {
 		return 0, err
 	}
-	woken, _ := t.FutexWake(addr, n, ^uint32(0))
+	woken, _ := t.FutexWake(addr, n, ^uint32(0), private)
 	var hit bool
 	switch cmp {
 	case 0:
@@ -324,7 +334,7 @@ func futexWakeOpOp(t *task, addr, addr2 uint64, n, n2 int, enc uint32) (uint64, 
 		return 0, unix.ENOSYS
 	}
 	if hit {
-		w2, _ := t.FutexWake(addr2, n2, ^uint32(0))
+		w2, _ := t.FutexWake(addr2, n2, ^uint32(0), private)
 		woken += w2
 	}
 	return uint64(woken), nil
