@@ -179,6 +179,8 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 	if m := t.Affinity(); m != nil {
 		nt.aff.mask = m
 	}
+	nt.sched.policy, nt.sched.prio = t.SchedPolicy()
+	nt.sched.nice = t.Nice()
 	nt.SetName(t.Name())
 	nt.Regs.Rax = 0
 	if a.Stack != 0 {

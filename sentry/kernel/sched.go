@@ -69,3 +69,40 @@ func (t *Task) CPU() int {
 	}
 	return 0
 }
+
+// schedState is a task's scheduling policy, priority and nice value. The
+// sentry keeps what the task set; the host schedules stub threads.
+type schedState struct {
+	mu     sync.Mutex
+	policy int
+	prio   int
+	nice   int
+}
+
+// SchedPolicy returns the policy and its static priority.
+func (t *Task) SchedPolicy() (int, int) {
+	t.sched.mu.Lock()
+	defer t.sched.mu.Unlock()
+	return t.sched.policy, t.sched.prio
+}
+
+// SetSchedPolicy records a policy and priority.
+func (t *Task) SetSchedPolicy(policy, prio int) {
+	t.sched.mu.Lock()
+	t.sched.policy, t.sched.prio = policy, prio
+	t.sched.mu.Unlock()
+}
+
+// Nice returns the nice value.
+func (t *Task) Nice() int {
+	t.sched.mu.Lock()
+	defer t.sched.mu.Unlock()
+	return t.sched.nice
+}
+
+// SetNice sets the nice value.
+func (t *Task) SetNice(n int) {
+	t.sched.mu.Lock()
+	t.sched.nice = n
+	t.sched.mu.Unlock()
+}

@@ -120,7 +120,8 @@ type Task struct {
 	// vforkDone is closed when a vfork child execs or exits.
 	vforkDone chan struct{}
 
-	aff affinity
+	aff   affinity
+	sched schedState
 
 	// pdeathSig is sent to the task when its parent process exits.
 	pdeathSig atomic.Int32
@@ -136,7 +137,7 @@ type Task struct {
 	// restartBlock continues a call interrupted with
 	// ERESTART_RESTARTBLOCK (restart_syscall(2)).
 	restartBlock func(t *Task) (uint64, error)
-	lastFault      struct {
+	lastFault    struct {
 		addr, rip uint64
 		write     bool
 	}
