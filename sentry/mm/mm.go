@@ -54,6 +54,8 @@ type VMA struct {
 	Name string
 	// Dev and Ino identify the mapped file for /proc/[pid]/maps.
 	Dev, Ino uint64
+	// Locked is set by mlock.
+	Locked bool
 }
 
 func (v *VMA) objOff(addr uint64) uint64 { return v.Off + (addr - v.Start) }
@@ -74,6 +76,8 @@ type MemoryManager struct {
 	mu    sync.Mutex
 	vmas  []*VMA // sorted, non-overlapping
 	pages map[uint64]pte
+
+	lockedBytes int64
 
 	// BrkStart and brk bound the heap.
 	brkStart, brk uint64
@@ -342,6 +346,95 @@ func (mm *MemoryManager) SharedKey(addr uint64) (uint64, bool) {
 	return p.off + addr&pageMask, true
 }
 
+// Mincore reports, for each page of [addr, addr+length), whether it is
+// in memory. The whole range must be mapped (ENOMEM).
+func (mm *MemoryManager) Mincore(addr, length uint64) ([]byte, error) {
+	if addr&pageMask != 0 {
+		return nil, unix.EINVAL
+	}
+	end := PageRoundUp(addr + length)
+	if end < addr || end > MaxAddr {
+		return nil, unix.ENOMEM
+	}
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	out := make([]byte, (end-addr)/pageSize)
+	for a := addr; a < end; a += pageSize {
+		v := mm.vmaAt(a)
+		if v == nil {
+			return nil, unix.ENOMEM
+		}
+		if _, ok := mm.pages[a/pageSize]; ok {
+			out[(a-addr)/pageSize] = 1
+		} else if v.Obj != nil && !v.Private {
+			// Shared object pages count once the object has them.
+			if _, err := v.Obj.Page(v.objOff(a)); err == nil {
+				out[(a-addr)/pageSize] = 1
+			}
+		}
+	}
+	return out, nil
+}
+
+// Lock marks [addr, addr+length) locked (mlock) or unlocked, populating
+// locked pages. It returns the change in locked bytes; ENOMEM if part of
+// the range is unmapped.
+func (mm *MemoryManager) Lock(addr, length uint64, lock bool) (int64, error) {
+	start := PageRoundDown(addr)
+	end := PageRoundUp(addr + length)
+	if end < start {
+		return 0, unix.EINVAL
+	}
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	for a := start; a < end; {
+		v := mm.vmaAt(a)
+		if v == nil {
+			return 0, unix.ENOMEM
+		}
+		a = v.End
+	}
+	mm.splitAt(start)
+	mm.splitAt(end)
+	var delta int64
+	for i := mm.findVMA(start); i < len(mm.vmas) && mm.vmas[i].Start < end; i++ {
+		v := mm.vmas[i]
+		if v.Locked != lock {
+			n := int64(v.End - v.Start)
+			if !lock {
+				n = -n
+			}
+			delta += n
+			v.Locked = lock
+		}
+		if lock && (v.Perms.Read || v.Perms.Write) {
+			for a := v.Start; a < v.End; a += pageSize {
+				mm.getPage(a/pageSize, v, false)
+			}
+		}
+	}
+	mm.lockedBytes += delta
+	return delta, nil
+}
+
+// LockedBytes returns how much of the address space is mlocked.
+func (mm *MemoryManager) LockedBytes() int64 {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	return mm.lockedBytes
+}
+
+// Ranges returns the mapped ranges, for mlockall.
+func (mm *MemoryManager) Ranges() [][2]uint64 {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	out := make([][2]uint64, len(mm.vmas))
+	for i, v := range mm.vmas {
+		out[i] = [2]uint64{v.Start, v.End}
+	}
+	return out
+}
+
 // ResidentPages returns how many pages the address space has in memory.
 func (mm *MemoryManager) ResidentPages() uint64 {
 	mm.mu.Lock()
@@ -420,7 +513,7 @@ func (mm *MemoryManager) mergeAround(start, end uint64) {
 	}
 	for i+1 < len(mm.vmas) && mm.vmas[i].Start <= end {
 		a, b := mm.vmas[i], mm.vmas[i+1]
-		if a.End == b.Start && a.Perms == b.Perms && a.MaxPerms == b.MaxPerms && a.Private == b.Private &&
+		if a.End == b.Start && a.Perms == b.Perms && a.MaxPerms == b.MaxPerms && a.Private == b.Private && a.Locked == b.Locked &&
 			a.Obj == b.Obj && a.Name == b.Name && (a.Obj == nil || a.objOff(a.End) == b.Off) {
 			a.End = b.End
 			mm.vmas = append(mm.vmas[:i+1], mm.vmas[i+2:]...)
