@@ -1,0 +1,205 @@
+package systrap
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/platform"
+)
+
+// addressSpace is one stub process: its control thread and the threads
+// that run its tasks' code.
+type addressSpace struct {
+	p        *Platform
+	ctl      *control
+	released atomic.Bool
+
+	mu     sync.Mutex
+	slots  []slotRef // every thread slot mapped in the process
+	free   []slotRef // those with no live thread (or one exiting)
+	closed bool
+
+	// owners maps the OS thread IDs of task goroutines to their stub
+	// threads here, which are in their handlers whenever those threads
+	// are not in Switch: a task changing its own mappings runs the call
+	// in its own stub thread, with no hand-off to the control thread.
+	owners sync.Map // int -> *thread
+}
+
+// slotRef is a thread slot: its index in the address space (its place
+// above slotBase) and its global index in sysmsg.
+type slotRef struct{ idx, g int }
+
+func (s slotRef) addr() uint64 { return slotBase + uint64(s.idx)*slotSize }
+
+// hostSyscall runs a host syscall in the address space: in the calling
+// task's own stub thread if it has one here, else in the control thread.
+func (as *addressSpace) hostSyscall(nr uint64, args ...uint64) (uint64, error) {
+	if v, ok := as.owners.Load(unix.Gettid()); ok {
+		return syscallResult(v.(*thread).call(cmdSyscall, nr, args...))
+	}
+	return syscallResult(as.ctl.call(cmdSyscall, nr, args...))
+}
+
+// MapFile implements platform.AddressSpace.MapFile.
+func (as *addressSpace) MapFile(addr uintptr, fd int, off uint64, length uint64, perms platform.AccessType) error {
+	if fd != as.p.memfd {
+		return fmt.Errorf("systrap: can only map the memory file, not fd %d", fd)
+	}
+	if end := addr + uintptr(length); end > StubAddr || end < addr {
+		return fmt.Errorf("systrap: mapping %#x+%#x overlaps the stub", addr, length)
+	}
+	_, err := as.hostSyscall(unix.SYS_MMAP, uint64(addr), length, uint64(perms.Prot()),
+		unix.MAP_SHARED|unix.MAP_FIXED, memFD, off)
+	if err != nil {
+		return fmt.Errorf("systrap: mmap %#x+%#x: %w", addr, length, err)
+	}
+	return nil
+}
+
+// Unmap implements platform.AddressSpace.Unmap.
+func (as *addressSpace) Unmap(addr uintptr, length uint64) {
+	if addr >= StubAddr {
+		return
+	}
+	if end := addr + uintptr(length); end > StubAddr || end < addr {
+		length = uint64(StubAddr - addr)
+	}
+	as.hostSyscall(unix.SYS_MUNMAP, uint64(addr), length)
+}
+
+// Release implements platform.AddressSpace.Release: it kills the stub
+// process, and its slots return to the pool once it is gone.
+func (as *addressSpace) Release() {
+	if as.released.Swap(true) {
+		return
+	}
+	as.ctl.kill()
+	as.mu.Lock()
+	as.closed = true
+	slots := []int{as.ctl.g}
+	for _, s := range as.slots {
+		slots = append(slots, s.g)
+	}
+	as.mu.Unlock()
+	as.p.retire(as.ctl.pidfd, slots)
+}
+
+// allocSlot finds a slot for a new thread: a free one whose last thread
+// has exited (the kernel then clears its state word), or a new one mapped
+// into the process.
+func (as *addressSpace) allocSlot() (slotRef, error) {
+	as.mu.Lock()
+	if as.closed {
+		as.mu.Unlock()
+		return slotRef{}, &errStubGone{"address space released"}
+	}
+	for i, s := range as.free {
+		if atomic.LoadUint32(&as.p.header(s.g).state) == 0 {
+			as.free = append(as.free[:i], as.free[i+1:]...)
+			as.mu.Unlock()
+			return s, nil
+		}
+	}
+	idx := len(as.slots) + 1
+	if idx >= maxSlots {
+		as.mu.Unlock()
+		return slotRef{}, fmt.Errorf("systrap: too many threads in one address space")
+	}
+	g, err := as.p.allocSlot()
+	if err != nil {
+		as.mu.Unlock()
+		return slotRef{}, err
+	}
+	s := slotRef{idx, g}
+	as.slots = append(as.slots, s)
+	as.mu.Unlock()
+	if _, err := syscallResult(as.ctl.call(cmdSyscall, unix.SYS_MMAP, s.addr(), slotSize,
+		unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_FIXED, sysmsgFD, uint64(g)*slotSize)); err != nil {
+		as.freeSlot(s)
+		return slotRef{}, fmt.Errorf("systrap: map stub slot: %w", err)
+	}
+	return s, nil
+}
+
+func (as *addressSpace) freeSlot(s slotRef) {
+	as.mu.Lock()
+	as.free = append(as.free, s)
+	as.mu.Unlock()
+}
+
+// newThread starts a stub thread and waits until it is in its handler.
+func (as *addressSpace) newThread(spin int) (*thread, error) {
+	s, err := as.allocSlot()
+	if err != nil {
+		return nil, err
+	}
+	th := &thread{as: as, slot: s, h: as.p.header(s.g), mem: as.p.slotBytes(s.g), base: s.addr()}
+	th.h.setbase = 0
+	th.h.spin = uint64(spin)
+	// The state word is the stub's until the thread first traps; the
+	// kernel clears it if the thread dies.
+	atomic.StoreUint32(&th.h.state, stStub)
+	tid, err := syscallResult(as.ctl.call(cmdNewThread, 0, s.addr()))
+	if err != nil {
+		as.freeSlot(s)
+		return nil, fmt.Errorf("systrap: new stub thread: %w", err)
+	}
+	th.tid = int(tid)
+	// Its first trap (an int3 in thread_start) says it is ready.
+	if err := th.h.waitSentry(as.p.cmdSpin, th.alive); err != nil {
+		as.freeSlot(s)
+		return nil, err
+	}
+	return th, nil
+}
+
+// thread is a stub thread, owned by one context.
+type thread struct {
+	as   *addressSpace
+	slot slotRef
+	h    *slotHeader
+	mem  []byte // the slot, as the sentry sees it
+	base uint64 // the slot's address in the stub
+	tid  int
+	// fsbase and gsbase are the thread's bases on the host.
+	fsbase, gsbase uint64
+}
+
+func (th *thread) alive() error {
+	if th.as.released.Load() {
+		return &errStubGone{"address space released"}
+	}
+	if err := unix.Tgkill(th.as.ctl.pid, th.tid, 0); err == unix.ESRCH {
+		return &errStubGone{fmt.Sprintf("thread %d exited", th.tid)}
+	}
+	return th.as.ctl.alive()
+}
+
+// call runs a command in the thread, which is in its handler.
+func (th *thread) call(cmd, nr uint64, args ...uint64) (uint64, error) {
+	h := th.h
+	h.cmd, h.sysno = cmd, nr
+	for i := range h.args {
+		h.args[i] = 0
+	}
+	copy(h.args[:], args)
+	h.handToStub()
+	if err := h.waitSentry(th.as.p.cmdSpin, th.alive); err != nil {
+		return 0, err
+	}
+	return h.ret, nil
+}
+
+// exit ends the thread; its slot is reusable once the kernel has cleared
+// the state word.
+func (th *thread) exit() {
+	if !th.as.released.Load() {
+		th.h.cmd = cmdExit
+		th.h.handToStub()
+	}
+	th.as.freeSlot(th.slot)
+}

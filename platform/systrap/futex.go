@@ -1,0 +1,76 @@
+package systrap
+
+import (
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// spinPause executes one PAUSE instruction.
+func spinPause()
+
+const (
+	futexWait = 0 // shared, not FUTEX_PRIVATE_FLAG: the word is in a memfd
+	futexWake = 1
+)
+
+// futexWaitTimeout sleeps while *addr == val, for at most d. Spurious
+// returns are fine: callers loop.
+func futexWaitTimeout(addr *uint32, val uint32, d time.Duration) unix.Errno {
+	ts := unix.NsecToTimespec(int64(d))
+	_, _, e := unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), futexWait, uintptr(val),
+		uintptr(unsafe.Pointer(&ts)), 0, 0)
+	return e
+}
+
+func futexWakeOne(addr *uint32) {
+	unix.RawSyscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), futexWake, 1, 0, 0, 0)
+}
+
+// handToStub gives the slot to the stub, whose command is in place.
+func (h *slotHeader) handToStub() {
+	atomic.StoreUint32(&h.state, stStub)
+	if atomic.LoadUint32(&h.stubWaiting) != 0 {
+		futexWakeOne(&h.state)
+	}
+}
+
+// errStubGone is returned when the stub thread serving a slot is dead or
+// stops answering.
+type errStubGone struct{ why string }
+
+func (e *errStubGone) Error() string { return "systrap: stub " + e.why }
+
+// waitSentry waits until the stub hands the slot back: it spins for spin
+// rounds, then sleeps on the futex. Every second of sleep it asks alive
+// whether to go on waiting.
+func (h *slotHeader) waitSentry(spin int, alive func() error) error {
+	for i := 0; i < spin; i++ {
+		if atomic.LoadUint32(&h.state) == stSentry {
+			return nil
+		}
+		spinPause()
+	}
+	for {
+		atomic.StoreUint32(&h.sentryWaiting, 1)
+		v := atomic.LoadUint32(&h.state)
+		if v == stSentry {
+			break
+		}
+		if v == 0 {
+			// The kernel clears the word when the thread exits.
+			atomic.StoreUint32(&h.sentryWaiting, 0)
+			return &errStubGone{"thread exited"}
+		}
+		if e := futexWaitTimeout(&h.state, v, time.Second); e == unix.ETIMEDOUT {
+			if err := alive(); err != nil {
+				atomic.StoreUint32(&h.sentryWaiting, 0)
+				return err
+			}
+		}
+	}
+	atomic.StoreUint32(&h.sentryWaiting, 0)
+	return nil
+}

@@ -1,0 +1,86 @@
+package systrap
+
+import (
+	"encoding/binary"
+	"fmt"
+	"unsafe"
+)
+
+//go:generate sh stub/gen.sh
+
+// The stub's layout, as in stub/layout.h. checkLayout compares it with the
+// copy compiled into the blob.
+const (
+	// StubAddr is the start of the stub's region; application memory
+	// ends here.
+	StubAddr = 0x7fffc0000000
+	stubEnd  = 0x7ffffffff000
+	codeAddr = StubAddr + 0x1000
+	codeSize = 0x3000
+	slotBase = StubAddr + 0x10000
+	slotSize = 0x8000
+	slotHdr  = 0x1000
+	// maxSlots bounds the slots (stub threads) of one address space,
+	// its control slot included.
+	maxSlots = (stubEnd - slotBase) / slotSize
+
+	sysmsgFD = 1
+	memFD    = 0
+
+	slFprog      = 0x100
+	slFilter     = 0x200
+	threadStack  = 0x1000
+	stStub       = 1
+	stSentry     = 2
+	cmdRun       = 1
+	cmdSyscall   = 2
+	cmdExit      = 3
+	cmdNewThread = 4
+	cmdFork      = 5
+
+	threadCloneFlags = 0x250f00
+	forkCloneFlags   = 17
+)
+
+// slotHeader is the start of a slot, shared with the stub (struct slot in
+// stub.c). The application can write it too: nothing read from it is
+// trusted beyond the bounds checks of its users.
+type slotHeader struct {
+	state         uint32
+	stubWaiting   uint32
+	sentryWaiting uint32
+	_             uint32
+	cmd           uint64
+	sysno         uint64
+	args          [6]uint64
+	ret           uint64
+	signo         uint64
+	info          uint64
+	uctx          uint64
+	fsbase        uint64
+	gsbase        uint64
+	setbase       uint64
+	spin          uint64
+}
+
+func checkLayout() error {
+	if sym_stub_layout < codeAddr || sym_stub_layout-codeAddr+8*28 > uint64(len(stubBlob)) {
+		return fmt.Errorf("systrap: stub layout table out of range")
+	}
+	want := []uint64{
+		0x6d6f61747374756b, StubAddr, stubEnd, codeAddr, codeSize, slotBase, slotSize, slotHdr,
+		uint64(unsafe.Offsetof(slotHeader{}.state)), uint64(unsafe.Offsetof(slotHeader{}.cmd)),
+		uint64(unsafe.Offsetof(slotHeader{}.args)), uint64(unsafe.Offsetof(slotHeader{}.ret)),
+		uint64(unsafe.Offsetof(slotHeader{}.signo)), uint64(unsafe.Offsetof(slotHeader{}.uctx)),
+		uint64(unsafe.Offsetof(slotHeader{}.setbase)), uint64(unsafe.Offsetof(slotHeader{}.spin)),
+		slFprog, slFilter, threadStack, stStub, stSentry, cmdRun, cmdSyscall, cmdExit, cmdNewThread, cmdFork,
+		threadCloneFlags, forkCloneFlags,
+	}
+	b := stubBlob[sym_stub_layout-codeAddr:]
+	for i, w := range want {
+		if got := binary.LittleEndian.Uint64(b[8*i:]); got != w {
+			return fmt.Errorf("systrap: stub blob layout word %d is %#x, sentry has %#x: run go generate", i, got, w)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,103 @@
+/*
+ * Entry points of the systrap stub that must run without a usable stack
+ * or that continue after a clone in the child. See stub.c.
+ */
+#include "layout.h"
+
+	.section .text.entry, "ax"
+
+/*
+ * The master stub starts here, exec'd by the sentry with the memory file
+ * at MEM_FD and the sysmsg memfd at SYSMSG_FD. It unmaps everything but its
+ * code (the exec stack included, so it touches no stack until it has its
+ * control slot) and maps sysmsg offset 0 as its control slot.
+ */
+	.globl _start
+_start:
+	mov $11, %eax               /* munmap(0, CODE_ADDR) */
+	xor %edi, %edi
+	mov $CODE_ADDR, %rsi
+	syscall
+	mov $11, %eax               /* munmap(code end, STUB_END - code end) */
+	mov $(CODE_ADDR + CODE_SIZE), %rdi
+	mov $(STUB_END - CODE_ADDR - CODE_SIZE), %rsi
+	syscall
+	xor %r9d, %r9d              /* sysmsg offset 0 */
+	mov $9, %eax                /* mmap(SLOT_BASE, SLOT_SIZE, RW, SHARED|FIXED, SYSMSG_FD, r9) */
+	mov $SLOT_BASE, %rdi
+	mov $SLOT_SIZE, %rsi
+	mov $3, %edx
+	mov $0x11, %r10d
+	mov $SYSMSG_FD, %r8d
+	syscall
+	mov $SLOT_BASE, %rdi
+	cmp %rdi, %rax
+	jne die
+	lea SLOT_SIZE(%rdi), %rsp
+	call master_init
+	jmp die
+
+/*
+ * A new address space, forked by the control thread of the master with
+ * its control slot's sysmsg offset in r12. Until the mmap below replaces
+ * it, the control slot is still the master's: touch no memory.
+ */
+	.globl fork_child
+fork_child:
+	mov $9, %eax
+	mov $SLOT_BASE, %rdi
+	mov $SLOT_SIZE, %rsi
+	mov $3, %edx
+	mov $0x11, %r10d
+	mov $SYSMSG_FD, %r8d
+	mov %r12, %r9
+	syscall
+	mov $SLOT_BASE, %rdi
+	cmp %rdi, %rax
+	jne die
+	lea SLOT_SIZE(%rdi), %rsp
+	call as_init
+	jmp die
+
+/*
+ * A new thread, cloned with its stack at slot+THREAD_STACK. It takes the
+ * rest of the slot as its signal stack, unblocks signals (its creator
+ * blocks all) and traps into the handler, which reports it ready; from
+ * then on it only leaves the handler into application code.
+ */
+	.globl thread_start
+thread_start:
+	mov %rsp, %rbx
+	sub $THREAD_STACK, %rbx     /* slot */
+	push $(SLOT_SIZE - SLOT_HDR) /* stack_t.ss_size */
+	push $0                     /* ss_flags */
+	lea SLOT_HDR(%rbx), %rax
+	push %rax                   /* ss_sp */
+	mov $131, %eax              /* sigaltstack(&ss, NULL) */
+	mov %rsp, %rdi
+	xor %esi, %esi
+	syscall
+	test %rax, %rax
+	jnz die
+	push $0
+	mov $14, %eax               /* rt_sigprocmask(SIG_SETMASK, &zero, NULL, 8) */
+	mov $2, %edi
+	mov %rsp, %rsi
+	xor %edx, %edx
+	mov $8, %r10d
+	syscall
+1:	int3
+	jmp 1b
+
+	.globl restorer
+restorer:
+	mov $15, %eax               /* rt_sigreturn */
+	syscall
+	ud2
+
+	.globl die
+die:
+	mov $231, %eax              /* exit_group(111) */
+	mov $111, %edi
+	syscall
+	ud2

@@ -1,0 +1,59 @@
+/*
+ * Layout shared by the systrap stub (stub.c) and the sentry
+ * (platform/systrap/layout.go). Change both together; the sentry checks
+ * the copy embedded in the blob (stub_layout) when it starts.
+ */
+#ifndef MOAT_SYSTRAP_LAYOUT_H
+#define MOAT_SYSTRAP_LAYOUT_H
+
+/* The stub's region: [STUB_ADDR, STUB_END). Application memory ends at
+ * STUB_ADDR. */
+#define STUB_ADDR     0x7fffc0000000UL
+#define STUB_END      0x7ffffffff000UL
+/* The code (this blob) is mapped read+exec at CODE_ADDR, CODE_SIZE long. */
+#define CODE_ADDR     (STUB_ADDR + 0x1000UL)
+#define CODE_SIZE     0x3000UL
+/* Slots: one per stub thread, SLOT_SIZE aligned. Slot 0 of every address
+ * space is its control thread's. Each slot is a window of the shared
+ * "sysmsg" memfd, which every stub has at SYSMSG_FD. */
+#define SLOT_BASE     (STUB_ADDR + 0x10000UL)
+#define SLOT_SIZE     0x8000UL
+#define SLOT_HDR      0x1000UL /* header page; the rest is the signal stack */
+#define SYSMSG_FD     1
+#define MEM_FD        0
+
+/* Slot header fields (byte offsets). */
+#define SL_STATE      0x00 /* u32 futex word: ST_STUB or ST_SENTRY */
+#define SL_STUBWAIT   0x04 /* u32: the stub sleeps in FUTEX_WAIT */
+#define SL_SENTRYWAIT 0x08 /* u32: the sentry sleeps in FUTEX_WAIT */
+#define SL_RESERVED   0x0c /* u32: unused */
+#define SL_CMD        0x10 /* u64: command for the stub */
+#define SL_SYSNO      0x18 /* u64: CMD_SYSCALL number */
+#define SL_ARGS       0x20 /* u64[6]: arguments */
+#define SL_RET        0x50 /* u64: result */
+#define SL_SIGNO      0x58 /* u64: signal that entered the handler */
+#define SL_INFO       0x60 /* u64: its siginfo (stub address) */
+#define SL_UCTX       0x68 /* u64: its ucontext (stub address) */
+#define SL_FSBASE     0x70 /* u64: FS base to set before resuming */
+#define SL_GSBASE     0x78 /* u64: GS base to set before resuming */
+#define SL_SETBASE    0x80 /* u64: bit 0 set FS base, bit 1 GS base */
+#define SL_SPIN       0x88 /* u64: spin iterations before sleeping */
+#define SL_FPROG      0x100 /* struct sock_fprog for the master's filter */
+#define SL_FILTER     0x200 /* its instructions, up to SLOT_HDR */
+#define THREAD_STACK  0x1000 /* initial stack of a new thread: slot+this */
+
+#define ST_STUB       1 /* the stub's turn: a command is waiting */
+#define ST_SENTRY     2 /* the sentry's turn: an event or a result */
+
+#define CMD_RUN       1 /* return to application code */
+#define CMD_SYSCALL   2 /* run a host syscall, report its result */
+#define CMD_EXIT      3 /* end this thread */
+#define CMD_NEWTHREAD 4 /* control: new thread with its slot at args[0] */
+#define CMD_FORK      5 /* control: new address space, its control slot at
+                           sysmsg offset args[0] */
+
+#define THREAD_CLONE_FLAGS 0x250f00UL /* VM FS FILES SIGHAND THREAD SYSVSEM
+                                        CHILD_CLEARTID (of SL_STATE) */
+#define FORK_CLONE_FLAGS   17UL       /* SIGCHLD */
+
+#endif

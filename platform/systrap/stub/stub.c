@@ -1,0 +1,276 @@
+/*
+ * The systrap stub: the code that runs inside every application address
+ * space, next to the application, under a seccomp filter that traps every
+ * system call not made from this code.
+ *
+ * It is compiled by gen.sh into a flat blob (../stub_blob.go) mapped at
+ * CODE_ADDR. It has no writable data of its own: all its state is in the
+ * per-thread slots (see layout.h), which are shared with the sentry.
+ *
+ * Build with -ffreestanding -fno-stack-protector: it runs with the
+ * application's FS base, so it must never touch TLS.
+ */
+#include "layout.h"
+
+#pragma GCC visibility push(hidden)
+
+typedef unsigned long u64;
+typedef unsigned int u32;
+
+#define SYS_rt_sigaction   13
+#define SYS_rt_sigprocmask 14
+#define SYS_clone          56
+#define SYS_exit           60
+#define SYS_setsid         112
+#define SYS_prctl          157
+#define SYS_arch_prctl     158
+#define SYS_futex          202
+#define SYS_exit_group     231
+#define SYS_seccomp        317
+
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+
+#define SA_SIGINFO  0x4
+#define SA_ONSTACK  0x08000000
+#define SA_RESTORER 0x04000000
+
+#define PR_SET_PDEATHSIG   1
+#define PR_SET_DUMPABLE    4
+#define PR_SET_NO_NEW_PRIVS 38
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define SECCOMP_SET_MODE_FILTER 1
+
+#define SIGKILL 9
+#define SIGSTOP 19
+
+struct ksigaction {
+	u64 handler;
+	u64 flags;
+	u64 restorer;
+	u64 mask;
+};
+
+struct slot {
+	u32 state;
+	u32 stub_waiting;
+	u32 sentry_waiting;
+	u32 reserved;
+	u64 cmd;
+	u64 sysno;
+	u64 args[6];
+	u64 ret;
+	u64 signo;
+	u64 info;
+	u64 uctx;
+	u64 fsbase;
+	u64 gsbase;
+	u64 setbase;
+	u64 spin;
+};
+
+_Static_assert(__builtin_offsetof(struct slot, cmd) == SL_CMD, "SL_CMD");
+_Static_assert(__builtin_offsetof(struct slot, args) == SL_ARGS, "SL_ARGS");
+_Static_assert(__builtin_offsetof(struct slot, ret) == SL_RET, "SL_RET");
+_Static_assert(__builtin_offsetof(struct slot, uctx) == SL_UCTX, "SL_UCTX");
+_Static_assert(__builtin_offsetof(struct slot, spin) == SL_SPIN, "SL_SPIN");
+
+void handler(int signo, void *info, void *uctx);
+void restorer(void);
+void die(void) __attribute__((noreturn));
+void master_init(struct slot *ctl) __attribute__((noreturn));
+void as_init(struct slot *ctl) __attribute__((noreturn));
+
+static inline long sys6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+#define sys4(n, a, b, c, d) sys6(n, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+
+static inline u32 load32(u32 *p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
+static inline void store32(u32 *p, u32 v) { __atomic_store_n(p, v, __ATOMIC_SEQ_CST); }
+
+/* wait_turn waits, spinning first, until the sentry hands the slot back. */
+static void wait_turn(struct slot *s)
+{
+	u64 n = s->spin;
+	for (u64 i = 0; i < n; i++) {
+		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == ST_STUB)
+			return;
+		__asm__ volatile("pause" ::: "memory");
+	}
+	for (;;) {
+		store32(&s->stub_waiting, 1);
+		u32 v = load32(&s->state);
+		if (v == ST_STUB)
+			break;
+		sys4(SYS_futex, &s->state, FUTEX_WAIT, v, 0);
+	}
+	store32(&s->stub_waiting, 0);
+}
+
+/* hand_over gives the slot to the sentry and waits until it is back. */
+static void hand_over(struct slot *s)
+{
+	store32(&s->state, ST_SENTRY);
+	if (load32(&s->sentry_waiting))
+		sys4(SYS_futex, &s->state, FUTEX_WAKE, 1, 0);
+	wait_turn(s);
+}
+
+/*
+ * handler catches every signal the stub handles, on the signal stack in
+ * the thread's slot. The kernel saved the application's registers and FP
+ * state in the frame there; the sentry reads and rewrites them in place.
+ */
+void handler(int signo, void *info, void *uctx)
+{
+	struct slot *s = (struct slot *)((u64)uctx & ~(SLOT_SIZE - 1));
+	s->signo = (u64)signo;
+	s->info = (u64)info;
+	s->uctx = (u64)uctx;
+	for (;;) {
+		hand_over(s);
+		switch (s->cmd) {
+		case CMD_RUN: {
+			u64 set = s->setbase;
+			if (set) {
+				if (set & 1)
+					sys4(SYS_arch_prctl, ARCH_SET_FS, s->fsbase, 0, 0);
+				if (set & 2)
+					sys4(SYS_arch_prctl, ARCH_SET_GS, s->gsbase, 0, 0);
+				s->setbase = 0;
+			}
+			return;
+		}
+		case CMD_SYSCALL:
+			s->ret = (u64)sys6((long)s->sysno, (long)s->args[0], (long)s->args[1], (long)s->args[2],
+					   (long)s->args[3], (long)s->args[4], (long)s->args[5]);
+			break;
+		case CMD_EXIT:
+			sys4(SYS_exit, 0, 0, 0, 0);
+			break;
+		default:
+			s->ret = (u64)-22;
+			break;
+		}
+	}
+}
+
+static long clone_thread(u64 slot)
+{
+	register long r10 __asm__("r10") = (long)(slot + SL_STATE); /* zeroed at exit */
+	register long r8 __asm__("r8") = 0;
+	long ret;
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jz thread_start"
+			 : "=a"(ret)
+			 : "a"((long)SYS_clone), "D"(THREAD_CLONE_FLAGS), "S"(slot + THREAD_STACK), "d"(0L),
+			   "r"(r10), "r"(r8)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static long fork_as(u64 off)
+{
+	register long r10 __asm__("r10") = 0;
+	register long r8 __asm__("r8") = 0;
+	register long r12 __asm__("r12") = (long)off;
+	long ret;
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jz fork_child"
+			 : "=a"(ret)
+			 : "a"((long)SYS_clone), "D"(FORK_CLONE_FLAGS), "S"(0L), "d"(0L), "r"(r10), "r"(r8),
+			   "r"(r12)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* control_loop serves the control slot of an address space. */
+static void __attribute__((noreturn)) control_loop(struct slot *s)
+{
+	for (;;) {
+		wait_turn(s);
+		switch (s->cmd) {
+		case CMD_SYSCALL:
+			s->ret = (u64)sys6((long)s->sysno, (long)s->args[0], (long)s->args[1], (long)s->args[2],
+					   (long)s->args[3], (long)s->args[4], (long)s->args[5]);
+			break;
+		case CMD_NEWTHREAD:
+			s->ret = (u64)clone_thread(s->args[0]);
+			break;
+		case CMD_FORK:
+			s->ret = (u64)fork_as(s->args[0]);
+			break;
+		default:
+			s->ret = (u64)-22;
+			break;
+		}
+		store32(&s->state, ST_SENTRY);
+		if (load32(&s->sentry_waiting))
+			sys4(SYS_futex, &s->state, FUTEX_WAKE, 1, 0);
+	}
+}
+
+/* Signals that reach the handler: the seccomp trap, faults from
+ * application code, and the sentry's interrupt. */
+static const int handled[] = {31 /* SIGSYS */, 11 /* SIGSEGV */, 7 /* SIGBUS */, 4 /* SIGILL */,
+			      8 /* SIGFPE */, 5 /* SIGTRAP */, 12 /* SIGUSR2 */};
+
+void master_init(struct slot *ctl)
+{
+	sys4(SYS_setsid, 0, 0, 0, 0);
+	struct ksigaction sa = {
+		.handler = (u64)handler,
+		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
+		.restorer = (u64)restorer,
+		.mask = ~0UL,
+	};
+	struct ksigaction ign = {.handler = 1 /* SIG_IGN */};
+	for (int sig = 1; sig <= 64; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		struct ksigaction *a = &ign;
+		for (unsigned i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+			if (handled[i] == sig)
+				a = &sa;
+		if (sys4(SYS_rt_sigaction, sig, a, 0, 8) != 0 && a == &sa)
+			die();
+	}
+	u64 all = ~0UL;
+	sys4(SYS_rt_sigprocmask, 2 /* SIG_SETMASK */, &all, 0, 8);
+	sys4(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
+	sys4(SYS_prctl, PR_SET_DUMPABLE, 0, 0, 0);
+	if (sys4(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0) != 0)
+		die();
+	if (sys4(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, (u64)ctl + SL_FPROG, 0) != 0)
+		die();
+	control_loop(ctl);
+}
+
+void as_init(struct slot *ctl)
+{
+	sys4(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
+	control_loop(ctl);
+}
+
+/* stub_layout lets the sentry check that it was built with the same
+ * layout.h as this blob. */
+__attribute__((used, section(".text.layout"))) const u64 stub_layout[] = {
+	0x6d6f61747374756bUL, STUB_ADDR, STUB_END, CODE_ADDR, CODE_SIZE, SLOT_BASE, SLOT_SIZE, SLOT_HDR,
+	SL_STATE, SL_CMD, SL_ARGS, SL_RET, SL_SIGNO, SL_UCTX, SL_SETBASE, SL_SPIN, SL_FPROG, SL_FILTER,
+	THREAD_STACK, ST_STUB, ST_SENTRY, CMD_RUN, CMD_SYSCALL, CMD_EXIT, CMD_NEWTHREAD, CMD_FORK,
+	THREAD_CLONE_FLAGS, FORK_CLONE_FLAGS,
+};

@@ -1,0 +1,400 @@
+// Package systrap is the platform that runs application code in stub
+// threads under a seccomp filter that turns every application system call
+// into a SIGSYS. The stub's signal handler hands the thread's state to the
+// sentry through memory they share, and waits for the reply, so neither
+// system calls nor faults go through ptrace stops.
+//
+// Layout (see stub/layout.h): each address space is a host process that
+// holds nothing but the stub's code page and its slots, at StubAddr and
+// above. A slot is a 32 KiB window of the "sysmsg" memfd, shared with the
+// sentry: a header page (futex words, commands and their results) and the
+// signal stack of one stub thread. Slot 0 is the control thread's, which
+// executes the sentry's requests (mmap and munmap, new threads, and in the
+// master stub, new address spaces). Every other slot belongs to a thread
+// that runs one task's code and is in the stub's signal handler whenever
+// the sentry holds it: the kernel saved the application's registers and
+// FP state in the signal frame on the slot's stack, where the sentry reads
+// and rewrites them before it lets the handler return.
+//
+// Address spaces are forked from a master stub that the sentry starts once
+// (exec'ing a tiny ELF). Stubs die with the sentry: the master has
+// PR_SET_PDEATHSIG, each address space has it for the master, and under
+// runsc all of them are in the sentry's PID namespace.
+package systrap
+
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/platform"
+)
+
+const (
+	// sysmsgSize is the virtual size of the sysmsg memfd; only slots in
+	// use take memory.
+	sysmsgSize     = 1 << 30
+	maxGlobalSlots = sysmsgSize / slotSize
+
+	// interruptSignal makes a stub thread running application code
+	// enter its handler.
+	interruptSignal = unix.SIGUSR2
+
+	// Offsets in the signal frame's ucontext and siginfo.
+	ucMcontext = 40
+	ucSigmask  = 40 + 256
+	ucSize     = ucSigmask + 8
+	siCode     = 8
+	siAddr     = 16
+)
+
+// Platform is the systrap platform.
+type Platform struct {
+	memfd  int
+	sysmsg int
+	msg    []byte // the sentry's mapping of sysmsg
+
+	master *control
+
+	slotMu sync.Mutex
+	free   []int // global slots ready for use
+	next   int
+	dead   []deadSlots
+
+	// Spin budgets, in rounds of PAUSE.
+	eventSpin int // sentry waiting for application code to trap
+	cmdSpin   int // sentry waiting for a stub command to finish
+	stubSpin  int // stub waiting for the sentry's reply
+}
+
+// deadSlots are the slots of a killed address space: they are reused once
+// its process is gone.
+type deadSlots struct {
+	pidfd int
+	slots []int
+}
+
+// New starts the master stub. memfd is the memory file; it is the only
+// FD that address spaces map.
+func New(memfd int) (*Platform, error) {
+	if err := checkLayout(); err != nil {
+		return nil, err
+	}
+	filter, err := stubFilter()
+	if err != nil {
+		return nil, err
+	}
+	if slFilter+len(filter) > slotHdr {
+		return nil, fmt.Errorf("systrap: filter too long")
+	}
+	sysmsg, err := unix.MemfdCreate("moat-sysmsg", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("systrap: memfd_create: %w", err)
+	}
+	if err := unix.Ftruncate(sysmsg, sysmsgSize); err != nil {
+		unix.Close(sysmsg)
+		return nil, fmt.Errorf("systrap: size sysmsg: %w", err)
+	}
+	msg, err := unix.Mmap(sysmsg, 0, sysmsgSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_NORESERVE)
+	if err != nil {
+		unix.Close(sysmsg)
+		return nil, fmt.Errorf("systrap: map sysmsg: %w", err)
+	}
+	p := &Platform{memfd: memfd, sysmsg: sysmsg, msg: msg, next: 1}
+	p.setSpin()
+	s := p.slotBytes(0)
+	binary.LittleEndian.PutUint16(s[slFprog:], uint16(len(filter)/8))
+	binary.LittleEndian.PutUint64(s[slFprog+8:], slotBase+slFilter)
+	copy(s[slFilter:], filter)
+
+	var pid int
+	for try := 0; ; try++ {
+		pid, err = startMaster(memfd, sysmsg)
+		// The exec fails if the randomly placed initial stack of the
+		// stub happens to cover the stub's code address: try again.
+		if err == nil || try == 3 {
+			break
+		}
+	}
+	if err != nil {
+		p.destroy()
+		return nil, err
+	}
+	p.master, err = newControl(p, 0, pid)
+	if err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		p.destroy()
+		return nil, err
+	}
+	// A command the stub does not know is the simplest ping.
+	if ret, err := p.master.call(0, 0); err != nil || ret != negErrno(unix.EINVAL) {
+		p.master.kill()
+		p.destroy()
+		if err == nil {
+			err = fmt.Errorf("answered %#x", ret)
+		}
+		return nil, fmt.Errorf("systrap: master stub did not start: %w", err)
+	}
+	return p, nil
+}
+
+func (p *Platform) destroy() {
+	unix.Munmap(p.msg)
+	unix.Close(p.sysmsg)
+}
+
+// setSpin sets the spin budgets from a measure of PAUSE, so that they are
+// about the same time on any CPU. MOAT_SYSTRAP_SPIN=event,cmd,stub (in
+// microseconds) overrides them, for tuning.
+func (p *Platform) setSpin() {
+	const rounds = 2000
+	start := time.Now()
+	for i := 0; i < rounds; i++ {
+		spinPause()
+	}
+	perUS := float64(rounds) / max(float64(time.Since(start).Nanoseconds())/1000, 0.001)
+	us := [3]float64{20, 50, 20}
+	if v := os.Getenv("MOAT_SYSTRAP_SPIN"); v != "" {
+		var a, b, c float64
+		if n, _ := fmt.Sscanf(v, "%g,%g,%g", &a, &b, &c); n == 3 {
+			us = [3]float64{a, b, c}
+		}
+	}
+	p.eventSpin = int(us[0] * perUS)
+	p.cmdSpin = int(us[1] * perUS)
+	p.stubSpin = int(us[2] * perUS)
+}
+
+// slotBytes returns global slot g as the sentry sees it.
+func (p *Platform) slotBytes(g int) []byte {
+	return p.msg[g*slotSize : (g+1)*slotSize : (g+1)*slotSize]
+}
+
+func (p *Platform) header(g int) *slotHeader {
+	return (*slotHeader)(unsafe.Pointer(&p.msg[g*slotSize]))
+}
+
+// allocSlot returns a zeroed global slot.
+func (p *Platform) allocSlot() (int, error) {
+	p.slotMu.Lock()
+	defer p.slotMu.Unlock()
+	if len(p.free) == 0 {
+		p.reapLocked()
+	}
+	if n := len(p.free); n > 0 {
+		g := p.free[n-1]
+		p.free = p.free[:n-1]
+		return g, nil
+	}
+	if p.next >= maxGlobalSlots {
+		return 0, fmt.Errorf("systrap: out of stub slots")
+	}
+	p.next++
+	return p.next - 1, nil
+}
+
+// retire takes back the slots of an address space whose process was
+// killed, for reuse once it is gone.
+func (p *Platform) retire(pidfd int, slots []int) {
+	p.slotMu.Lock()
+	defer p.slotMu.Unlock()
+	if pidfd < 0 {
+		return // cannot tell when they are free: leave them
+	}
+	p.dead = append(p.dead, deadSlots{pidfd, slots})
+}
+
+func (p *Platform) reapLocked() {
+	keep := p.dead[:0]
+	for _, d := range p.dead {
+		fds := []unix.PollFd{{Fd: int32(d.pidfd), Events: unix.POLLIN}}
+		if n, _ := unix.Poll(fds, 0); n <= 0 {
+			keep = append(keep, d)
+			continue
+		}
+		unix.Close(d.pidfd)
+		for _, g := range d.slots {
+			// Zero it (and give back its memory).
+			if err := unix.Fallocate(p.sysmsg, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE,
+				int64(g)*slotSize, slotSize); err != nil {
+				clear(p.slotBytes(g))
+			}
+			p.free = append(p.free, g)
+		}
+	}
+	p.dead = keep
+}
+
+// startMaster execs the stub image. The stub's PR_SET_PDEATHSIG watches
+// the thread that forked it, so that thread is locked to a goroutine that
+// never ends.
+func startMaster(memfd, sysmsg int) (int, error) {
+	fd, err := unix.MemfdCreate("moat-systrap-stub", unix.MFD_CLOEXEC)
+	if err != nil {
+		return 0, fmt.Errorf("systrap: memfd_create for stub: %w", err)
+	}
+	defer unix.Close(fd)
+	img := stubELF()
+	if n, err := unix.Write(fd, img); err != nil || n != len(img) {
+		return 0, fmt.Errorf("systrap: write stub image: %v", err)
+	}
+	type result struct {
+		pid int
+		err error
+	}
+	done := make(chan result)
+	go func() {
+		runtime.LockOSThread()
+		pid, err := syscall.ForkExec("/proc/self/fd/"+strconv.Itoa(fd), []string{"moat-stub"}, &syscall.ProcAttr{
+			Env:   []string{},
+			Files: []uintptr{uintptr(memfd), uintptr(sysmsg)},
+			Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
+		})
+		done <- result{pid, err}
+		if err == nil {
+			<-make(chan struct{})
+		}
+	}()
+	r := <-done
+	if r.err != nil {
+		return 0, fmt.Errorf("systrap: start stub: %w", r.err)
+	}
+	return r.pid, nil
+}
+
+// stubELF builds the master stub's executable: its code at codeAddr, and
+// a non-executable stack.
+func stubELF() []byte {
+	img := make([]byte, 0x1000+codeSize)
+	le := binary.LittleEndian
+	copy(img, []byte{0x7f, 'E', 'L', 'F', 2, 1, 1})
+	le.PutUint16(img[16:], uint16(unix.ET_EXEC))
+	le.PutUint16(img[18:], 62) // EM_X86_64
+	le.PutUint32(img[20:], 1)
+	le.PutUint64(img[24:], sym__start)
+	le.PutUint64(img[32:], 64) // e_phoff
+	le.PutUint16(img[52:], 64) // e_ehsize
+	le.PutUint16(img[54:], 56) // e_phentsize
+	le.PutUint16(img[56:], 2)  // e_phnum
+	ph := img[64:]
+	le.PutUint32(ph[0:], 1) // PT_LOAD
+	le.PutUint32(ph[4:], 5) // R+X
+	le.PutUint64(ph[8:], 0x1000)
+	le.PutUint64(ph[16:], codeAddr)
+	le.PutUint64(ph[24:], codeAddr)
+	le.PutUint64(ph[32:], codeSize)
+	le.PutUint64(ph[40:], codeSize)
+	le.PutUint64(ph[48:], 0x1000)
+	ph = img[64+56:]
+	le.PutUint32(ph[0:], 0x6474e551) // PT_GNU_STACK
+	le.PutUint32(ph[4:], 6)          // R+W
+	copy(img[0x1000:], stubBlob)
+	return img
+}
+
+// control is the control slot of an address space (or of the master).
+type control struct {
+	p     *Platform
+	mu    sync.Mutex
+	g     int
+	h     *slotHeader
+	pid   int
+	pidfd int
+}
+
+func newControl(p *Platform, g, pid int) (*control, error) {
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		pidfd = -1
+	}
+	return &control{p: p, g: g, h: p.header(g), pid: pid, pidfd: pidfd}, nil
+}
+
+// alive reports an error once the process is gone.
+func (c *control) alive() error {
+	if c.pidfd >= 0 {
+		fds := []unix.PollFd{{Fd: int32(c.pidfd), Events: unix.POLLIN}}
+		if n, _ := unix.Poll(fds, 0); n > 0 {
+			return &errStubGone{fmt.Sprintf("process %d exited", c.pid)}
+		}
+		return nil
+	}
+	if unix.Kill(c.pid, 0) == unix.ESRCH {
+		return &errStubGone{fmt.Sprintf("process %d exited", c.pid)}
+	}
+	return nil
+}
+
+func (c *control) kill() {
+	unix.Kill(c.pid, unix.SIGKILL)
+}
+
+// call runs a command in the control thread and returns its raw result.
+func (c *control) call(cmd, nr uint64, args ...uint64) (uint64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	h := c.h
+	h.cmd, h.sysno = cmd, nr
+	for i := range h.args {
+		h.args[i] = 0
+	}
+	copy(h.args[:], args)
+	h.handToStub()
+	if err := h.waitSentry(c.p.cmdSpin, c.alive); err != nil {
+		return 0, err
+	}
+	return h.ret, nil
+}
+
+// syscallResult turns a raw syscall return into a value or an errno.
+func syscallResult(ret uint64, err error) (uint64, error) {
+	if err != nil {
+		return 0, err
+	}
+	if r := int64(ret); r < 0 && r > -4096 {
+		return 0, unix.Errno(-r)
+	}
+	return ret, nil
+}
+
+// NewAddressSpace forks a fresh address space from the master stub. It
+// holds only the stub's code and its control slot.
+func (p *Platform) NewAddressSpace() (platform.AddressSpace, error) {
+	g, err := p.allocSlot()
+	if err != nil {
+		return nil, err
+	}
+	pid, err := syscallResult(p.master.call(cmdFork, 0, uint64(g)*slotSize))
+	if err != nil {
+		p.retireNow(g)
+		return nil, fmt.Errorf("systrap: fork stub: %w", err)
+	}
+	ctl, _ := newControl(p, g, int(pid))
+	return &addressSpace{p: p, ctl: ctl}, nil
+}
+
+// retireNow returns a slot that no stub ever mapped.
+func (p *Platform) retireNow(g int) {
+	clear(p.slotBytes(g)[:slotHdr])
+	p.slotMu.Lock()
+	p.free = append(p.free, g)
+	p.slotMu.Unlock()
+}
+
+// NewContext returns a context with no stub thread yet; it gets one in
+// the first address space it switches into.
+func (p *Platform) NewContext() platform.Context {
+	c := &context{p: p}
+	c.aliveFn = c.alive
+	return c
+}
+
+func negErrno(e unix.Errno) uint64 { return uint64(-int64(e)) }
