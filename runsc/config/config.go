@@ -15,8 +15,11 @@ type Config struct {
 	DebugLog  string
 	Log       string
 	LogFormat string // text or json
-	Platform  string // ptrace
+	Platform  string // ptrace or systrap
 	Strace    bool
+	// Overlay is the rootfs overlay: "memory" (writes go to an in-memory
+	// upper layer; the default) or "none" (writes go through the gofer).
+	Overlay string
 }
 
 // Defaults of the global flags.
@@ -24,18 +27,20 @@ const (
 	DefaultRoot      = "/var/run/runsc"
 	DefaultLogFormat = "text"
 	DefaultPlatform  = "ptrace"
+	DefaultOverlay   = "memory"
 )
 
 // LogFormats and Platforms are the accepted values of --log-format and
 // --platform.
 var (
 	LogFormats = []string{"text", "json"}
-	Platforms  = []string{"ptrace"}
+	Platforms  = []string{"ptrace", "systrap"}
+	Overlays   = []string{"memory", "none"}
 )
 
 // Default returns the configuration with every flag at its default.
 func Default() *Config {
-	return &Config{Root: DefaultRoot, LogFormat: DefaultLogFormat, Platform: DefaultPlatform}
+	return &Config{Root: DefaultRoot, LogFormat: DefaultLogFormat, Platform: DefaultPlatform, Overlay: DefaultOverlay}
 }
 
 // RegisterFlags defines the global flags on fs, storing into c. The
@@ -46,8 +51,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DebugLog, "debug-log", "", "also write debug logs to `PATH`; %COMMAND% and %PID% in it are replaced by the subcommand and process ID")
 	fs.StringVar(&c.Log, "log", "", "write logs to `PATH` instead of stderr")
 	fs.StringVar(&c.LogFormat, "log-format", DefaultLogFormat, "log format: text or json")
-	fs.StringVar(&c.Platform, "platform", DefaultPlatform, "how the sentry runs application code: ptrace")
+	fs.StringVar(&c.Platform, "platform", DefaultPlatform, "how the sentry runs application code: ptrace or systrap")
 	fs.BoolVar(&c.Strace, "strace", false, "log every system call the application makes")
+	fs.StringVar(&c.Overlay, "overlay", DefaultOverlay, "rootfs overlay: memory (writes stay in the sandbox's memory) or none (writes reach the host through the gofer)")
 }
 
 func oneOf(v string, valid []string) bool {
@@ -65,7 +71,10 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("invalid --log-format %q: must be text or json", c.LogFormat)
 	}
 	if !oneOf(c.Platform, Platforms) {
-		return fmt.Errorf("invalid --platform %q: the only platform available is ptrace", c.Platform)
+		return fmt.Errorf("invalid --platform %q: must be ptrace or systrap", c.Platform)
+	}
+	if !oneOf(c.Overlay, Overlays) {
+		return fmt.Errorf("invalid --overlay %q: must be memory or none", c.Overlay)
 	}
 	if c.Root == "" {
 		return fmt.Errorf("invalid --root: must not be empty")
@@ -85,5 +94,6 @@ func (c *Config) ToFlags() []string {
 		"--log-format=" + c.LogFormat,
 		"--platform=" + c.Platform,
 		"--strace=" + strconv.FormatBool(c.Strace),
+		"--overlay=" + c.Overlay,
 	}
 }

@@ -58,7 +58,7 @@ func TestValidate(t *testing.T) {
 		{func(c *Config) { c.LogFormat = "xml" }, false},
 		{func(c *Config) { c.LogFormat = "" }, false},
 		{func(c *Config) { c.Platform = "kvm" }, false},
-		{func(c *Config) { c.Platform = "systrap" }, false},
+		{func(c *Config) { c.Platform = "systrap" }, true},
 		{func(c *Config) { c.Root = "" }, false},
 	} {
 		c := Default()

@@ -247,7 +247,8 @@ func loadELF(o Opener, m *mm.MemoryManager, exe Executable, path string, argv []
 	if stackSize < 128<<10 || stackSize > 1<<30 {
 		stackSize = 8 << 20
 	}
-	stackTop := uint64(defaultStackTop) - randomPages(1024)
+	// The platform's stub may sit below the usual stack top.
+	stackTop := min(uint64(defaultStackTop), mm.MaxAddr-0x2000) - randomPages(1024)
 	stackBottom := stackTop - stackSize
 	if _, err := m.MMap(mm.MMapOpts{
 		Addr: stackBottom, Length: stackSize, Fixed: true,
