@@ -18,11 +18,27 @@ func nativeRun(t *testing.T, args ...string) result {
 	return result{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errb.String()}
 }
 
+// hostDir returns a fresh directory that the sandbox also sees: not under
+// /tmp, which is the sandbox's own tmpfs.
+func hostDir(t *testing.T) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp(wd, ".build-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
 // buildTestPrograms compiles the static C program and the Go program
 // that the sandbox must run.
 func buildTestPrograms(t *testing.T) (staticC, goProg string) {
 	t.Helper()
-	dir := t.TempDir()
+	dir := hostDir(t)
 	staticC = filepath.Join(dir, "static")
 	if out, err := exec.Command("gcc", "-static", "-O1", "-o", staticC, "testdata/static.c").CombinedOutput(); err != nil {
 		t.Fatalf("gcc -static: %v\n%s", err, out)
@@ -68,7 +84,7 @@ func TestDoMatchesNative(t *testing.T) {
 // TestDoExitStatus checks the statuses runsc do reports for programs
 // that die or cannot start.
 func TestDoExitStatus(t *testing.T) {
-	dir := t.TempDir()
+	dir := hostDir(t)
 	segv := filepath.Join(dir, "segv")
 	src := filepath.Join(dir, "segv.c")
 	os.WriteFile(src, []byte("int main(void){ *(volatile int *)0 = 1; return 0; }\n"), 0o644)
