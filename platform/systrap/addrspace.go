@@ -21,6 +21,7 @@ type addressSpace struct {
 	slots  []slotRef // every thread slot mapped in the process
 	free   []slotRef // those with no live thread (or one exiting)
 	closed bool
+	tids   map[int]struct{} // the stub threads (processes) not yet told to exit
 
 	// owners maps the OS thread IDs of task goroutines to their stub
 	// threads here, which are in their handlers whenever those threads
@@ -72,20 +73,33 @@ func (as *addressSpace) Unmap(addr uintptr, length uint64) {
 }
 
 // Release implements platform.AddressSpace.Release: it kills the stub
-// process, and its slots return to the pool once it is gone.
+// processes, and their slots return to the pool once they are all gone.
 func (as *addressSpace) Release() {
 	if as.released.Swap(true) {
 		return
 	}
-	as.ctl.kill()
 	as.mu.Lock()
 	as.closed = true
 	slots := []int{as.ctl.g}
+	pidfds := []int{}
+	if as.ctl.pidfd >= 0 {
+		pidfds = append(pidfds, as.ctl.pidfd)
+	}
 	for _, s := range as.slots {
 		slots = append(slots, s.g)
 	}
+	for tid := range as.tids {
+		if fd, err := unix.PidfdOpen(tid, 0); err == nil {
+			pidfds = append(pidfds, fd)
+		}
+	}
+	as.tids = nil
 	as.mu.Unlock()
-	as.p.retire(as.ctl.pidfd, slots)
+	as.ctl.kill()
+	if as.ctl.pidfd < 0 {
+		return // no telling when the slots are free: leave them
+	}
+	as.p.retire(pidfds, slots)
 }
 
 // allocSlot finds a slot for a new thread: a free one whose last thread
@@ -131,6 +145,12 @@ func (as *addressSpace) freeSlot(s slotRef) {
 	as.mu.Unlock()
 }
 
+func (as *addressSpace) forgetTID(tid int) {
+	as.mu.Lock()
+	delete(as.tids, tid)
+	as.mu.Unlock()
+}
+
 // newThread starts a stub thread and waits until it is in its handler.
 func (as *addressSpace) newThread(spin int) (*thread, error) {
 	s, err := as.allocSlot()
@@ -149,6 +169,12 @@ func (as *addressSpace) newThread(spin int) (*thread, error) {
 		return nil, fmt.Errorf("systrap: new stub thread: %w", err)
 	}
 	th.tid = int(tid)
+	as.mu.Lock()
+	if as.tids == nil {
+		as.tids = map[int]struct{}{}
+	}
+	as.tids[th.tid] = struct{}{}
+	as.mu.Unlock()
 	// Its first trap (an int3 in thread_start) says it is ready.
 	if err := th.h.waitSentry(as.p.cmdSpin, th.alive); err != nil {
 		as.freeSlot(s)
@@ -173,7 +199,7 @@ func (th *thread) alive() error {
 	if th.as.released.Load() {
 		return &errStubGone{"address space released"}
 	}
-	if err := unix.Tgkill(th.as.ctl.pid, th.tid, 0); err == unix.ESRCH {
+	if err := unix.Tgkill(th.tid, th.tid, 0); err == unix.ESRCH {
 		return &errStubGone{fmt.Sprintf("thread %d exited", th.tid)}
 	}
 	return th.as.ctl.alive()
@@ -201,5 +227,6 @@ func (th *thread) exit() {
 		th.h.cmd = cmdExit
 		th.h.handToStub()
 	}
+	th.as.forgetTID(th.tid)
 	th.as.freeSlot(th.slot)
 }

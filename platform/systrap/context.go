@@ -27,8 +27,10 @@ type context struct {
 	// answering it since (UnixNano), to give up on a stub that ignores
 	// interrupts.
 	interruptAt atomic.Int64
-	// target is the process and thread IDs of th, for Interrupt.
+	// target is the thread ID of th, for Interrupt.
 	target atomic.Uint64
+	// cpuBase is the CPU time of stub threads already gone.
+	cpuBase atomic.Int64
 
 	pendingFP []byte
 	aliveFn   func() error
@@ -96,7 +98,7 @@ func (c *context) attach(as *addressSpace) error {
 		return err
 	}
 	c.th = th
-	c.target.Store(uint64(as.ctl.pid)<<32 | uint64(uint32(th.tid)))
+	c.target.Store(uint64(th.tid))
 	as.owners.Store(c.osTID, th)
 	if c.pendingFP != nil {
 		err := th.setFP(c.pendingFP)
@@ -122,6 +124,7 @@ func (c *context) forget() *thread {
 		return nil
 	}
 	c.th = nil
+	c.cpuBase.Add(int64(processCPUTime(th.tid)))
 	c.target.Store(0)
 	th.as.owners.CompareAndDelete(c.osTID, th)
 	return th
@@ -220,9 +223,29 @@ func (c *context) Interrupt() {
 	c.interruptAt.CompareAndSwap(0, time.Now().UnixNano())
 	if c.running.Load() {
 		if t := c.target.Load(); t != 0 {
-			unix.Tgkill(int(t>>32), int(uint32(t)), interruptSignal)
+			unix.Tgkill(int(t), int(t), interruptSignal)
 		}
 	}
+}
+
+// CPUTime implements platform.CPUClock: the CPU time of the stub
+// threads that ran this context's code.
+func (c *context) CPUTime() time.Duration {
+	d := time.Duration(c.cpuBase.Load())
+	if tid := c.target.Load(); tid != 0 {
+		d += processCPUTime(int(tid))
+	}
+	return d
+}
+
+// processCPUTime reads the CPU clock of process pid.
+func processCPUTime(pid int) time.Duration {
+	var ts unix.Timespec
+	clock := int32((^pid)<<3 | 2) // MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)
+	if err := unix.ClockGettime(clock, &ts); err != nil {
+		return 0
+	}
+	return time.Duration(ts.Nano())
 }
 
 // Release implements platform.Context.Release.

@@ -116,7 +116,15 @@ func stubFilter() ([]byte, error) {
 	p.jmp(bpfJeqK, unix.SYS_CLONE, "clone", "")
 	p.jmp(bpfJeqK, unix.SYS_PRCTL, "prctl", "")
 	p.jmp(bpfJeqK, unix.SYS_ARCH_PRCTL, "arch_prctl", "")
+	p.jmp(bpfJeqK, unix.SYS_SETPGID, "setpgid", "")
 	p.ret(seccompRetKillProcess)
+
+	// setpgid(0, 0)
+	p.label("setpgid")
+	p.ld(sdArgsLo)
+	p.jmp(bpfJeqK, 0, "", "kill")
+	p.ld(sdArgsLo + 8)
+	p.jmp(bpfJeqK, 0, "allow", "kill")
 
 	// mmap(addr, len, prot, MAP_SHARED|MAP_FIXED, memFD or sysmsgFD, off)
 	p.label("mmap")

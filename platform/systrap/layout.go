@@ -38,7 +38,7 @@ const (
 	cmdNewThread = 4
 	cmdFork      = 5
 
-	threadCloneFlags = 0x250f00
+	threadCloneFlags = 0x240f11
 	forkCloneFlags   = 17
 )
 

@@ -78,8 +78,8 @@ type Platform struct {
 // deadSlots are the slots of a killed address space: they are reused once
 // its process is gone.
 type deadSlots struct {
-	pidfd int
-	slots []int
+	pidfds []int
+	slots  []int
 }
 
 // New starts the master stub. memfd is the memory file; it is the only
@@ -203,24 +203,22 @@ func (p *Platform) allocSlot() (int, error) {
 
 // retire takes back the slots of an address space whose process was
 // killed, for reuse once it is gone.
-func (p *Platform) retire(pidfd int, slots []int) {
+func (p *Platform) retire(pidfds []int, slots []int) {
 	p.slotMu.Lock()
 	defer p.slotMu.Unlock()
-	if pidfd < 0 {
-		return // cannot tell when they are free: leave them
-	}
-	p.dead = append(p.dead, deadSlots{pidfd, slots})
+	p.dead = append(p.dead, deadSlots{pidfds, slots})
 }
 
 func (p *Platform) reapLocked() {
 	keep := p.dead[:0]
 	for _, d := range p.dead {
-		fds := []unix.PollFd{{Fd: int32(d.pidfd), Events: unix.POLLIN}}
-		if n, _ := unix.Poll(fds, 0); n <= 0 {
+		if !allExited(d.pidfds) {
 			keep = append(keep, d)
 			continue
 		}
-		unix.Close(d.pidfd)
+		for _, fd := range d.pidfds {
+			unix.Close(fd)
+		}
 		for _, g := range d.slots {
 			// Zero it (and give back its memory).
 			if err := unix.Fallocate(p.sysmsg, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE,
@@ -231,6 +229,17 @@ func (p *Platform) reapLocked() {
 		}
 	}
 	p.dead = keep
+}
+
+// allExited reports whether the processes of all the pidfds have exited.
+func allExited(pidfds []int) bool {
+	for _, fd := range pidfds {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		if n, _ := unix.Poll(fds, 0); n <= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // startMaster execs the stub image. The stub's PR_SET_PDEATHSIG watches
@@ -333,7 +342,9 @@ func (c *control) alive() error {
 	return nil
 }
 
+// kill kills the process and, through its process group, its threads.
 func (c *control) kill() {
+	unix.Kill(-c.pid, unix.SIGKILL)
 	unix.Kill(c.pid, unix.SIGKILL)
 }
 

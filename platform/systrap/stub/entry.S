@@ -79,6 +79,10 @@ thread_start:
 	syscall
 	test %rax, %rax
 	jnz die
+	mov $157, %eax              /* prctl(PR_SET_PDEATHSIG, SIGKILL) */
+	mov $1, %edi
+	mov $9, %esi
+	syscall
 	push $0
 	mov $14, %eax               /* rt_sigprocmask(SIG_SETMASK, &zero, NULL, 8) */
 	mov $2, %edi

@@ -52,8 +52,11 @@
 #define CMD_FORK      5 /* control: new address space, its control slot at
                            sysmsg offset args[0] */
 
-#define THREAD_CLONE_FLAGS 0x250f00UL /* VM FS FILES SIGHAND THREAD SYSVSEM
-                                        CHILD_CLEARTID (of SL_STATE) */
+/* Stub threads are processes sharing the address space (VM FS FILES
+ * SIGHAND SYSVSEM CHILD_CLEARTID of SL_STATE, exit signal SIGCHLD), so
+ * that the sentry can read their CPU clocks; each address space is a
+ * process group. */
+#define THREAD_CLONE_FLAGS 0x240f11UL
 #define FORK_CLONE_FLAGS   17UL       /* SIGCHLD */
 
 #endif

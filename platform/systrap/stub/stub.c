@@ -21,6 +21,7 @@ typedef unsigned int u32;
 #define SYS_rt_sigprocmask 14
 #define SYS_clone          56
 #define SYS_exit           60
+#define SYS_setpgid        109
 #define SYS_setsid         112
 #define SYS_prctl          157
 #define SYS_arch_prctl     158
@@ -262,6 +263,10 @@ void master_init(struct slot *ctl)
 
 void as_init(struct slot *ctl)
 {
+	/* The address space's process group holds all its stub threads, so
+	 * that one kill ends them all. */
+	if (sys4(SYS_setpgid, 0, 0, 0, 0) != 0)
+		die();
 	sys4(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
 	control_loop(ctl);
 }
