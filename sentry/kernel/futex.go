@@ -3,6 +3,7 @@ package kernel
 import (
 	"encoding/binary"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -31,6 +32,7 @@ type futexWaiter struct {
 	bitset uint32
 	ch     chan struct{}
 	key    futexKey
+	tid    int32 // PI waiters: who gets the lock
 }
 
 // futexTable holds the tasks waiting on futexes.
@@ -245,4 +247,136 @@ func (t *Task) releaseRobustFutex(m *mm.MemoryManager, addr uint64) {
 	if word&futexWaiters != 0 {
 		t.k.futexes.wake(keyFor(m, addr, false), 1, ^uint32(0))
 	}
+}
+
+// Priority-inheritance futexes (FUTEX_LOCK_PI and friends): the futex
+// word holds the owner's TID, and the kernel hands the lock to one waiter
+// at a time. The sentry does not boost priorities (it has none to boost),
+// but keeps the ownership protocol exactly.
+
+// FutexLockPI takes the PI lock at addr, sleeping until deadline (nil:
+// forever). With try set it does not sleep.
+func (t *Task) FutexLockPI(addr uint64, deadline *time.Time, try bool) error {
+	if addr&3 != 0 {
+		return unix.EINVAL
+	}
+	f := &t.k.futexes
+	m := t.MM()
+	tid := uint32(t.ID)
+	key := keyFor(m, addr, false)
+	var timer <-chan time.Time
+	if deadline != nil {
+		tm := time.NewTimer(time.Until(*deadline))
+		defer tm.Stop()
+		timer = tm.C
+	}
+	for {
+		f.mu.Lock()
+		var result error
+		var mine, wait bool
+		err := m.Atomic32(addr, func(p *uint32) {
+			for {
+				v := atomic.LoadUint32(p)
+				owner := v & futexTIDMask
+				switch {
+				case owner == 0:
+					nv := tid | v&futexOwnerDied
+					if len(f.waiters[key]) > 0 {
+						nv |= futexWaiters
+					}
+					if atomic.CompareAndSwapUint32(p, v, nv) {
+						mine = true
+						return
+					}
+				case owner == tid:
+					result = unix.EDEADLK
+					return
+				case try:
+					result = unix.EAGAIN
+					return
+				default:
+					if t.k.TaskByID(int32(owner)) == nil && v&futexOwnerDied == 0 {
+						result = unix.ESRCH
+						return
+					}
+					if atomic.CompareAndSwapUint32(p, v, v|futexWaiters) {
+						wait = true
+						return
+					}
+				}
+			}
+		})
+		if err != nil {
+			f.mu.Unlock()
+			return unix.EFAULT
+		}
+		if mine || result != nil {
+			f.mu.Unlock()
+			return result
+		}
+		w := &futexWaiter{bitset: ^uint32(0), ch: make(chan struct{}), key: key, tid: int32(tid)}
+		f.waiters[key] = append(f.waiters[key], w)
+		f.mu.Unlock()
+		if !wait {
+			continue
+		}
+		berr := t.BlockTimeout(w.ch, timer)
+		f.mu.Lock()
+		handed := false
+		select {
+		case <-w.ch:
+			handed = true
+		default:
+			f.remove(w)
+		}
+		f.mu.Unlock()
+		if handed {
+			// The unlocker made us the owner.
+			return nil
+		}
+		switch berr {
+		case ErrTimedOut:
+			return unix.ETIMEDOUT
+		case ErrInterrupted:
+			return ERESTARTNOINTR
+		}
+	}
+}
+
+// FutexUnlockPI releases the PI lock at addr, handing it to the first
+// waiter.
+func (t *Task) FutexUnlockPI(addr uint64) error {
+	if addr&3 != 0 {
+		return unix.EINVAL
+	}
+	f := &t.k.futexes
+	m := t.MM()
+	key := keyFor(m, addr, false)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var result error
+	err := m.Atomic32(addr, func(p *uint32) {
+		v := atomic.LoadUint32(p)
+		if v&futexTIDMask != uint32(t.ID) {
+			result = unix.EPERM
+			return
+		}
+		ws := f.waiters[key]
+		if len(ws) == 0 {
+			atomic.StoreUint32(p, 0)
+			return
+		}
+		w := ws[0]
+		nv := uint32(w.tid)
+		if len(ws) > 1 {
+			nv |= futexWaiters
+		}
+		atomic.StoreUint32(p, nv)
+		f.remove(w)
+		close(w.ch)
+	})
+	if err != nil {
+		return unix.EFAULT
+	}
+	return result
 }

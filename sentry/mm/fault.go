@@ -3,6 +3,7 @@ package mm
 import (
 	"bytes"
 	"errors"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -204,6 +205,22 @@ func (mm *MemoryManager) access(addr uint64, n int, write, force bool, fn func(b
 		done += int(m)
 	}
 	return done, nil
+}
+
+// Atomic32 runs fn on the 32-bit word at addr, which must be aligned and
+// writable, through the sentry's mapping of the memory file, so that
+// sync/atomic operations on it are atomic with respect to the
+// application's own.
+func (mm *MemoryManager) Atomic32(addr uint64, fn func(p *uint32)) error {
+	if addr&3 != 0 {
+		return unix.EINVAL
+	}
+	var b []byte
+	if _, err := mm.access(addr, 4, true, false, func(s []byte) { b = s }); err != nil {
+		return err
+	}
+	fn((*uint32)(unsafe.Pointer(&b[0])))
+	return nil
 }
 
 // CopyIn copies application memory at addr into dst.

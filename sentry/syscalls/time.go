@@ -2,6 +2,7 @@ package syscalls
 
 import (
 	"encoding/binary"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -219,6 +220,10 @@ const (
 	futexRequeue       = 3
 	futexCmpRequeue    = 4
 	futexWakeOp        = 5
+	futexLockPI        = 6
+	futexUnlockPI      = 7
+	futexTrylockPI     = 8
+	futexLockPI2       = 13
 	futexWaitBitset    = 9
 	futexWakeBitset    = 10
 	futexPrivateFlag   = 128
@@ -229,7 +234,7 @@ func sysFutex(t *task, a *args) (uint64, error) {
 	addr, op, val, timeout, addr2, val3 := a[0], int(a[1]), uint32(a[2]), a[3], a[4], uint32(a[5])
 	cmd := op &^ (futexPrivateFlag | futexClockRealtime)
 	private := op&futexPrivateFlag != 0
-	if op&futexClockRealtime != 0 && cmd != futexWaitBitset && cmd != futexWait {
+	if op&futexClockRealtime != 0 && cmd != futexWaitBitset && cmd != futexWait && cmd != futexLockPI2 {
 		return 0, unix.ENOSYS
 	}
 	switch cmd {
@@ -277,6 +282,26 @@ func sysFutex(t *task, a *args) (uint64, error) {
 		}
 		n, err := t.FutexRequeue(addr, addr2, int(val), int(int32(timeout)), cmd == futexCmpRequeue, val3, private)
 		return uint64(n), err
+	case futexLockPI, futexLockPI2, futexTrylockPI:
+		var deadline *time.Time
+		if timeout != 0 && cmd != futexTrylockPI {
+			ts, err := getTimespec(t, timeout)
+			if err != nil {
+				return 0, err
+			}
+			// LOCK_PI's timeout is absolute on CLOCK_REALTIME;
+			// LOCK_PI2's on CLOCK_MONOTONIC unless asked.
+			clock := int32(unix.CLOCK_REALTIME)
+			if cmd == futexLockPI2 && op&futexClockRealtime == 0 {
+				clock = unix.CLOCK_MONOTONIC
+			}
+			now, _ := clockNow(clock)
+			d := time.Now().Add(time.Duration(ts.Nano() - now.Nano()))
+			deadline = &d
+		}
+		return 0, t.FutexLockPI(addr, deadline, cmd == futexTrylockPI)
+	case futexUnlockPI:
+		return 0, t.FutexUnlockPI(addr)
 	case futexWakeOp:
 		return futexWakeOpOp(t, addr, addr2, int(val), int(int32(timeout)), val3, private)
 	}
@@ -293,27 +318,21 @@ func futexWakeOpOp(t *task, addr, addr2 uint64, n, n2 int, enc uint32, private b
 		}
 		oparg = 1 << oparg
 	}
-	old, err := copyInU32(t, addr2)
-	if err != nil {
-		return 0, err
-	}
-	var nv uint32
-	switch op {
-	case 0:
-		nv = oparg
-	case 1:
-		nv = old + oparg
-	case 2:
-		nv = old | oparg
-	case 3:
-		nv = old &^ oparg
-	case 4:
-		nv = old ^ oparg
-	default:
+	if op > 4 {
 		return 0, unix.ENOSYS
 	}
-	if err := copyOutU32(t, addr2, nv); err != nil {
-		return 0, err
+	var old uint32
+	err := t.MM().Atomic32(addr2, func(p *uint32) {
+		for {
+			old = atomic.LoadUint32(p)
+			nv := [5]uint32{oparg, old + oparg, old | oparg, old &^ oparg, old ^ oparg}[op]
+			if atomic.CompareAndSwapUint32(p, old, nv) {
+				return
+			}
+		}
+	})
+	if err != nil {
+		return 0, unix.EFAULT
 	}
 	woken, _ := t.FutexWake(addr, n, ^uint32(0), private)
 	var hit bool
