@@ -1,5 +1,6 @@
 // Package dev is the sandbox's /dev: null, zero, full, random, urandom,
-// tty and the fd links, all served by the sentry.
+// tty, ptmx and pts (a devpts instance), and the fd links, all served by
+// the sentry.
 package dev
 
 import (
@@ -7,7 +8,9 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/moat-dev/moat/sentry/fs/devpts"
 	"github.com/moat-dev/moat/sentry/fs/synth"
+	"github.com/moat-dev/moat/sentry/kernel"
 	"github.com/moat-dev/moat/sentry/vfs"
 )
 
@@ -62,9 +65,23 @@ func device(k kind, minor uint32) *synth.Device {
 
 // New returns the root of a /dev filesystem.
 func New() vfs.Inode {
+	// /dev/tty is the caller's controlling terminal.
 	tty := &synth.Device{Dev: fsDev, Ino: synth.NewIno(), Mode: unix.S_IFCHR | 0o666, Rdev: unix.Mkdev(5, 0)}
-	// No controlling terminals until the terminals work lands.
-	tty.NewImpl = func(int) (vfs.FileImpl, error) { return nil, unix.ENXIO }
+	tty.NewImpl = func(flags int) (vfs.FileImpl, error) {
+		t := kernel.CurrentTask()
+		if t == nil {
+			return nil, unix.ENXIO
+		}
+		ctty := t.Kernel().ControllingTTY(t.ThreadGroup())
+		if ctty == nil {
+			return nil, unix.ENXIO
+		}
+		return devpts.OpenControllingTTY(ctty, flags, tty.Stat)
+	}
+	// /dev/ptmx allocates a pseudoterminal of /dev/pts.
+	pts := devpts.New()
+	ptmx := &synth.Device{Dev: fsDev, Ino: synth.NewIno(), Mode: unix.S_IFCHR | 0o666, Rdev: unix.Mkdev(5, 2)}
+	ptmx.NewImpl = func(int) (vfs.FileImpl, error) { return pts.OpenMaster(ptmx.Stat) }
 	root := synth.NewDir(fsDev, map[string]vfs.Inode{
 		"null":    device(null, 3),
 		"zero":    device(zero, 5),
@@ -72,12 +89,13 @@ func New() vfs.Inode {
 		"random":  device(random, 8),
 		"urandom": device(random, 9),
 		"tty":     tty,
+		"ptmx":    ptmx,
 		"fd":      synth.StaticSymlink(fsDev, "/proc/self/fd"),
 		"stdin":   synth.StaticSymlink(fsDev, "/proc/self/fd/0"),
 		"stdout":  synth.StaticSymlink(fsDev, "/proc/self/fd/1"),
 		"stderr":  synth.StaticSymlink(fsDev, "/proc/self/fd/2"),
 		"shm":     synth.NewDir(fsDev, nil),
-		"pts":     synth.NewDir(fsDev, nil),
+		"pts":     pts.Root(),
 	})
 	root.Mode = unix.S_IFDIR | 0o755
 	return root
