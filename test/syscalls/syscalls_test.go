@@ -61,6 +61,7 @@ import (
 // platform is one line here.
 var platforms = []string{
 	"ptrace",
+	"systrap",
 }
 
 // staticTests are also built with -static, as NAME_static.
