@@ -21,9 +21,10 @@ const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // Do implements `runsc do`: run a command in a new sandbox whose root
 // filesystem is the host's, read-only, without an OCI bundle.
 type Do struct {
-	conf *config.Config
-	cwd  string
-	env  envFlag
+	conf    *config.Config
+	cwd     string
+	env     envFlag
+	volumes volumeFlag
 }
 
 // NewDo returns the do command, using the global configuration conf.
@@ -34,18 +35,22 @@ func (*Do) Name() string { return "do" }
 
 // Synopsis implements subcommands.Command.
 func (*Do) Synopsis() string {
-	return "run a command in a sandbox with the host's root filesystem, read-only"
+	return "run a command in a sandbox with the host's root filesystem, under an in-memory overlay"
 }
 
 // Usage implements subcommands.Command.
 func (*Do) Usage() string {
-	return `do [--cwd DIR] [--env K=V]... CMD [ARGS...]
+	return `do [--cwd DIR] [--env K=V]... [--volume HOST:SANDBOX[:ro]]... CMD [ARGS...]
 
-Runs CMD in a new sandbox. The sandbox sees the host's root filesystem,
-read-only, through a gofer. CMD gets the caller's environment with --env
-overrides, and runs in the caller's working directory unless --cwd says
-otherwise. runsc do exits with CMD's exit status (128+N if signal N killed
-it).
+Runs CMD in a new sandbox. The sandbox sees the host's root filesystem
+through a gofer. With the default --overlay=memory, changes go to an
+in-memory layer and the host's files never change; with --overlay=none
+they are written through to the host. /tmp and /dev/shm are the
+sandbox's own tmpfs. --volume mounts the host directory HOST at SANDBOX,
+writable unless :ro is given. CMD gets the caller's environment with
+--env overrides, and runs in the caller's working directory unless --cwd
+says otherwise. runsc do exits with CMD's exit status (128+N if signal N
+killed it).
 
 `
 }
@@ -54,6 +59,60 @@ it).
 func (d *Do) SetFlags(f *flag.FlagSet) {
 	f.StringVar(&d.cwd, "cwd", "", "working directory of `DIR` for the command (default: the current directory)")
 	f.Var(&d.env, "env", "set environment variable `K=V` for the command (repeatable)")
+	f.Var(&d.volumes, "volume", "mount host directory HOST at SANDBOX, read-only with :ro (`HOST:SANDBOX[:ro]`, repeatable)")
+}
+
+// volumeFlag collects repeated --volume HOST:SANDBOX[:ro] flags as bind
+// mounts.
+type volumeFlag []specs.Mount
+
+func (v *volumeFlag) String() string {
+	var parts []string
+	for _, m := range *v {
+		parts = append(parts, m.Source+":"+m.Destination)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (v *volumeFlag) Set(s string) error {
+	parts := strings.Split(s, ":")
+	ro := false
+	if len(parts) == 3 {
+		switch parts[2] {
+		case "ro":
+			ro = true
+		case "rw":
+		default:
+			return fmt.Errorf("%q: the third field must be ro or rw", s)
+		}
+		parts = parts[:2]
+	}
+	if len(parts) != 2 || parts[0] == "" || parts[1] == "" {
+		return fmt.Errorf("%q is not of the form HOST:SANDBOX[:ro]", s)
+	}
+	if !filepath.IsAbs(parts[1]) {
+		return fmt.Errorf("%q: the sandbox path must be absolute", s)
+	}
+	host, err := filepath.Abs(parts[0])
+	if err != nil {
+		return err
+	}
+	// The sentry walks the gofer's tree without following the host's
+	// symlinks, so resolve them here.
+	if host, err = filepath.EvalSymlinks(host); err != nil {
+		return fmt.Errorf("--volume %q: %v", s, err)
+	}
+	if st, err := os.Stat(host); err != nil {
+		return fmt.Errorf("--volume %q: %v", s, err)
+	} else if !st.IsDir() {
+		return fmt.Errorf("--volume %q: %s is not a directory", s, host)
+	}
+	opts := []string{"rbind", "rw"}
+	if ro {
+		opts[1] = "ro"
+	}
+	*v = append(*v, specs.Mount{Destination: filepath.Clean(parts[1]), Type: "bind", Source: host, Options: opts})
+	return nil
 }
 
 // envFlag collects repeated --env K=V flags.
@@ -125,9 +184,11 @@ func (d *Do) spec(args []string) (*specs.Spec, error) {
 			Env:  mergeEnv(os.Environ(), d.env),
 			Cwd:  cwd,
 		},
-		Root:     &specs.Root{Path: "/", Readonly: true},
+		// The root is writable in the sandbox: under the default
+		// overlay the writes stay in memory.
+		Root:     &specs.Root{Path: "/"},
 		Hostname: "moat",
-		Mounts:   DefaultMounts(),
+		Mounts:   append(DefaultMounts(), d.volumes...),
 		Linux: &specs.Linux{
 			Namespaces: []specs.LinuxNamespace{
 				{Type: specs.PIDNamespace},

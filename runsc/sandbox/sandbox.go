@@ -84,7 +84,7 @@ func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error
 
 	// The gofer.
 	goferArgs := append(conf.ToFlags(), "gofer", "--root", spec.Root.Path, "--io-fd", fmt.Sprint(GoferIOFD))
-	if spec.Root.Readonly {
+	if goferReadonly(conf, spec) {
 		goferArgs = append(goferArgs, "--readonly")
 	}
 	gofer := &exec.Cmd{
@@ -152,6 +152,30 @@ func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error
 		specW.Close()
 	}()
 	return sb, nil
+}
+
+// goferReadonly reports whether the gofer may refuse every change: when
+// the root is read-only, or when the rootfs overlay keeps the root's
+// changes in memory and no writable bind mount needs the gofer to write.
+func goferReadonly(conf *config.Config, spec *specs.Spec) bool {
+	if spec.Root.Readonly {
+		return true
+	}
+	if conf.Overlay == "none" {
+		return false
+	}
+	for _, m := range spec.Mounts {
+		bind := m.Type == "bind"
+		ro := false
+		for _, o := range m.Options {
+			bind = bind || o == "bind" || o == "rbind"
+			ro = ro || o == "ro"
+		}
+		if bind && !ro {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Sandbox) killGofer() {

@@ -20,8 +20,10 @@ import (
 	"github.com/moat-dev/moat/sentry/fs/dev"
 	"github.com/moat-dev/moat/sentry/fs/gofer"
 	"github.com/moat-dev/moat/sentry/fs/host"
+	"github.com/moat-dev/moat/sentry/fs/overlay"
 	procfs "github.com/moat-dev/moat/sentry/fs/proc"
 	sysfs "github.com/moat-dev/moat/sentry/fs/sys"
+	"github.com/moat-dev/moat/sentry/fs/tmpfs"
 	"github.com/moat-dev/moat/sentry/kernel"
 	"github.com/moat-dev/moat/sentry/loader"
 	"github.com/moat-dev/moat/sentry/memfile"
@@ -107,12 +109,20 @@ func build(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int, log
 		return nil, fmt.Errorf("start %s platform: %w", conf.Platform, err)
 	}
 	mm.MaxAddr = maxAddr
-	rootInode, err := gofer.New(goferFD, mf)
+	goferRoot, err := gofer.New(goferFD, mf)
 	if err != nil {
 		return nil, fmt.Errorf("attach to gofer: %w", err)
 	}
-	readonly := spec.Root == nil || spec.Root.Readonly || true
-	v, rootMount := vfs.New(rootInode, "9p", "/", readonly)
+	// The root: by default an overlay whose writes stay in memory;
+	// with --overlay=none the gofer's tree itself, written through.
+	var rootInode vfs.Inode = goferRoot
+	fstype := "9p"
+	if conf.Overlay != "none" {
+		upper := tmpfs.New(mf, tmpfs.Options{Mode: 0o755})
+		rootInode, fstype = overlay.New(upper.Root(), goferRoot).Root(), "overlay"
+	}
+	readonly := spec.Root == nil || spec.Root.Readonly
+	v, rootMount := vfs.New(rootInode, fstype, "/", readonly)
 	root := vfs.VirtualDentry{Mount: rootMount, Dentry: rootMount.Root}
 	k := kernel.New(p, mf, v, root, log)
 	if conf.Strace {
@@ -127,7 +137,7 @@ func build(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int, log
 	}
 	syscalls.Install()
 	syscalls.SetMemFile(mf)
-	if err := mountSynthetic(k, spec); err != nil {
+	if err := mountSynthetic(k, spec, mf, goferRoot); err != nil {
 		return nil, err
 	}
 
@@ -245,8 +255,9 @@ var rlimitNames = map[string]int{
 }
 
 // mountSynthetic mounts the sentry's own /dev, /proc and /sys where the
-// root filesystem has directories for them.
-func mountSynthetic(k *kernel.Kernel, spec *specs.Spec) error {
+// root filesystem has directories for them, then the spec's other mounts:
+// tmpfs (/tmp, /dev/shm, ...) and bind mounts of host directories.
+func mountSynthetic(k *kernel.Kernel, spec *specs.Spec, mf *memfile.File, lower vfs.Inode) error {
 	mounts := []struct {
 		dst    string
 		fstype string
@@ -265,6 +276,110 @@ func mountSynthetic(k *kernel.Kernel, spec *specs.Spec) error {
 			continue
 		}
 		k.VFS.Mount(vd, m.root(), m.fstype, m.fstype, false)
+	}
+	for _, m := range spec.Mounts {
+		if err := mountSpec(k, spec, mf, lower, m); err != nil {
+			return fmt.Errorf("mount %s on %s: %w", m.Type, m.Destination, err)
+		}
+	}
+	return nil
+}
+
+// hasOption reports whether opts holds o.
+func hasOption(opts []string, o string) bool {
+	for _, x := range opts {
+		if x == o {
+			return true
+		}
+	}
+	return false
+}
+
+// totalMemory is the host's RAM, which tmpfs sizes are a share of.
+func totalMemory() uint64 {
+	var si unix.Sysinfo_t
+	if unix.Sysinfo(&si) != nil {
+		return 4 << 30
+	}
+	return uint64(si.Totalram) * uint64(si.Unit)
+}
+
+// mountPoint resolves dst, creating the directory (and its parents) in
+// a writable filesystem if it is missing, as runc does.
+func mountPoint(k *kernel.Kernel, dst string) (vfs.VirtualDentry, error) {
+	r := &vfs.Resolver{Root: k.Root, Start: k.Root, FollowFinal: true}
+	vd, err := k.VFS.Resolve(r, dst)
+	if err == nil {
+		return vd, nil
+	}
+	if err != unix.ENOENT {
+		return vd, err
+	}
+	cur := k.Root
+	for _, name := range strings.Split(strings.Trim(path.Clean(dst), "/"), "/") {
+		next, err := k.VFS.Child(cur, name)
+		if err == unix.ENOENT {
+			next, err = k.VFS.Mknod(cur, name, vfs.CreateOpts{Node: vfs.NewNode{Mode: unix.S_IFDIR | 0o755}})
+		}
+		if err != nil {
+			return vd, err
+		}
+		cur = next
+	}
+	return cur, nil
+}
+
+// mountSpec performs one OCI mount.
+func mountSpec(k *kernel.Kernel, spec *specs.Spec, mf *memfile.File, lower vfs.Inode, m specs.Mount) error {
+	dst := path.Clean("/" + m.Destination)
+	readonly := hasOption(m.Options, "ro")
+	bind := m.Type == "bind" || hasOption(m.Options, "bind") || hasOption(m.Options, "rbind")
+	switch {
+	case bind:
+		// The gofer serves the rootfs; a host directory inside it is
+		// reached by walking the gofer's tree.
+		rootPath := "/"
+		if spec.Root != nil && spec.Root.Path != "" {
+			rootPath = path.Clean(spec.Root.Path)
+		}
+		src := path.Clean(m.Source)
+		rel, ok := strings.CutPrefix(src, rootPath)
+		if !ok || rootPath != "/" && rel != "" && rel[0] != '/' {
+			return fmt.Errorf("source %s is outside the root %s", src, rootPath)
+		}
+		in := lower
+		for _, name := range strings.Split(strings.Trim(rel, "/"), "/") {
+			if name == "" {
+				continue
+			}
+			next, err := in.Lookup(name)
+			if err != nil {
+				return err
+			}
+			in = next
+		}
+		vd, err := mountPoint(k, dst)
+		if err != nil {
+			return err
+		}
+		k.VFS.Mount(vd, in, "9p", src, readonly)
+	case m.Type == "tmpfs" && dst != "/dev":
+		o, err := tmpfs.ParseOptions(m.Options, totalMemory())
+		if err != nil {
+			return err
+		}
+		if o.Size == 0 {
+			o.Size = totalMemory() / 2
+		}
+		vd, err := mountPoint(k, dst)
+		if err != nil {
+			return err
+		}
+		src := m.Source
+		if src == "" {
+			src = "tmpfs"
+		}
+		k.VFS.Mount(vd, tmpfs.New(mf, o).Root(), "tmpfs", src, readonly)
 	}
 	return nil
 }

@@ -4,7 +4,10 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/sentry/abi"
+	"github.com/moat-dev/moat/sentry/fs/pipe"
+	"github.com/moat-dev/moat/sentry/kernel"
 	"github.com/moat-dev/moat/sentry/vfs"
+	"github.com/moat-dev/moat/sentry/waiter"
 )
 
 func init() {
@@ -26,16 +29,7 @@ func init() {
 	register(abi.SysChdir, sysChdir)
 	register(abi.SysFchdir, sysFchdir)
 	register(abi.SysUmask, sysUmask)
-	for _, nr := range []int{abi.SysGetxattr, abi.SysLgetxattr, abi.SysListxattr, abi.SysLlistxattr} {
-		register(nr, sysPathXattr(nr))
-	}
-	register(abi.SysFgetxattr, sysFXattr)
-	register(abi.SysFlistxattr, sysFXattr)
-	register(abi.SysMkdir, func(t *task, a *args) (uint64, error) { return modify(t, atFDCWD, a[0], true) })
-	register(abi.SysMkdirat, func(t *task, a *args) (uint64, error) { return modify(t, int32(a[0]), a[1], true) })
-	register(abi.SysUnlink, func(t *task, a *args) (uint64, error) { return modify(t, atFDCWD, a[0], false) })
-	register(abi.SysUnlinkat, func(t *task, a *args) (uint64, error) { return modify(t, int32(a[0]), a[1], false) })
-	register(abi.SysRmdir, func(t *task, a *args) (uint64, error) { return modify(t, atFDCWD, a[0], false) })
+	register(abi.SysOpenat2, sysOpenat2)
 }
 
 // startDir returns where a relative path is resolved from: the cwd or
@@ -101,7 +95,45 @@ func openAt(t *task, dirfd int32, pathAddr uint64, flags int, mode uint32) (uint
 	if err != nil {
 		return 0, err
 	}
-	flags &= openFlagsValid
+	return openPath(t, dirfd, path, flags&openFlagsValid, mode, 0)
+}
+
+// openat2 RESOLVE_* flags.
+const (
+	resolveNoXDev       = 0x01
+	resolveNoMagiclinks = 0x02
+	resolveNoSymlinks   = 0x04
+	resolveBeneath      = 0x08
+	resolveInRoot       = 0x10
+	resolveCached       = 0x20
+	resolveAll          = 0x3f
+)
+
+// openResolver returns the resolver for an open relative to dirfd.
+func openResolver(t *task, dirfd int32, path string, follow bool, resolve uint64) (*vfs.Resolver, error) {
+	r := t.Resolver(follow)
+	if path == "" {
+		return nil, unix.ENOENT
+	}
+	if path[0] != '/' || resolve&(resolveBeneath|resolveInRoot) != 0 {
+		start, err := startDir(t, dirfd)
+		if err != nil {
+			return nil, err
+		}
+		r.Start = start
+	}
+	r.NoXDev = resolve&resolveNoXDev != 0
+	r.NoSymlinks = resolve&resolveNoSymlinks != 0
+	r.Beneath = resolve&resolveBeneath != 0
+	if resolve&resolveInRoot != 0 {
+		r.Root = r.Start
+	}
+	return r, nil
+}
+
+// openPath opens path relative to dirfd: open, openat, creat and
+// openat2.
+func openPath(t *task, dirfd int32, path string, flags int, mode uint32, resolve uint64) (uint64, error) {
 	if flags&unix.O_PATH != 0 {
 		flags &= unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
 	}
@@ -111,51 +143,158 @@ func openAt(t *task, dirfd int32, pathAddr uint64, flags int, mode uint32) (uint
 		}
 		return 0, unix.EOPNOTSUPP
 	}
-	follow := flags&unix.O_NOFOLLOW == 0
-	if flags&unix.O_CREAT != 0 && flags&unix.O_EXCL != 0 {
-		follow = false
+	if flags&unix.O_ACCMODE == 3 && flags&unix.O_PATH == 0 {
+		return 0, unix.EINVAL
 	}
-	vd, err := resolveAt(t, dirfd, path, follow)
-	if err == unix.ENOENT && flags&unix.O_CREAT != 0 {
-		// The name may be created only in a writable directory; none
-		// of the mounts yet are.
-		r := t.Resolver(true)
-		if path[0] != '/' {
-			if r.Start, err = startDir(t, dirfd); err != nil {
-				return 0, err
-			}
-		}
-		dir, name, perr := t.Kernel().VFS.ResolveParent(r, path)
-		if perr != nil {
-			return 0, perr
-		}
-		if name == "" {
-			return 0, unix.EISDIR
-		}
-		if dir.Mount.Readonly {
-			return 0, unix.EROFS
-		}
-		return 0, unix.EACCES
-	}
-	if err != nil {
-		return 0, err
-	}
-	if flags&unix.O_CREAT != 0 && flags&unix.O_EXCL != 0 {
-		return 0, unix.EEXIST
-	}
-	st, err := vd.Inode().Stat()
-	if err != nil {
-		return 0, err
-	}
-	if flags&unix.O_CREAT != 0 && st.IsDir() {
-		if flags&unix.O_DIRECTORY != 0 {
-			return 0, unix.EINVAL
-		}
-		return 0, unix.EISDIR
+	// O_CREAT|O_DIRECTORY is refused since Linux 6.4.
+	if flags&(unix.O_CREAT|unix.O_DIRECTORY) == unix.O_CREAT|unix.O_DIRECTORY {
+		return 0, unix.EINVAL
 	}
 	// 64-bit kernels open every file as O_LARGEFILE.
 	if flags&unix.O_PATH == 0 {
 		flags |= oLargefile
+	}
+	follow := flags&unix.O_NOFOLLOW == 0
+	if flags&unix.O_CREAT != 0 && flags&unix.O_EXCL != 0 {
+		follow = false
+	}
+	r, err := openResolver(t, dirfd, path, follow, resolve)
+	if err != nil {
+		return 0, err
+	}
+	v := t.Kernel().VFS
+	if flags&unix.O_CREAT != 0 {
+		return openCreate(t, r, path, flags, mode)
+	}
+	vd, err := v.Resolve(r, path)
+	if err != nil {
+		return 0, err
+	}
+	return openVD(t, vd, flags, false)
+}
+
+// openCreate serves open with O_CREAT: it creates the last component if
+// it is missing, following a dangling symlink to create its target as
+// Linux does (unless O_EXCL or O_NOFOLLOW).
+func openCreate(t *task, r *vfs.Resolver, path string, flags int, mode uint32) (uint64, error) {
+	v := t.Kernel().VFS
+	for links := 0; ; links++ {
+		p, err := v.ResolveParentLast(r, path)
+		if err != nil {
+			return 0, err
+		}
+		if p.Kind != vfs.LastNorm || p.Slash {
+			return 0, unix.EISDIR
+		}
+		child, err := v.Child(p.Dir, p.Name)
+		if err == nil {
+			if flags&unix.O_EXCL != 0 {
+				return 0, unix.EEXIST
+			}
+			st, err := child.Inode().Stat()
+			if err != nil {
+				return 0, err
+			}
+			if st.IsSymlink() && flags&unix.O_NOFOLLOW == 0 {
+				if links >= 40 || r.NoSymlinks {
+					return 0, unix.ELOOP
+				}
+				target, err := child.Inode().Readlink()
+				if err != nil {
+					return 0, err
+				}
+				if target == "" {
+					return 0, unix.ENOENT
+				}
+				if target[0] == '/' {
+					if r.Beneath {
+						return 0, unix.EXDEV
+					}
+				} else {
+					r.Start = p.Dir
+				}
+				path = target
+				continue
+			}
+			if st.IsDir() {
+				return 0, unix.EISDIR
+			}
+			return openVD(t, child, flags, false)
+		}
+		if err != unix.ENOENT {
+			return 0, err
+		}
+		c := t.Creds().VFS()
+		n := vfs.NewNode{Mode: mode & 07777 &^ t.FSContext().Umask()}
+		vd, impl, err := v.Create(p.Dir, p.Name, vfs.CreateOpts{Creds: c, Node: n, Flags: flags})
+		if err != nil {
+			return 0, err
+		}
+		f := vfs.NewFile(impl, vd, flags)
+		return newFD(t, f, flags&unix.O_CLOEXEC != 0)
+	}
+}
+
+// fifoInode is implemented by filesystems' FIFOs.
+type fifoInode interface{ FIFO() *pipe.Pipe }
+
+// namedFIFO is an open end of a named FIFO: a pipe end whose stat is the
+// FIFO's inode.
+type namedFIFO struct {
+	*pipe.End
+	in vfs.Inode
+}
+
+func (f *namedFIFO) Stat() (vfs.Stat, error) { return f.in.Stat() }
+
+// openFIFO opens a FIFO as fifo(7) says: a reader waits for a writer and
+// a writer for a reader, unless O_NONBLOCK (then a writer with no reader
+// fails with ENXIO); O_RDWR never waits.
+func openFIFO(t *task, in vfs.Inode, p *pipe.Pipe, flags int) (vfs.FileImpl, error) {
+	nonblock := flags&unix.O_NONBLOCK != 0
+	var end *pipe.End
+	var wait func() bool
+	switch flags & unix.O_ACCMODE {
+	case unix.O_RDONLY:
+		_, w0 := p.OpenCounts()
+		end = p.OpenReader()
+		if p.Writers() == 0 && !nonblock {
+			wait = func() bool { _, w := p.OpenCounts(); return w != w0 }
+		}
+	case unix.O_WRONLY:
+		if p.Readers() == 0 {
+			if nonblock {
+				return nil, unix.ENXIO
+			}
+		}
+		r0, _ := p.OpenCounts()
+		end = p.OpenWriter()
+		if p.Readers() == 0 {
+			wait = func() bool { r, _ := p.OpenCounts(); return r != r0 }
+		}
+	default:
+		end = p.OpenReadWriter()
+	}
+	if wait != nil {
+		e := waiter.NewEntry(waiter.AllEvents)
+		p.EventRegisterOpen(e)
+		defer p.EventUnregisterOpen(e)
+		for !wait() {
+			if err := t.Block(e.C); err != nil {
+				end.Release()
+				return nil, kernel.ERESTARTSYS
+			}
+		}
+	}
+	return &namedFIFO{End: end, in: in}, nil
+}
+
+// openVD opens the file vd names with flags; created says the file was
+// just made by this open, which skips the permission check.
+func openVD(t *task, vd vfs.VirtualDentry, flags int, created bool) (uint64, error) {
+	st, err := vd.Inode().Stat()
+	if err != nil {
+		return 0, err
 	}
 	if flags&unix.O_PATH != 0 {
 		if flags&unix.O_DIRECTORY != 0 && !st.IsDir() {
@@ -171,9 +310,6 @@ func openAt(t *task, dirfd int32, pathAddr uint64, flags int, mode uint32) (uint
 		return 0, unix.ENOTDIR
 	}
 	acc := flags & unix.O_ACCMODE
-	if acc == 3 {
-		return 0, unix.EINVAL
-	}
 	var may uint32
 	if acc == unix.O_RDONLY || acc == unix.O_RDWR {
 		may |= vfs.MayRead
@@ -189,15 +325,80 @@ func openAt(t *task, dirfd int32, pathAddr uint64, flags int, mode uint32) (uint
 			return 0, unix.EROFS
 		}
 	}
-	if err := t.Creds().VFS().CheckAccess(&st, may); err != nil {
-		return 0, err
+	if !created {
+		if err := t.Creds().VFS().CheckAccess(&st, may); err != nil {
+			return 0, err
+		}
 	}
-	impl, err := vd.Inode().Open(flags)
+	var impl vfs.FileImpl
+	if fi, ok := vd.Inode().(fifoInode); ok && st.Mode&unix.S_IFMT == unix.S_IFIFO && fi.FIFO() != nil {
+		impl, err = openFIFO(t, vd.Inode(), fi.FIFO(), flags)
+	} else {
+		impl, err = vd.Inode().Open(flags)
+	}
 	if err != nil {
 		return 0, err
 	}
+	if flags&unix.O_TRUNC != 0 && st.IsRegular() {
+		if err := truncateInode(vd.Inode(), 0); err != nil {
+			impl.Release()
+			return 0, err
+		}
+	}
 	f := vfs.NewFile(impl, vd, flags)
 	return newFD(t, f, flags&unix.O_CLOEXEC != 0)
+}
+
+// truncateInode sets a regular file's size.
+func truncateInode(in vfs.Inode, size int64) error {
+	sa, ok := in.(vfs.Setattrer)
+	if !ok {
+		return unix.EROFS
+	}
+	return sa.Setattr(&vfs.SetAttr{Mask: vfs.SetSize | vfs.SetMtime, Size: size, Mtime: vfs.Now()})
+}
+
+// sysOpenat2 implements openat2(2): struct open_how {flags, mode,
+// resolve} of a size the caller gives.
+func sysOpenat2(t *task, a *args) (uint64, error) {
+	dirfd, pathAddr, howAddr, size := int32(a[0]), a[1], a[2], a[3]
+	const howSize = 24
+	if size < howSize {
+		return 0, unix.EINVAL
+	}
+	if size > 4096 {
+		return 0, unix.E2BIG
+	}
+	b := make([]byte, size)
+	if err := copyIn(t, howAddr, b); err != nil {
+		return 0, err
+	}
+	for _, x := range b[howSize:] {
+		if x != 0 {
+			return 0, unix.E2BIG
+		}
+	}
+	flags, mode, resolve := le64(b[0:]), le64(b[8:]), le64(b[16:])
+	if flags&^uint64(openFlagsValid) != 0 || resolve&^resolveAll != 0 {
+		return 0, unix.EINVAL
+	}
+	if flags&unix.O_CREAT == 0 && flags&unix.O_TMPFILE != unix.O_TMPFILE && mode != 0 || mode&^07777 != 0 {
+		return 0, unix.EINVAL
+	}
+	if resolve&resolveBeneath != 0 && resolve&resolveInRoot != 0 {
+		return 0, unix.EINVAL
+	}
+	if flags&unix.O_PATH != 0 && flags&^uint64(unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC) != 0 {
+		return 0, unix.EINVAL
+	}
+	if resolve&resolveCached != 0 && flags&(unix.O_CREAT|unix.O_TRUNC) != 0 {
+		return 0, unix.EAGAIN
+	}
+	path, err := copyInPath(t, pathAddr)
+	if err != nil {
+		return 0, err
+	}
+	return openPath(t, dirfd, path, int(flags), uint32(mode), resolve)
 }
 
 func sysOpen(t *task, a *args) (uint64, error) {
@@ -436,6 +637,7 @@ func accessAt(t *task, dirfd int32, pathAddr uint64, mode uint32, flags int) (ui
 		vc.UID, vc.GID = c.RealUID, c.RealGID
 		if c.RealUID != 0 {
 			vc.DACOverride = false
+			vc.Caps = 0
 		}
 	}
 	if mode&2 != 0 && vd != nil && vd.Mount.Readonly && (st.IsRegular() || st.IsDir() || st.IsSymlink()) {
@@ -458,6 +660,9 @@ func sysFaccessat2(t *task, a *args) (uint64, error) {
 
 func sysGetcwd(t *task, a *args) (uint64, error) {
 	fs := t.FSContext()
+	if fs.Cwd().Dentry.Deleted() {
+		return 0, unix.ENOENT
+	}
 	p := t.Kernel().VFS.PathOf(fs.Root(), fs.Cwd())
 	b := append([]byte(p), 0)
 	if uint64(len(b)) > a[1] {
@@ -509,62 +714,3 @@ func sysUmask(t *task, a *args) (uint64, error) {
 	return uint64(t.FSContext().SwapUmask(uint32(a[0]))), nil
 }
 
-// No filesystem mounted yet supports extended attributes.
-func sysPathXattr(nr int) func(t *task, a *args) (uint64, error) {
-	follow := nr == abi.SysGetxattr || nr == abi.SysListxattr
-	return func(t *task, a *args) (uint64, error) {
-		path, err := copyInPath(t, a[0])
-		if err != nil {
-			return 0, err
-		}
-		if _, err := resolveAt(t, atFDCWD, path, follow); err != nil {
-			return 0, err
-		}
-		return 0, unix.EOPNOTSUPP
-	}
-}
-
-func sysFXattr(t *task, a *args) (uint64, error) {
-	f, err := getFile(t, int32(a[0]))
-	if err != nil {
-		return 0, err
-	}
-	f.DecRef()
-	return 0, unix.EOPNOTSUPP
-}
-
-// modify serves mkdir, unlink and rmdir while every mount is read-only:
-// Linux reports the lookup's error first, then EROFS.
-func modify(t *task, dirfd int32, pathAddr uint64, create bool) (uint64, error) {
-	path, err := copyInPath(t, pathAddr)
-	if err != nil {
-		return 0, err
-	}
-	r := t.Resolver(false)
-	if path != "" && path[0] != '/' {
-		if r.Start, err = startDir(t, dirfd); err != nil {
-			return 0, err
-		}
-	}
-	dir, name, err := t.Kernel().VFS.ResolveParent(r, path)
-	if err != nil {
-		return 0, err
-	}
-	if name == "" {
-		if create {
-			return 0, unix.EEXIST
-		}
-		return 0, unix.EBUSY
-	}
-	_, err = t.Kernel().VFS.Child(dir, name)
-	switch {
-	case create && err == nil:
-		return 0, unix.EEXIST
-	case !create && err != nil:
-		return 0, err
-	}
-	if dir.Mount.Readonly {
-		return 0, unix.EROFS
-	}
-	return 0, unix.EPERM
-}

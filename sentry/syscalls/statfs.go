@@ -15,18 +15,26 @@ func init() {
 }
 
 // Statfser is implemented by inodes of filesystems with real capacity
-// figures, such as the gofer's.
-type Statfser interface {
-	Statfs() (unix.Statfs_t, error)
-}
+// figures, such as the gofer's and tmpfs.
+type Statfser = vfs.Statfser
 
 // fsMagic are the f_type values of the sentry's own filesystems.
 var fsMagic = map[string]int64{
-	"proc":   0x9fa0,
-	"sysfs":  0x62656572,
-	"tmpfs":  0x01021994,
-	"devpts": 0x1cd1,
+	"proc":    0x9fa0,
+	"sysfs":   0x62656572,
+	"tmpfs":   0x01021994,
+	"devpts":  0x1cd1,
+	"overlay": 0x794c7630,
 }
+
+// Mount flags statfs reports (ST_*).
+const (
+	stRdonly  = 0x1
+	stNosuid  = 0x2
+	stNodev   = 0x4
+	stNoexec  = 0x8
+	stRelatim = 0x400
+)
 
 func statfsOf(vd vfs.VirtualDentry) (unix.Statfs_t, error) {
 	var st unix.Statfs_t
@@ -38,9 +46,13 @@ func statfsOf(vd vfs.VirtualDentry) (unix.Statfs_t, error) {
 	} else {
 		st = unix.Statfs_t{Type: fsMagic[vd.Mount.FSType], Bsize: 4096, Namelen: 255, Frsize: 4096}
 	}
-	st.Flags &^= unix.ST_RDONLY
+	if vd.Mount.FSType == "overlay" {
+		st.Type = fsMagic["overlay"]
+	}
+	// f_flags are the mount's flags, ST_VALID (0x20) included.
+	st.Flags = 0x20 | stRelatim
 	if vd.Mount.Readonly {
-		st.Flags |= unix.ST_RDONLY
+		st.Flags |= stRdonly
 	}
 	return st, nil
 }
@@ -83,7 +95,7 @@ func sysFstatfs(t *task, a *args) (uint64, error) {
 	defer f.DecRef()
 	if !f.VD.Ok() {
 		// Pipes and anonymous files live on internal filesystems.
-		return writeStatfs(t, a[1], unix.Statfs_t{Type: 0x50495045, Bsize: 4096, Namelen: 255, Frsize: 4096})
+		return writeStatfs(t, a[1], unix.Statfs_t{Type: 0x50495045, Bsize: 4096, Namelen: 255, Frsize: 4096, Flags: 0x20})
 	}
 	s, err := statfsOf(f.VD)
 	if err != nil {

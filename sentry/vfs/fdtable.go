@@ -58,6 +58,7 @@ func (t *FDTable) Set(fd int, f *File, cloexec bool, limit int) error {
 	t.files[fd] = fdEntry{f, cloexec}
 	t.mu.Unlock()
 	if old != nil {
+		runCloseHooks(t, old)
 		old.DecRef()
 	}
 	return nil
@@ -97,6 +98,7 @@ func (t *FDTable) Remove(fd int) error {
 	f := t.files[fd].file
 	t.files[fd] = fdEntry{}
 	t.mu.Unlock()
+	runCloseHooks(t, f)
 	f.DecRef()
 	return nil
 }
@@ -127,6 +129,7 @@ func (t *FDTable) CloseOnExec() {
 	}
 	t.mu.Unlock()
 	for _, f := range closed {
+		runCloseHooks(t, f)
 		f.DecRef()
 	}
 }
@@ -139,6 +142,7 @@ func (t *FDTable) CloseAll() {
 	t.mu.Unlock()
 	for _, e := range files {
 		if e.file != nil {
+			runCloseHooks(t, e.file)
 			e.file.DecRef()
 		}
 	}

@@ -108,11 +108,37 @@ func (f *File) IncRef() { f.refs.Add(1) }
 // its implementation is released (epoll uses it to forget the file).
 var OnRelease func(*File)
 
+// releaseHooks run, after OnRelease, when a file's last reference is
+// dropped (file locks use one to drop a description's locks).
+var releaseHooks []func(*File)
+
+// AddReleaseHook adds fn to what runs when a file's last reference is
+// dropped. Call it only during initialization.
+func AddReleaseHook(fn func(*File)) { releaseHooks = append(releaseHooks, fn) }
+
+// closeHooks run when an FD table closes one of its fds.
+var closeHooks []func(*FDTable, *File)
+
+// AddCloseHook adds fn to what runs when an fd of table t that refers to
+// f is closed (close, dup2 over it, close-on-exec, exit), before the
+// table drops its reference: POSIX record locks are released then. Call
+// it only during initialization.
+func AddCloseHook(fn func(t *FDTable, f *File)) { closeHooks = append(closeHooks, fn) }
+
+func runCloseHooks(t *FDTable, f *File) {
+	for _, fn := range closeHooks {
+		fn(t, f)
+	}
+}
+
 // DecRef drops a reference, releasing the file at zero.
 func (f *File) DecRef() {
 	if f.refs.Add(-1) == 0 {
 		if OnRelease != nil {
 			OnRelease(f)
+		}
+		for _, fn := range releaseHooks {
+			fn(f)
 		}
 		f.Impl.Release()
 	}

@@ -26,15 +26,25 @@ type Inode interface {
 type Dynamic interface{ DynamicChildren() bool }
 
 // Dentry is a named Inode in the dentry tree. Children are cached because
-// every change to a filesystem goes through the sentry.
+// every change to a filesystem goes through the sentry, and the VFS
+// updates the cache on each change it makes (see write.go).
 type Dentry struct {
+	// name and parent change on rename, under renameMu.
 	name   string
 	parent *Dentry
 	inode  Inode
 
 	mu       sync.Mutex
 	children map[string]*Dentry
+	// gen counts changes to the children, so that a lookup that raced
+	// with a change does not cache a stale answer.
+	gen uint64
+	// deleted is set once the dentry's name is removed.
+	deleted bool
 }
+
+// renameMu guards every dentry's name and parent.
+var renameMu sync.RWMutex
 
 // NewDentry returns a root dentry for inode.
 func NewDentry(inode Inode) *Dentry { return &Dentry{inode: inode} }
@@ -43,15 +53,35 @@ func NewDentry(inode Inode) *Dentry { return &Dentry{inode: inode} }
 func (d *Dentry) Inode() Inode { return d.inode }
 
 // Name returns the dentry's name in its parent.
-func (d *Dentry) Name() string { return d.name }
+func (d *Dentry) Name() string {
+	renameMu.RLock()
+	defer renameMu.RUnlock()
+	return d.name
+}
+
+// Parent returns the dentry's parent, nil for a root.
+func (d *Dentry) Parent() *Dentry {
+	renameMu.RLock()
+	defer renameMu.RUnlock()
+	return d.parent
+}
+
+// Deleted reports whether the dentry's name was unlinked.
+func (d *Dentry) Deleted() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.deleted
+}
 
 // child looks up name in d, from the cache where allowed.
 func (d *Dentry) child(name string) (*Dentry, error) {
 	dyn, _ := d.inode.(Dynamic)
 	cache := dyn == nil || !dyn.DynamicChildren()
+	var gen uint64
 	if cache {
 		d.mu.Lock()
 		c, ok := d.children[name]
+		gen = d.gen
 		d.mu.Unlock()
 		if ok {
 			return c, nil
@@ -66,7 +96,7 @@ func (d *Dentry) child(name string) (*Dentry, error) {
 		d.mu.Lock()
 		if old, ok := d.children[name]; ok {
 			c = old
-		} else {
+		} else if d.gen == gen {
 			if d.children == nil {
 				d.children = make(map[string]*Dentry)
 			}
@@ -81,6 +111,15 @@ func (d *Dentry) child(name string) (*Dentry, error) {
 func (d *Dentry) Invalidate(name string) {
 	d.mu.Lock()
 	delete(d.children, name)
+	d.gen++
+	d.mu.Unlock()
+}
+
+// InvalidateAll drops every cached child.
+func (d *Dentry) InvalidateAll() {
+	d.mu.Lock()
+	d.children = nil
+	d.gen++
 	d.mu.Unlock()
 }
 
@@ -167,7 +206,7 @@ func (v *VFS) parentOf(root, vd VirtualDentry) VirtualDentry {
 			return vd
 		}
 		if vd.Dentry != vd.Mount.Root {
-			return VirtualDentry{vd.Mount, vd.Dentry.parent}
+			return VirtualDentry{vd.Mount, vd.Dentry.Parent()}
 		}
 		if vd.Mount.Parent == nil {
 			return vd
@@ -189,7 +228,12 @@ type Resolver struct {
 	// FollowFinal follows a symlink in the last component.
 	FollowFinal bool
 	Creds       *Creds
-	symlinks    int
+	// openat2's RESOLVE_* restrictions: NoSymlinks fails any symlink with
+	// ELOOP, NoXDev any mount crossing with EXDEV, and Beneath any escape
+	// from Start (absolute paths and symlinks, ".." above it) with EXDEV.
+	// RESOLVE_IN_ROOT is Root = Start.
+	NoSymlinks, NoXDev, Beneath bool
+	symlinks                    int
 }
 
 // Resolve walks path and returns what it names.
@@ -199,6 +243,9 @@ func (v *VFS) Resolve(r *Resolver, path string) (VirtualDentry, error) {
 	}
 	cur := r.Start
 	if path[0] == '/' {
+		if r.Beneath {
+			return VirtualDentry{}, unix.EXDEV
+		}
 		cur = r.Root
 	}
 	return v.walk(r, cur, path, r.FollowFinal)
@@ -285,7 +332,14 @@ func (v *VFS) walk(r *Resolver, cur VirtualDentry, path string, followFinal bool
 		case ".":
 			continue
 		case "..":
-			cur = v.parentOf(r.Root, cur)
+			if r.Beneath && cur == r.Start {
+				return VirtualDentry{}, unix.EXDEV
+			}
+			p := v.parentOf(r.Root, cur)
+			if r.NoXDev && p.Mount != cur.Mount {
+				return VirtualDentry{}, unix.EXDEV
+			}
+			cur = p
 			continue
 		}
 		if len(name) > maxName {
@@ -295,12 +349,18 @@ func (v *VFS) walk(r *Resolver, cur VirtualDentry, path string, followFinal bool
 		if err != nil {
 			return VirtualDentry{}, err
 		}
+		if r.NoXDev && next.Mount != cur.Mount {
+			return VirtualDentry{}, unix.EXDEV
+		}
 		if (!last || followFinal || mustDir) && next.Dentry != next.Mount.Root {
 			nst, err := next.Inode().Stat()
 			if err != nil {
 				return VirtualDentry{}, err
 			}
 			if nst.IsSymlink() {
+				if r.NoSymlinks {
+					return VirtualDentry{}, unix.ELOOP
+				}
 				r.symlinks++
 				if r.symlinks > maxSymlinks {
 					return VirtualDentry{}, unix.ELOOP
@@ -314,6 +374,9 @@ func (v *VFS) walk(r *Resolver, cur VirtualDentry, path string, followFinal bool
 				}
 				start := cur
 				if target[0] == '/' {
+					if r.Beneath {
+						return VirtualDentry{}, unix.EXDEV
+					}
 					start = r.Root
 				}
 				res, err := v.walk(r, start, target, true)
@@ -339,9 +402,12 @@ func (v *VFS) walk(r *Resolver, cur VirtualDentry, path string, followFinal bool
 }
 
 // PathOf returns the absolute path of vd as seen from root. Paths outside
-// root are returned relative to the real root, as Linux does.
+// root are returned relative to the real root, as Linux does. A file whose
+// name was removed gets " (deleted)" appended, as in /proc.
 func (v *VFS) PathOf(root, vd VirtualDentry) string {
+	renameMu.RLock()
 	var parts []string
+	deleted := vd.Dentry != nil && vd.Dentry.Deleted()
 	for vd != root {
 		if vd.Dentry == vd.Mount.Root {
 			if vd.Mount.Parent == nil {
@@ -353,13 +419,17 @@ func (v *VFS) PathOf(root, vd VirtualDentry) string {
 		parts = append(parts, vd.Dentry.name)
 		vd = VirtualDentry{vd.Mount, vd.Dentry.parent}
 	}
-	if len(parts) == 0 {
-		return "/"
-	}
+	renameMu.RUnlock()
 	var b strings.Builder
+	if len(parts) == 0 {
+		b.WriteByte('/')
+	}
 	for i := len(parts) - 1; i >= 0; i-- {
 		b.WriteByte('/')
 		b.WriteString(parts[i])
+	}
+	if deleted {
+		b.WriteString(" (deleted)")
 	}
 	return b.String()
 }
