@@ -188,7 +188,7 @@ func (d *Do) spec(args []string) (*specs.Spec, error) {
 		// overlay the writes stay in memory.
 		Root:     &specs.Root{Path: "/"},
 		Hostname: "moat",
-		Mounts:   append(DefaultMounts(), d.volumes...),
+		Mounts:   append(append(DefaultMounts(), tmpMount), d.volumes...),
 		Linux: &specs.Linux{
 			Namespaces: []specs.LinuxNamespace{
 				{Type: specs.PIDNamespace},
@@ -199,6 +199,10 @@ func (d *Do) spec(args []string) (*specs.Spec, error) {
 		},
 	}, nil
 }
+
+// tmpMount is the sandbox's /tmp: a tmpfs over the host's /tmp, whose
+// files stay visible while changes stay in the sandbox.
+var tmpMount = specs.Mount{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev", "mode=1777"}}
 
 // DefaultMounts are the mounts of a `do` sandbox: those `runc spec`
 // generates, less cgroup and mqueue.

@@ -379,7 +379,17 @@ func mountSpec(k *kernel.Kernel, spec *specs.Spec, mf *memfile.File, lower vfs.I
 		if src == "" {
 			src = "tmpfs"
 		}
-		k.VFS.Mount(vd, tmpfs.New(mf, o).Root(), "tmpfs", src, readonly)
+		var root vfs.Inode = tmpfs.New(mf, o).Root()
+		if dst == "/tmp" {
+			// A tmpfs on /tmp does not hide what the rootfs has
+			// there: it becomes the upper layer over it.
+			if lowerTmp, err := lower.Lookup("tmp"); err == nil {
+				if st, err := lowerTmp.Stat(); err == nil && st.IsDir() {
+					root = overlay.New(root, lowerTmp).Root()
+				}
+			}
+		}
+		k.VFS.Mount(vd, root, "tmpfs", src, readonly)
 	}
 	return nil
 }
