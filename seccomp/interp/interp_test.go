@@ -303,3 +303,61 @@ func TestConstResult(t *testing.T) {
 		}
 	}
 }
+
+// TestStack checks the cached verdicts of random stacks of filters
+// against running every filter, and the precedence rules.
+func TestStack(t *testing.T) {
+	r := rand.New(rand.NewSource(4))
+	for i := 0; i < 300; i++ {
+		var s *Stack
+		for j := 0; j < 1+r.Intn(4); j++ {
+			var p []bpf.Instruction
+			if r.Intn(2) == 0 {
+				// Verdicts depending on nr only.
+				p = []bpf.Instruction{ld(0), jmp(bpf.Jgt, uint32(r.Intn(8)), 0, 1), ret(randAction(r)), ret(randAction(r))}
+			} else {
+				p = randProgram(r)
+			}
+			prog, err := Compile(p)
+			if err != nil {
+				continue
+			}
+			s = s.Push(prog, r.Intn(2) == 0, bpf.AuditArchX86_64)
+		}
+		if s == nil {
+			continue
+		}
+		for k := 0; k < 50; k++ {
+			d := Data{Nr: int32(r.Intn(10)), Arch: bpf.AuditArchX86_64, InstructionPointer: r.Uint64(), Args: randArgs(r)}
+			if k%10 == 0 {
+				d.Arch = bpf.AuditArchI386
+			}
+			got, _ := s.Run(&d)
+			want, _ := s.RunAll(&d)
+			if got != want {
+				t.Fatalf("cached %#x, uncached %#x", got, want)
+			}
+		}
+	}
+
+	allow := mustCompile(t, []bpf.Instruction{ret(bpf.RetAllow)})
+	e1 := mustCompile(t, []bpf.Instruction{ret(bpf.RetErrno | 1)})
+	e2 := mustCompile(t, []bpf.Instruction{ret(bpf.RetErrno | 2)})
+	trap := mustCompile(t, []bpf.Instruction{ret(bpf.RetTrap | 3)})
+	s := (*Stack)(nil).Push(e1, false, bpf.AuditArchX86_64)
+	s = s.Push(e2, true, bpf.AuditArchX86_64)
+	d := Data{Nr: 1000, Arch: bpf.AuditArchX86_64}
+	if got, log := s.Run(&d); got != bpf.RetErrno|2 || !log {
+		t.Errorf("tie: got %#x log %v, want the newest, ERRNO(2) logged", got, log)
+	}
+	s2 := s.Push(allow, false, bpf.AuditArchX86_64).Push(trap, false, bpf.AuditArchX86_64)
+	if got, _ := s2.Run(&d); got != bpf.RetTrap|3 {
+		t.Errorf("got %#x, want TRAP(3)", got)
+	}
+	if !s2.Contains(s) || s.Contains(s2) || !s.Contains(s) || s.Contains(nil) {
+		t.Error("Contains")
+	}
+	if got := s2.Instructions(); got != 4+3*4 {
+		t.Errorf("Instructions = %d, want 16", got)
+	}
+}

@@ -176,6 +176,7 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 		nt.fs = t.fs.fork()
 	}
 	nt.creds.Store(t.Creds())
+	t.inheritSeccomp(nt)
 	if m := t.Affinity(); m != nil {
 		nt.aff.mask = m
 	}
