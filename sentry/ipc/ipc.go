@@ -109,14 +109,14 @@ type Caller struct {
 
 // Perm is struct ipc_perm: the owner, creator and mode of an object.
 type Perm struct {
-	Key              int32
-	UID, GID         uint32
-	CUID, CGID       uint32
-	Mode             uint32
-	Seq              uint16
-	id               int32
-	idx              int
-	removed          bool
+	Key        int32
+	UID, GID   uint32
+	CUID, CGID uint32
+	Mode       uint32
+	Seq        uint16
+	id         int32
+	idx        int
+	removed    bool
 }
 
 // ID returns the object's identifier.
