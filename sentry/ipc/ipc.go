@@ -98,9 +98,10 @@ type Caller struct {
 	PID int32
 	// Process identifies the caller's process for SEM_UNDO: adjustments
 	// are kept per Process and applied when ExitProcess is called with
-	// it. If it has an IsZombie() bool method, processes that have
-	// exited get their adjustments applied at the next semaphore call
-	// even without ExitProcess.
+	// it. If it has an IsZombie() bool method, and as long as the
+	// kernel has not reported any exit with ExitProcess, processes that
+	// have exited get their adjustments applied at the next semaphore
+	// call instead.
 	Process any
 	// MemlockLimit is RLIMIT_MEMLOCK's soft limit, for SHM_LOCK.
 	MemlockLimit uint64

@@ -240,6 +240,17 @@ func TestSemUndo(t *testing.T) {
 	c := caller(0, 1)
 	id, _ := ns.Semget(c, IPC_PRIVATE, 2, 0o600)
 	ns.SemSetAll(c, id, []uint16{5, 5})
+
+	// Until the kernel reports exits with ExitProcess, an exited
+	// (zombie) process's adjustments are applied at the next semaphore
+	// call.
+	other := caller(0, 3)
+	ns.Semop(other, id, []Sembuf{{0, -1, SEM_UNDO}}, nil)
+	other.Process.(*process).zombie = true
+	if v, _ := ns.SemGet(c, id, 0, GETVAL); v != 5 {
+		t.Fatalf("lazy undo: %d, want 5", v)
+	}
+
 	child := caller(0, 2)
 	if err := ns.Semop(child, id, []Sembuf{{0, -2, SEM_UNDO}, {1, 3, SEM_UNDO}}, nil); err != nil {
 		t.Fatal(err)
@@ -258,14 +269,6 @@ func TestSemUndo(t *testing.T) {
 		t.Fatalf("GETPID after undo %d, want 2", pid)
 	}
 
-	// Without ExitProcess, an exited (zombie) process's adjustments are
-	// applied at the next semaphore call.
-	other := caller(0, 3)
-	ns.Semop(other, id, []Sembuf{{0, -1, SEM_UNDO}}, nil)
-	other.Process.(*process).zombie = true
-	if v, _ := ns.SemGet(c, id, 0, GETVAL); v != 1 {
-		t.Fatalf("lazy undo: %d, want 1", v)
-	}
 	// ExitProcess wakes waiters the adjustment lets through.
 	holder := caller(0, 4)
 	ns.Semop(holder, id, []Sembuf{{0, -1, SEM_UNDO}}, nil)
@@ -390,5 +393,36 @@ func TestShmAttachCounts(t *testing.T) {
 	mms = mms[:1]
 	if _, _, err := ns.ShmStat(c, id, false, false); err != unix.EINVAL {
 		t.Fatalf("stat after last detach: %v", err)
+	}
+}
+
+// TestProcSysvipc compares the /proc/sysvipc lines with ones read from
+// Linux for the same objects.
+func TestProcSysvipc(t *testing.T) {
+	defer func(f func() int64) { now = f }(now)
+	now = func() int64 { return 1795404078 }
+	ns := NewNamespace(nil, nil)
+	c := caller(0, 9176)
+	for i := 0; i < 60; i++ {
+		ns.shm.reg.lastIdx++
+	}
+	if _, err := ns.Shmget(c, -498724958, 10000, IPC_CREAT|0o644); err != nil {
+		t.Fatal(err)
+	}
+	ns.sem.reg.lastIdx = 62
+	ns.Semget(c, 1339235673, 3, IPC_CREAT|0o644)
+	ns.msg.reg.lastIdx = 60
+	ns.Msgget(c, 1686119769, IPC_CREAT|0o644)
+	for _, tc := range []struct{ got, want string }{
+		{string(ns.procShm()), procShmHeader +
+			"-498724958         60   644                 10000  9176     0      0     0     0     0     0          0          0 1795404078                     0                     0\n"},
+		{string(ns.procSem()), procSemHeader +
+			"1339235673         63   644          3     0     0     0     0          0 1795404078\n"},
+		{string(ns.procMsg()), procMsgHeader +
+			"1686119769         61   644           0          0     0     0     0     0     0     0          0          0 1795404078\n"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got\n%q\nwant\n%q", tc.got, tc.want)
+		}
 	}
 }

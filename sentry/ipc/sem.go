@@ -68,6 +68,10 @@ type semNS struct {
 	usedSems int
 	// undos are the SEM_UNDO adjustments of each process.
 	undos map[any]*undoList
+	// exitHooked is set once the kernel has reported a process exit:
+	// from then on exits are reported and sweepExited has nothing to
+	// do.
+	exitHooked bool
 }
 
 type semaphore struct {
@@ -228,6 +232,9 @@ type isZombie interface{ IsZombie() bool }
 // sweepExited applies the adjustments of processes that have exited
 // without ExitProcess being called. ns.mu is held.
 func (s *semNS) sweepExited() {
+	if s.exitHooked {
+		return
+	}
 	for owner, un := range s.undos {
 		if z, ok := owner.(isZombie); ok && z.IsZombie() {
 			delete(s.undos, owner)
@@ -295,11 +302,13 @@ func (s *semNS) clearAdj(set *semSet, num int) {
 
 // ExitProcess applies the SEM_UNDO adjustments of the process owner,
 // whose ID is pid, as when its last thread exits, and wakes the
-// operations they let proceed.
+// operations they let proceed. Once it has been called, processes are
+// expected to be reported this way and no longer swept lazily.
 func (ns *Namespace) ExitProcess(owner any, pid int32) {
 	s := &ns.sem
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.exitHooked = true
 	if un := s.undos[owner]; un != nil {
 		delete(s.undos, owner)
 		s.applyUndo(un, pid)
