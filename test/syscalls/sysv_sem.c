@@ -375,14 +375,15 @@ static void test_signal(void)
 	sa.sa_handler = on_alarm;
 	sa.sa_flags = SA_RESTART;
 	ASSERT_OK(sigaction(SIGALRM, &sa, &old));
-	struct itimerval it = {{0, 0}, {0, 50 * 1000}};
+	/* A repeating timer, in case a tick comes before the call blocks. */
+	struct itimerval it = {{0, 50 * 1000}, {0, 50 * 1000}}, off = {{0, 0}, {0, 0}};
 	ASSERT_OK(setitimer(ITIMER_REAL, &it, NULL));
 	CHECK_ERRNO(op1(id, 0, -1, 0), -1, EINTR);
 	CHECK_EQ(semctl(id, 0, GETNCNT), 0);
-	ASSERT_OK(setitimer(ITIMER_REAL, &it, NULL));
 	struct timespec ts = {5, 0};
 	struct sembuf sb = {0, -1, 0};
 	CHECK_ERRNO(semtimedop(id, &sb, 1, &ts), -1, EINTR);
+	ASSERT_OK(setitimer(ITIMER_REAL, &off, NULL));
 	sigaction(SIGALRM, &old, NULL);
 	alarm(50);
 	CHECK_EQ(semctl(id, 0, IPC_RMID), 0);
