@@ -422,6 +422,11 @@ func sysFallocate(t *task, a *args) (uint64, error) {
 	if off < 0 || length <= 0 {
 		return 0, unix.EINVAL
 	}
+	// vfs_fallocate's checks of the mode.
+	const punch, keep = unix.FALLOC_FL_PUNCH_HOLE, unix.FALLOC_FL_KEEP_SIZE
+	if mode&punch != 0 && mode&keep == 0 {
+		return 0, unix.EOPNOTSUPP
+	}
 	if !f.Writable() {
 		return 0, unix.EBADF
 	}

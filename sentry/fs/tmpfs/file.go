@@ -148,7 +148,10 @@ func (in *Inode) allocate(mode uint32, off, length int64) error {
 	if mode&^(keepSize|punchHole|zeroRange) != 0 {
 		return unix.EOPNOTSUPP
 	}
-	if mode&punchHole != 0 && (mode&keepSize == 0 || mode&zeroRange != 0) {
+	if mode&punchHole != 0 && mode&keepSize == 0 {
+		return unix.EOPNOTSUPP
+	}
+	if mode&punchHole != 0 && mode&zeroRange != 0 {
 		return unix.EINVAL
 	}
 	end := off + length
