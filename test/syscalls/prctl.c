@@ -49,8 +49,10 @@ int main(void)
 	CHECK_OK(prctl(PR_SET_CHILD_SUBREAPER, 1));
 	CHECK_OK(prctl(PR_GET_CHILD_SUBREAPER, &v));
 	CHECK_EQ(v, 1);
-	int p[2];
+	/* p holds the grandchild until we close it; q carries its pid. */
+	int p[2], q[2];
 	ASSERT_OK(pipe(p));
+	ASSERT_OK(pipe(q));
 	pid_t c = fork();
 	ASSERT_GE(c, 0);
 	if (c == 0) {
@@ -59,15 +61,17 @@ int main(void)
 			char ch;
 			close(p[1]);
 			read(p[0], &ch, 1); /* until the parent closes */
-			_exit(getppid() == getppid() ? 8 : 9);
+			_exit(8);
 		}
 		char buf[16];
 		int n = snprintf(buf, sizeof(buf), "%d", g);
-		write(p[1], buf, n);
+		write(q[1], buf, n);
 		_exit(0);
 	}
+	close(q[1]);
 	char buf[16] = {0};
-	CHECK_GT(read(p[0], buf, sizeof(buf) - 1), 0);
+	CHECK_GT(read(q[0], buf, sizeof(buf) - 1), 0);
+	close(q[0]);
 	pid_t g = atoi(buf);
 	int st;
 	CHECK_EQ(waitpid(c, &st, 0), c);
