@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -359,7 +360,7 @@ func (t *Task) syscall() {
 		t.k.LogUnimplemented(nr, name)
 		err = unix.ENOSYS
 	} else {
-		ret, err = fn(t, &args)
+		ret, err = t.callHandler(fn, name, &args)
 	}
 	if err == ErrNoReturn {
 		if t.k.Strace && nr != unix.SYS_EXIT && nr != unix.SYS_EXIT_GROUP {
@@ -402,6 +403,20 @@ func (t *Task) RestartSyscall() (uint64, error) {
 		return 0, unix.EINTR
 	}
 	return fn(t)
+}
+
+// callHandler runs a syscall handler. A panic in it is a sentry bug: it
+// is logged with its stack and the call fails with EFAULT, so that one
+// bad argument cannot take the whole sandbox down.
+func (t *Task) callHandler(fn SyscallFn, name string, args *SyscallArgs) (ret uint64, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.k.Log.Error("syscall handler panicked", "syscall", name, "args", fmt.Sprintf("%#x", *args),
+				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			ret, err = 0, unix.EFAULT
+		}
+	}()
+	return fn(t, args)
 }
 
 // errnoOf finds the errno wrapped in err, or EIO.

@@ -205,6 +205,11 @@ func (t *Task) exit() {
 		k.mu.Unlock()
 		return
 	}
+	// System V semaphore undo runs before the parent can see the exit,
+	// with no kernel lock held.
+	k.mu.Unlock()
+	tg.runIPCExitHook()
+	k.mu.Lock()
 	tg.waitStatus = status
 	tg.zombie = true
 	go tg.stopTimers()
