@@ -74,6 +74,7 @@ func (p *procFS) root() vfs.Inode {
 		"version":     file("version", version),
 		"filesystems": file("filesystems", filesystems),
 		"sys":         p.sysDir(),
+		"sysvipc":     p.sysvipcDir(file),
 	}
 	d.List = p.listPIDs
 	d.Get = p.lookupPID
