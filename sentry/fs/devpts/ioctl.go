@@ -83,7 +83,7 @@ func (p *pty) ioctl(mem vfs.Memory, cmd uint32, arg uint64, master bool, impl vf
 		// A pty's output is never waiting on hardware, so TCSETSW
 		// has nothing to wait for.
 		if cmd == tcsetsf || cmd == tcsetsf2 {
-			p.flushInput(true)
+			p.flushInput(true, false)
 		}
 		p.setTermios(nt)
 		p.unlock()
@@ -128,15 +128,23 @@ func (p *pty) ioctl(mem vfs.Memory, cmd uint32, arg uint64, master bool, impl vf
 		p.mu.Lock()
 		in := arg == tciflush || arg == tcioflush
 		out := arg == tcoflush || arg == tcioflush
+		// Each side's input is the other's output. A side flushes
+		// its own input fully, but of its output only what the
+		// other side's discipline has not taken.
 		if master {
-			// The master's input is the slave's output.
-			in, out = out, in
-		}
-		if in {
-			p.flushInput(true)
-		}
-		if out {
-			p.flushOutput()
+			if in {
+				p.flushOutput(true)
+			}
+			if out {
+				p.flushInput(false, true)
+			}
+		} else {
+			if in {
+				p.flushInput(true, true)
+			}
+			if out {
+				p.flushOutput(false)
+			}
 		}
 		p.unlock()
 		return 0, nil

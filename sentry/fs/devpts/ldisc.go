@@ -296,8 +296,8 @@ func (p *pty) endLine(c byte, mark uint8) {
 func (p *pty) signalChar(c byte, sig unix.Signal) {
 	t := &p.termios
 	if t.Lflag&fNOFLSH == 0 {
-		p.flushInput(false)
-		p.flushOutput()
+		p.flushInput(true, false)
+		p.flushOutput(false)
 	}
 	p.signals = append(p.signals, int(sig))
 	if t.Iflag&fIXON != 0 {
@@ -566,26 +566,38 @@ func (p *pty) output(c byte, force bool) bool {
 	return true
 }
 
-// flushInput discards input: the discipline's buffer, and with pending
-// also what it has not taken yet.
-func (p *pty) flushInput(pending bool) {
-	p.rbuf = p.rbuf[:0]
-	p.rflag = p.rflag[:0]
-	p.canonHead = 0
-	p.lnext = false
-	p.erasing = false
+// flushInput discards input. The discipline's buffer goes if ldisc is
+// set, what it has not taken yet if pending is.
+func (p *pty) flushInput(ldisc, pending bool) {
+	if ldisc {
+		p.rbuf = p.rbuf[:0]
+		p.rflag = p.rflag[:0]
+		p.canonHead = 0
+		p.lnext = false
+		p.erasing = false
+		p.pktStatus |= pktFlushRead
+	}
 	if pending {
 		p.pending = p.pending[:0]
 	}
-	p.pktStatus |= pktFlushRead
 	p.notifyMaster |= waitOut | waitIn
 	p.notifySlave |= waitIn
+	p.processInput()
 }
 
-// flushOutput discards output the master has not read.
-func (p *pty) flushOutput() {
-	p.obuf = p.obuf[:0]
-	p.pktStatus |= pktFlushWrite
+// flushOutput discards output the master has not read. On Linux the
+// master's own discipline holds up to ldiscSize-1 bytes of it, which
+// only a flush from the master (all) discards; a flush from the slave
+// discards the rest.
+func (p *pty) flushOutput(all bool) {
+	keep := 0
+	if !all {
+		keep = min(len(p.obuf), ldiscSize-1)
+	}
+	p.obuf = p.obuf[:keep]
+	if !all {
+		p.pktStatus |= pktFlushWrite
+	}
 	p.notifySlave |= waitOut
 	p.notifyMaster |= waitIn
 }
