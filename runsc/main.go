@@ -41,6 +41,7 @@ func run(args []string) int {
 	register(subcommands.CommandsCommand(), "")
 	register(&cmd.Version{Version: version}, "")
 	register(cmd.NewDo(conf), "")
+	register(cmd.NewDebug(conf), "")
 	register(cmd.NewBoot(conf), "internal")
 	register(cmd.NewGofer(conf), "internal")
 

@@ -408,3 +408,42 @@ func TestActionString(t *testing.T) {
 }
 
 var fmtSscanf = fmt.Sscanf
+
+// TestEqRun covers sets of values for one argument, which compile to one
+// load of each half and a chain of comparisons.
+func TestEqRun(t *testing.T) {
+	one := func(arg int, v uint64) bpf.Rule { var r bpf.Rule; r[arg] = bpf.Eq(v); return r }
+	pol := bpf.Policy{
+		Sections: []bpf.Section{
+			{Rules: bpf.SyscallRules{
+				16: {one(1, 0x5401), one(1, 0x5402), one(1, 0x541b)},
+				// Different high halves split the run.
+				17: {one(0, 1), one(0, 2), one(0, 1<<32|3), one(0, 1<<32|4), one(0, 5)},
+				// A different argument or matcher ends a run.
+				18: {one(0, 1), one(1, 2), {bpf.Eq(3), bpf.Eq(4)}, one(1, 5), {nil, bpf.Ne(6)}},
+				19: {one(2, 7)},
+			}, Action: bpf.Allow},
+			{Rules: bpf.SyscallRules{17: {one(0, 6), one(0, 7)}}, Action: bpf.Errno(9)},
+		},
+		Default: bpf.KillProcess, BadArch: bpf.KillThread,
+	}
+	p, err := pol.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog := compile(t, p)
+	vals := []uint64{0, 1, 2, 3, 4, 5, 6, 7, 0x5401, 0x5402, 0x541b, 0x5403, 1<<32 | 3, 1<<32 | 4, 1<<32 | 1, 2<<32 | 3}
+	for nr := int32(15); nr <= 20; nr++ {
+		for _, a0 := range vals {
+			for _, a1 := range vals {
+				for _, a2 := range []uint64{7, 8} {
+					d := interp.Data{Nr: nr, Arch: bpf.AuditArchX86_64, Args: [6]uint64{a0, a1, a2}}
+					if got, want := prog.Run(&d), eval(pol, &d); got != want {
+						t.Fatalf("nr %d args %#x: got %v, want %v\n%s", nr, d.Args, bpf.Action(got), bpf.Action(want),
+							bpf.Disassemble(p, bpf.DisasmOptions{}))
+					}
+				}
+			}
+		}
+	}
+}

@@ -284,14 +284,16 @@ func (p Policy) Compile() ([]Instruction, error) {
 	add(interval{start: next, end: X32SyscallBit, action: p.Default})
 
 	b := NewBuilder()
-	badArch := b.NewLabel()
+	native, notX32 := b.NewLabel(), b.NewLabel()
 	b.Load(OffsetArch)
-	b.If(ClassJmp|Jeq|K, AuditArchX86_64, Next, badArch)
-	b.Load(OffsetNr)
-	b.If(ClassJmp|Jge|K, X32SyscallBit, badArch, Next)
-	p.emitSearch(b, ivs)
-	b.Bind(badArch)
+	b.If(ClassJmp|Jeq|K, AuditArchX86_64, native, Next)
 	b.RetAction(p.BadArch)
+	b.Bind(native)
+	b.Load(OffsetNr)
+	b.If(ClassJmp|Jge|K, X32SyscallBit, Next, notX32)
+	b.RetAction(p.BadArch)
+	b.Bind(notX32)
+	p.emitSearch(b, ivs)
 	return b.Program()
 }
 
@@ -314,10 +316,17 @@ func (p Policy) emitLeaf(b *Builder, iv interval) {
 		b.RetAction(iv.action)
 		return
 	}
-	for _, c := range iv.clauses {
+	cs := iv.clauses
+	for len(cs) > 0 {
+		c := cs[0]
 		if c.rule.any() {
 			b.RetAction(c.action)
 			return
+		}
+		if n := eqRun(cs); n > 1 {
+			emitEqRun(b, cs[:n])
+			cs = cs[n:]
+			continue
 		}
 		fail := b.NewLabel()
 		for i, m := range c.rule {
@@ -327,6 +336,61 @@ func (p Policy) emitLeaf(b *Builder, iv interval) {
 		}
 		b.RetAction(c.action)
 		b.Bind(fail)
+		cs = cs[1:]
 	}
 	b.RetAction(p.Default)
+}
+
+// singleEq returns the argument and value of a rule that is one Eq.
+func singleEq(r Rule) (arg int, v uint64, ok bool) {
+	arg = -1
+	for i, m := range r {
+		if m == nil {
+			continue
+		}
+		e, isEq := m.(eq)
+		if !isEq || arg >= 0 {
+			return 0, 0, false
+		}
+		arg, v = i, uint64(e)
+	}
+	return arg, v, arg >= 0
+}
+
+// eqRun counts the leading clauses that each compare the same argument
+// with one value, with the same high half and the same action: a set of
+// allowed values, such as the requests of ioctl.
+func eqRun(cs []clause) int {
+	arg, v, ok := singleEq(cs[0].rule)
+	if !ok {
+		return 0
+	}
+	n := 1
+	for ; n < len(cs); n++ {
+		a, w, ok := singleEq(cs[n].rule)
+		if !ok || a != arg || hi(w) != hi(v) || cs[n].action != cs[0].action {
+			break
+		}
+	}
+	return n
+}
+
+// emitEqRun checks a run of eqRun clauses with one load of each half.
+func emitEqRun(b *Builder, cs []clause) {
+	arg, v, _ := singleEq(cs[0].rule)
+	match, after := b.NewLabel(), b.NewLabel()
+	b.Load(ArgHigh(arg))
+	b.If(ClassJmp|Jeq|K, hi(v), Next, after)
+	b.Load(ArgLow(arg))
+	for i, c := range cs {
+		_, w, _ := singleEq(c.rule)
+		miss := Next
+		if i == len(cs)-1 {
+			miss = after
+		}
+		b.If(ClassJmp|Jeq|K, lo(w), match, miss)
+	}
+	b.Bind(match)
+	b.RetAction(cs[0].action)
+	b.Bind(after)
 }

@@ -1,0 +1,204 @@
+// Package seccomp holds the host seccomp filters of the sandbox's own
+// processes, the sentry and the gofer (DESIGN.md, invariants 2 and 3),
+// and installs them. The filters are allow-lists built with seccomp/bpf:
+// a call outside the list kills the process (SECCOMP_RET_KILL_PROCESS),
+// it never returns an error.
+//
+// The lists were measured, not guessed: strace -f -c on the sentry and
+// the gofer under shells, pipelines, python3 and Go programs, then every
+// behaviour test (test/syscalls) and end-to-end test run with the
+// filters installed, on both platforms, with the default action set to
+// SECCOMP_RET_LOG to find what was missing. Each entry says who needs it.
+//
+// The filters cover what the processes do after installation: the
+// sentry installs its filter once the kernel is built and its root is
+// pivoted (boot), the gofer once it is chrooted and has opened its root.
+// Setup before that point (namespaces, mounts, memfd_create, forking the
+// platform's first stub) is not in the lists.
+package seccomp
+
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/seccomp/bpf"
+)
+
+// anyArg stands for an argument a rule does not check.
+var anyArg bpf.Matcher
+
+// goClone are the flags the Go runtime creates threads with
+// (runtime.cloneFlags, plus CLONE_SETTLS when it sets up the thread's
+// TLS): a thread, never a process.
+const goClone = unix.CLONE_VM | unix.CLONE_FS | unix.CLONE_FILES | unix.CLONE_SIGHAND |
+	unix.CLONE_SYSVSEM | unix.CLONE_THREAD
+
+// noExec matches a prot argument without PROT_EXEC.
+var noExec = bpf.MaskedEq(unix.PROT_EXEC, 0)
+
+// eachOf returns one rule per value for argument arg.
+func eachOf(arg int, vals ...uint64) []bpf.Rule {
+	rules := make([]bpf.Rule, len(vals))
+	for i, v := range vals {
+		rules[i][arg] = bpf.Eq(v)
+	}
+	return rules
+}
+
+// goRuntime is what the Go runtime itself calls after start-up: threads,
+// memory, the scheduler, signals (preemption, os/signal), the netpoller
+// and timers.
+func goRuntime() bpf.SyscallRules {
+	return bpf.SyscallRules{
+		unix.SYS_CLONE:             eachOf(0, goClone, goClone|unix.CLONE_SETTLS),
+		unix.SYS_EXIT:              nil,
+		unix.SYS_EXIT_GROUP:        nil,
+		unix.SYS_FUTEX:             futexOps(),
+		unix.SYS_NANOSLEEP:         nil,
+		unix.SYS_SCHED_YIELD:       nil,
+		unix.SYS_SCHED_GETAFFINITY: nil,
+		unix.SYS_RESTART_SYSCALL:   nil,
+		unix.SYS_CLOCK_GETTIME:     nil,
+		unix.SYS_GETPID:            nil,
+		unix.SYS_GETTID:            nil,
+		unix.SYS_TGKILL:            nil,
+		unix.SYS_RT_SIGACTION:      nil,
+		unix.SYS_RT_SIGPROCMASK:    nil,
+		unix.SYS_RT_SIGRETURN:      nil,
+		unix.SYS_SIGALTSTACK:       nil,
+		// Heap: never executable memory.
+		unix.SYS_MMAP:   {{anyArg, anyArg, noExec}},
+		unix.SYS_MUNMAP: nil,
+		unix.SYS_MADVISE: eachOf(2, unix.MADV_DONTNEED, unix.MADV_FREE, unix.MADV_HUGEPAGE,
+			unix.MADV_NOHUGEPAGE, unix.MADV_COLLAPSE),
+		// The netpoller (os.File on pipes and sockets, timers); it may
+		// start after installation.
+		unix.SYS_EPOLL_CREATE1: nil,
+		unix.SYS_EVENTFD2:      nil,
+		unix.SYS_EPOLL_PWAIT:   nil,
+		unix.SYS_EPOLL_CTL:     nil,
+		unix.SYS_READ:          nil,
+		unix.SYS_WRITE:         nil,
+		unix.SYS_CLOSE:         nil,
+		unix.SYS_GETRANDOM:     nil,
+	}
+}
+
+// futexOps are the futex operations of the Go runtime (private
+// wait/wake) and of the systrap platform (shared wait/wake on the
+// memory it shares with stubs).
+func futexOps() []bpf.Rule {
+	return eachOf(1, futexWait, futexWake, futexWait|futexPrivate, futexWake|futexPrivate)
+}
+
+// futex(2) operations.
+const (
+	futexWait    = 0
+	futexWake    = 1
+	futexPrivate = 128
+)
+
+// SentryOptions select the sentry's variant of the filter.
+type SentryOptions struct {
+	// Platform is "ptrace" or "systrap".
+	Platform string
+}
+
+// SentryRules is the sentry's allow-list.
+func SentryRules(opts SentryOptions) bpf.SyscallRules {
+	r := goRuntime()
+	r.Merge(bpf.SyscallRules{
+		// The gofer connection and host sockets: messages with
+		// SCM_RIGHTS.
+		unix.SYS_SENDMSG: nil,
+		unix.SYS_RECVMSG: nil,
+		// Files the gofer donated, and the host stdio: sentry logic
+		// first, then these.
+		unix.SYS_PREAD64:   nil,
+		unix.SYS_PWRITE64:  nil,
+		unix.SYS_FSTAT:     nil,
+		unix.SYS_FTRUNCATE: nil,
+		// Waiting for host FDs (stdio, the gofer socket); host.File's
+		// cancellable wait uses an eventfd.
+		unix.SYS_POLL:     nil,
+		unix.SYS_PPOLL:    nil,
+		unix.SYS_EVENTFD2: nil,
+		unix.SYS_FCNTL: eachOf(1, unix.F_GETFL, unix.F_SETFL, unix.F_GETFD, unix.F_SETFD,
+			unix.F_DUPFD_CLOEXEC),
+		unix.SYS_DUP: nil,
+		// The caller's terminal when it is the application's stdio.
+		unix.SYS_IOCTL: eachOf(1, unix.TCGETS, unix.TCSETS, unix.TCSETSW, unix.TCSETSF,
+			unix.TIOCGWINSZ, unix.TIOCSWINSZ, unix.TIOCINQ),
+		// The memory file: pages freed by punching holes.
+		unix.SYS_FALLOCATE: {{anyArg, bpf.Eq(unix.FALLOC_FL_PUNCH_HOLE | unix.FALLOC_FL_KEEP_SIZE)}},
+		// sysinfo(2) inside reports the host's uptime and memory.
+		unix.SYS_SYSINFO: nil,
+		// Stubs: stop, kill and reap them.
+		unix.SYS_KILL:  nil,
+		unix.SYS_WAIT4: nil,
+	})
+	switch opts.Platform {
+	case "systrap":
+		r.Merge(bpf.SyscallRules{
+			// Stubs are watched through pidfds; their setup still uses
+			// ptrace.
+			unix.SYS_PIDFD_OPEN: {{anyArg, bpf.Eq(0)}},
+			unix.SYS_PTRACE:     ptraceRequests(),
+		})
+	default:
+		r.Merge(bpf.SyscallRules{
+			unix.SYS_PTRACE: ptraceRequests(),
+		})
+	}
+	return r
+}
+
+// ptraceRequests are the requests the platforms make of stubs.
+func ptraceRequests() []bpf.Rule {
+	return eachOf(0,
+		unix.PTRACE_ATTACH, unix.PTRACE_SETOPTIONS, unix.PTRACE_GETREGS, unix.PTRACE_SETREGS,
+		unix.PTRACE_GETREGSET, unix.PTRACE_SETREGSET, unix.PTRACE_SYSEMU, unix.PTRACE_CONT,
+		unix.PTRACE_SINGLESTEP, unix.PTRACE_GETSIGINFO)
+}
+
+// GoferRules is the gofer's allow-list: walking, opening (the FD is
+// donated) and changing one rootfs, relative to directory FDs.
+func GoferRules() bpf.SyscallRules {
+	r := goRuntime()
+	r.Merge(bpf.SyscallRules{
+		unix.SYS_SENDMSG:    nil,
+		unix.SYS_RECVMSG:    nil,
+		unix.SYS_POLL:       nil,
+		unix.SYS_PPOLL:      nil,
+		unix.SYS_OPENAT:     nil,
+		unix.SYS_NEWFSTATAT: nil,
+		unix.SYS_FSTAT:      nil,
+		unix.SYS_READLINKAT: nil,
+		unix.SYS_GETDENTS64: nil,
+		unix.SYS_PREAD64:    nil,
+		unix.SYS_PWRITE64:   nil,
+		unix.SYS_FTRUNCATE:  nil,
+		unix.SYS_FSTATFS:    nil,
+		unix.SYS_MKDIRAT:    nil,
+		unix.SYS_MKNODAT:    nil,
+		unix.SYS_SYMLINKAT:  nil,
+		unix.SYS_LINKAT:     nil,
+		unix.SYS_UNLINKAT:   nil,
+		unix.SYS_RENAMEAT:   nil,
+		unix.SYS_FCHMODAT:   nil,
+		unix.SYS_FCHMODAT2:  nil,
+		unix.SYS_FCHOWNAT:   nil,
+		unix.SYS_UTIMENSAT:  nil,
+		unix.SYS_FCNTL:      eachOf(1, unix.F_GETFL, unix.F_SETFL, unix.F_GETFD, unix.F_SETFD, unix.F_DUPFD_CLOEXEC),
+	})
+	return r
+}
+
+// SentryFilter compiles the sentry's filter.
+func SentryFilter(opts SentryOptions) ([]bpf.Instruction, error) {
+	return bpf.Allowlist(SentryRules(opts)).Compile()
+}
+
+// GoferFilter compiles the gofer's filter.
+func GoferFilter() ([]bpf.Instruction, error) {
+	return bpf.Allowlist(GoferRules()).Compile()
+}

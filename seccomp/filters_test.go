@@ -1,0 +1,228 @@
+package seccomp
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/seccomp/bpf"
+	"github.com/moat-dev/moat/seccomp/interp"
+)
+
+// Goals from the hardening issue: no more host syscalls than gVisor's
+// systrap sentry filter, and a smaller list for the gofer.
+const (
+	maxSentrySyscalls = 80
+	maxGoferSyscalls  = 54
+)
+
+var platforms = []string{"ptrace", "systrap"}
+
+func TestFilterSizes(t *testing.T) {
+	for _, p := range platforms {
+		rules := SentryRules(SentryOptions{Platform: p})
+		if n := len(rules); n > maxSentrySyscalls {
+			t.Errorf("sentry (%s) allows %d syscalls, more than %d", p, n, maxSentrySyscalls)
+		}
+		prog, err := SentryFilter(SentryOptions{Platform: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := interp.Compile(prog); err != nil {
+			t.Errorf("sentry (%s) filter does not check: %v", p, err)
+		}
+		t.Logf("sentry (%s): %d syscalls, %d instructions", p, len(rules), len(prog))
+	}
+	if n := len(GoferRules()); n > maxGoferSyscalls {
+		t.Errorf("gofer allows %d syscalls, more than %d", n, maxGoferSyscalls)
+	}
+	prog, err := GoferFilter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := interp.Compile(prog); err != nil {
+		t.Errorf("gofer filter does not check: %v", err)
+	}
+	t.Logf("gofer: %d syscalls, %d instructions", len(GoferRules()), len(prog))
+}
+
+// verdict runs a filter on one call.
+func verdict(t *testing.T, prog []bpf.Instruction, nr uintptr, args ...uint64) bpf.Action {
+	t.Helper()
+	p, err := interp.Compile(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := interp.Data{Nr: int32(nr), Arch: bpf.AuditArchX86_64}
+	copy(d.Args[:], args)
+	return bpf.Action(p.Run(&d))
+}
+
+// TestFilterPolicy checks what the filters must refuse and a few things
+// they must allow.
+func TestFilterPolicy(t *testing.T) {
+	sentry, err := SentryFilter(SentryOptions{Platform: "ptrace"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gofer, err := GoferFilter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const goClone = 0x50f00
+	for _, tc := range []struct {
+		name   string
+		prog   []bpf.Instruction
+		nr     uintptr
+		args   []uint64
+		action bpf.Action
+	}{
+		{"sentry open", sentry, unix.SYS_OPENAT, []uint64{uint64(1<<64 - 100)}, bpf.KillProcess},
+		{"sentry execve", sentry, unix.SYS_EXECVE, nil, bpf.KillProcess},
+		{"sentry socket", sentry, unix.SYS_SOCKET, nil, bpf.KillProcess},
+		{"sentry fork", sentry, unix.SYS_CLONE, []uint64{uint64(unix.SIGCHLD)}, bpf.KillProcess},
+		{"sentry clone3", sentry, unix.SYS_CLONE3, nil, bpf.KillProcess},
+		{"sentry thread", sentry, unix.SYS_CLONE, []uint64{goClone}, bpf.Allow},
+		{"sentry thread with TLS", sentry, unix.SYS_CLONE, []uint64{goClone | unix.CLONE_SETTLS}, bpf.Allow},
+		{"sentry mmap RW", sentry, unix.SYS_MMAP, []uint64{0, 4096, unix.PROT_READ | unix.PROT_WRITE}, bpf.Allow},
+		{"sentry mmap RWX", sentry, unix.SYS_MMAP, []uint64{0, 4096, unix.PROT_READ | unix.PROT_EXEC}, bpf.KillProcess},
+		{"sentry mprotect", sentry, unix.SYS_MPROTECT, nil, bpf.KillProcess},
+		{"sentry ptrace sysemu", sentry, unix.SYS_PTRACE, []uint64{unix.PTRACE_SYSEMU}, bpf.Allow},
+		{"sentry ptrace pokedata", sentry, unix.SYS_PTRACE, []uint64{unix.PTRACE_POKEDATA}, bpf.KillProcess},
+		{"sentry ioctl TCGETS", sentry, unix.SYS_IOCTL, []uint64{0, unix.TCGETS}, bpf.Allow},
+		{"sentry ioctl TIOCSTI", sentry, unix.SYS_IOCTL, []uint64{0, unix.TIOCSTI}, bpf.KillProcess},
+		{"sentry ioctl TCGETS high bits", sentry, unix.SYS_IOCTL, []uint64{0, 1<<32 | unix.TCGETS}, bpf.KillProcess},
+		{"sentry mount", sentry, unix.SYS_MOUNT, nil, bpf.KillProcess},
+		{"sentry setns", sentry, unix.SYS_SETNS, nil, bpf.KillProcess},
+		{"sentry seccomp", sentry, unix.SYS_SECCOMP, nil, bpf.KillProcess},
+		{"sentry fallocate punch", sentry, unix.SYS_FALLOCATE, []uint64{0, unix.FALLOC_FL_PUNCH_HOLE | unix.FALLOC_FL_KEEP_SIZE}, bpf.Allow},
+		{"sentry fallocate grow", sentry, unix.SYS_FALLOCATE, []uint64{0, 0}, bpf.KillProcess},
+		{"sentry x32", sentry, unix.SYS_READ | bpf.X32SyscallBit, nil, bpf.KillProcess},
+		{"gofer openat", gofer, unix.SYS_OPENAT, nil, bpf.Allow},
+		{"gofer open", gofer, unix.SYS_OPEN, nil, bpf.KillProcess},
+		{"gofer ptrace", gofer, unix.SYS_PTRACE, nil, bpf.KillProcess},
+		{"gofer execve", gofer, unix.SYS_EXECVE, nil, bpf.KillProcess},
+		{"gofer chroot", gofer, unix.SYS_CHROOT, nil, bpf.KillProcess},
+		{"gofer socket", gofer, unix.SYS_SOCKET, nil, bpf.KillProcess},
+		{"gofer kill", gofer, unix.SYS_KILL, nil, bpf.KillProcess},
+	} {
+		if got := verdict(t, tc.prog, tc.nr, tc.args...); got != tc.action {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.action)
+		}
+	}
+	p, _ := interp.Compile(sentry)
+	if got := p.Run(&interp.Data{Nr: unix.SYS_READ, Arch: bpf.AuditArchI386}); got != bpf.RetKillProcess {
+		t.Errorf("i386 read: %v", bpf.Action(got))
+	}
+}
+
+// The filters are tested for real in a child process: this test binary
+// re-executed with MOAT_SECCOMP_CHILD set installs a filter, exercises the
+// Go runtime, and then makes the call the parent asks for.
+func TestMain(m *testing.M) {
+	if which := os.Getenv("MOAT_SECCOMP_CHILD"); which != "" {
+		os.Exit(child(which, os.Getenv("MOAT_SECCOMP_THEN")))
+	}
+	os.Exit(m.Run())
+}
+
+func child(which, then string) int {
+	var prog []bpf.Instruction
+	var err error
+	switch which {
+	case "gofer":
+		prog, err = GoferFilter()
+	default:
+		prog, err = SentryFilter(SentryOptions{Platform: which})
+	}
+	if err == nil {
+		err = Install(prog)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 3
+	}
+	// The runtime at work: threads, the heap, GC, timers, signals.
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runtime.LockOSThread() // new threads, which exit with us
+			b := make([][]byte, 0)
+			for j := 0; j < 200; j++ {
+				b = append(b, make([]byte, 64<<10))
+			}
+			time.Sleep(10 * time.Millisecond)
+			_ = b
+		}()
+	}
+	wg.Wait()
+	runtime.GC()
+	runtime.GC()
+	fmt.Println("runtime ok")
+	switch then {
+	case "open":
+		f, err := os.Open("/etc/hostname")
+		fmt.Println("open returned", f, err)
+	case "exec":
+		syscall.Exec("/bin/true", []string{"true"}, nil)
+	case "fork":
+		syscall.RawSyscall(unix.SYS_CLONE, uintptr(unix.SIGCHLD), 0, 0)
+	case "mprotect-exec":
+		b, _ := unix.Mmap(-1, 0, 4096, unix.PROT_READ, unix.MAP_ANON|unix.MAP_PRIVATE)
+		unix.Mprotect(b, unix.PROT_READ|unix.PROT_EXEC)
+	case "mmap-exec":
+		unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_EXEC, unix.MAP_ANON|unix.MAP_PRIVATE)
+	}
+	return 0
+}
+
+func TestInstall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(which, then string) (string, error) {
+		cmd := exec.Command(exe, "-test.run=^$")
+		cmd.Env = append(os.Environ(), "MOAT_SECCOMP_CHILD="+which, "MOAT_SECCOMP_THEN="+then)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	// Can this host install filters at all?
+	if out, err := run("ptrace", ""); err != nil && strings.Contains(out, "SECCOMP_SET_MODE_FILTER") {
+		t.Skipf("cannot install seccomp filters here: %s", out)
+	}
+	for _, which := range append(platforms, "gofer") {
+		out, err := run(which, "")
+		if err != nil || !strings.Contains(out, "runtime ok") {
+			t.Errorf("%s filter: Go runtime under it: %v\n%s", which, err, out)
+		}
+		for _, then := range []string{"open", "exec", "fork", "mprotect-exec", "mmap-exec"} {
+			if which == "gofer" && then == "open" {
+				continue // the gofer opens files
+			}
+			out, err := run(which, then)
+			ee, ok := err.(*exec.ExitError)
+			if !ok || !strings.Contains(out, "runtime ok") {
+				t.Errorf("%s filter, %s: %v\n%s", which, then, err, out)
+				continue
+			}
+			ws := ee.Sys().(syscall.WaitStatus)
+			if !ws.Signaled() || ws.Signal() != syscall.SIGSYS {
+				t.Errorf("%s filter, %s: status %v, want death by SIGSYS\n%s", which, then, ws, out)
+			}
+		}
+	}
+}
