@@ -106,16 +106,20 @@ type Blocker interface {
 	Block(ch <-chan struct{}, deadline time.Time) error
 }
 
-// PathResolver maps filesystem names of AF_UNIX sockets to the keys under
-// which sockets are registered (see sentry/socket/unix.Namespace).
+// PathResolver gives AF_UNIX sockets their filesystem names: socket
+// nodes, which are keyed by the identity of their inode, as Linux ties a
+// bound socket to its inode.
 type PathResolver interface {
-	// BindPath checks that path may be created as a socket node by the
-	// caller (ENOENT, ENOTDIR, EACCES, EADDRINUSE when something exists
-	// there...) and returns the key that names it.
-	BindPath(path string) (key string, err error)
-	// LookupPath resolves path for connect and sendto. It returns the key
-	// that names it and whether a filesystem object exists there.
-	LookupPath(path string) (key string, exists bool, err error)
+	// BindPath creates a socket node with permission bits mode (umask
+	// applied) at path, with mknod's checks, and returns the node's key
+	// and a function that removes the node again. A name in use is
+	// EADDRINUSE.
+	BindPath(path string, mode uint32) (key string, undo func(), err error)
+	// LookupPath resolves path for connect and sendto, following
+	// symbolic links, and returns the key of the socket node there:
+	// EACCES if the caller may not write to it, ECONNREFUSED if it is
+	// not a socket.
+	LookupPath(path string) (key string, err error)
 }
 
 // Context is what a socket operation needs from the calling task.
@@ -131,8 +135,8 @@ type Context struct {
 	// PeerCred is the caller's pid, effective uid and gid: what
 	// SO_PEERCRED shows to the other end of a connection it makes.
 	PeerCred Cred
-	// FS are the caller's filesystem credentials, for the permissions of
-	// socket nodes.
+	// FS are the caller's filesystem credentials (the owner of the files
+	// it creates).
 	FS *vfs.Creds
 	// Umask is the caller's umask, for the mode of socket nodes.
 	Umask uint32

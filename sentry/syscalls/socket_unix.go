@@ -1,7 +1,7 @@
 package syscalls
 
 import (
-	"strings"
+	"fmt"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -82,102 +82,64 @@ func (unixFamily) Pair(t *task, typ, protocol int) (socket.Socket, socket.Socket
 
 // taskPaths resolves AF_UNIX filesystem names for a task: relative names
 // from its working directory, with its root and credentials.
-//
-// The VFS cannot create socket nodes yet, so a bound name is registered
-// in the sandbox's unix namespace under the absolute path of the
-// resolved parent directory joined with the last component. The node
-// does not show in directory listings and stat(2) does not see it.
 type taskPaths struct{ t *task }
 
-// parent resolves all but the last component of path, and checks that
-// the caller may search the directory.
-func (p taskPaths) parent(path string) (vfs.VirtualDentry, string, error) {
+// nodeKey identifies a socket node by its device and inode number, which
+// stay the same through renames, hard links and overlay copy-up.
+func nodeKey(st *vfs.Stat) string { return fmt.Sprintf("%d:%d", st.Dev, st.Ino) }
+
+// BindPath implements socket.PathResolver.BindPath as unix_bind_bsd does:
+// mknod of an S_IFSOCK node, with EEXIST reported as EADDRINUSE.
+func (p taskPaths) BindPath(path string, mode uint32) (string, func(), error) {
 	v := p.t.Kernel().VFS
-	dir, name, err := v.ResolveParent(p.t.Resolver(true), path)
+	creds := p.t.Creds().VFS()
+	par, err := v.ResolveParentLast(p.t.Resolver(true), path)
 	if err != nil {
-		return dir, "", err
+		return "", nil, err
 	}
-	st, err := dir.Inode().Stat()
+	if par.Kind != vfs.LastNorm {
+		return "", nil, unix.EADDRINUSE
+	}
+	if par.Slash {
+		// Only a directory may be created with a trailing slash.
+		if _, err := v.Child(par.Dir, par.Name); err == nil {
+			return "", nil, unix.EADDRINUSE
+		}
+		return "", nil, unix.ENOENT
+	}
+	n := vfs.NewNode{Mode: unix.S_IFSOCK | mode&0o777}
+	vd, err := v.Mknod(par.Dir, par.Name, vfs.CreateOpts{Creds: creds, Node: n})
+	if err == unix.EEXIST {
+		return "", nil, unix.EADDRINUSE
+	}
 	if err != nil {
-		return dir, "", err
+		return "", nil, err
 	}
-	if err := p.t.Creds().VFS().CheckAccess(&st, vfs.MayExec); err != nil {
-		return dir, "", err
+	undo := func() { v.Unlink(creds, par.Dir, par.Name, false) }
+	st, err := vd.Inode().Stat()
+	if err != nil {
+		undo()
+		return "", nil, err
 	}
-	return dir, name, nil
+	return nodeKey(&st), undo, nil
 }
 
-// key names dir/name independently of how the caller spelled it.
-func (p taskPaths) key(dir vfs.VirtualDentry, name string) string {
-	k := p.t.Kernel()
-	d := k.VFS.PathOf(k.Root, dir)
-	return strings.TrimSuffix(d, "/") + "/" + name
-}
-
-// BindPath implements socket.PathResolver.BindPath, with mknod's checks:
-// the directory must exist and be writable, and the name free.
-func (p taskPaths) BindPath(path string) (string, error) {
-	dir, name, err := p.parent(path)
+// LookupPath implements socket.PathResolver.LookupPath as unix_find_bsd
+// does: the caller needs write permission, and the node must be a socket.
+func (p taskPaths) LookupPath(path string) (string, error) {
+	vd, err := p.t.Kernel().VFS.Resolve(p.t.Resolver(true), path)
 	if err != nil {
 		return "", err
 	}
-	if name == "" {
-		// The root, "." or "..": something exists there.
-		return "", unix.EADDRINUSE
-	}
-	st, err := dir.Inode().Stat()
+	st, err := vd.Inode().Stat()
 	if err != nil {
 		return "", err
 	}
-	if err := p.t.Creds().VFS().CheckAccess(&st, vfs.MayWrite|vfs.MayExec); err != nil {
+	if err := p.t.Creds().VFS().CheckAccess(&st, vfs.MayWrite); err != nil {
 		return "", err
 	}
-	if _, err := p.t.Kernel().VFS.Child(dir, name); err == nil {
-		return "", unix.EADDRINUSE
-	} else if err != unix.ENOENT {
-		return "", err
+	if st.Mode&unix.S_IFMT != unix.S_IFSOCK {
+		return "", unix.ECONNREFUSED
 	}
-	return p.key(dir, name), nil
-}
-
-// LookupPath implements socket.PathResolver.LookupPath. A symbolic link
-// in the last component is followed, as connect(2) follows it.
-func (p taskPaths) LookupPath(path string) (string, bool, error) {
-	for links := 0; ; links++ {
-		dir, name, err := p.parent(path)
-		if err != nil {
-			return "", false, err
-		}
-		if name == "" {
-			return "", true, nil
-		}
-		child, err := p.t.Kernel().VFS.Child(dir, name)
-		switch err {
-		case nil:
-		case unix.ENOENT:
-			return p.key(dir, name), false, nil
-		default:
-			return "", false, err
-		}
-		st, err := child.Inode().Stat()
-		if err != nil || !st.IsSymlink() {
-			return p.key(dir, name), true, nil
-		}
-		if links >= 40 {
-			return "", false, unix.ELOOP
-		}
-		target, err := child.Inode().Readlink()
-		if err != nil {
-			return "", false, err
-		}
-		if target == "" {
-			return "", false, unix.ENOENT
-		}
-		if target[0] != '/' {
-			// Relative to the link's directory, as the caller sees it.
-			d := p.t.Kernel().VFS.PathOf(p.t.FSContext().Root(), dir)
-			target = strings.TrimSuffix(d, "/") + "/" + target
-		}
-		path = target
-	}
+	return nodeKey(&st), nil
 }

@@ -6,7 +6,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/sentry/socket"
-	"github.com/moat-dev/moat/sentry/vfs"
 	"github.com/moat-dev/moat/sentry/waiter"
 )
 
@@ -42,31 +41,20 @@ func (s *Socket) Bind(ctx *socket.Context, raw []byte) error {
 	if ctx.Paths == nil {
 		return unix.ENOENT
 	}
-	key, err := ctx.Paths.BindPath(a.Name)
+	// As in Linux, the node is made first (EADDRINUSE if the name is
+	// taken), and removed again if the socket turns out to be bound.
+	key, undo, err := ctx.Paths.BindPath(a.Name, 0o777&^ctx.Umask)
 	if err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// As mknod comes first in Linux, a name in use wins over EINVAL.
-	if s.ns.findPath(key) != nil {
-		return unix.EADDRINUSE
-	}
 	if s.addr.Load() != nil {
+		undo()
 		return unix.EINVAL
 	}
-	st := vfs.Stat{
-		Dev:     Dev,
-		Ino:     lastIno.Add(1),
-		Nlink:   1,
-		Mode:    unix.S_IFSOCK | 0o777&^ctx.Umask,
-		Blksize: pageSize,
-	}
-	if ctx.FS != nil {
-		st.UID, st.GID = ctx.FS.UID, ctx.FS.GID
-	}
-	st.Atime, st.Mtime, st.Ctime = nowSpec(), nowSpec(), nowSpec()
-	if err := s.ns.bindPath(s, key, st); err != nil {
+	if err := s.ns.bindPath(s, key); err != nil {
+		undo()
 		return err
 	}
 	s.addr.Store(a)
@@ -92,10 +80,9 @@ func (s *Socket) autobind() error {
 }
 
 // find returns the socket bound to a, as unix_find_other does: an
-// unknown abstract name is ECONNREFUSED; an unknown path is ENOENT, or
-// ECONNREFUSED when something that is not a socket is there; a socket of
-// another type is EPROTOTYPE; a socket node the caller may not write to
-// is EACCES.
+// unknown abstract name is ECONNREFUSED; a path must name a socket node
+// the caller may write to (ENOENT, EACCES, ECONNREFUSED...) whose socket
+// is still bound (ECONNREFUSED) and of the caller's type (EPROTOTYPE).
 func (s *Socket) find(ctx *socket.Context, a *Address) (*Socket, error) {
 	if a.Abstract {
 		return s.ns.findAbstract(s.typ, a.Name)
@@ -103,26 +90,18 @@ func (s *Socket) find(ctx *socket.Context, a *Address) (*Socket, error) {
 	if ctx.Paths == nil {
 		return nil, unix.ENOENT
 	}
-	key, exists, err := ctx.Paths.LookupPath(a.Name)
+	key, err := ctx.Paths.LookupPath(a.Name)
 	if err != nil {
 		return nil, err
 	}
-	n := s.ns.findPath(key)
-	if n == nil {
-		if exists {
-			return nil, unix.ECONNREFUSED
-		}
-		return nil, unix.ENOENT
+	t := s.ns.findPath(key)
+	if t == nil {
+		return nil, unix.ECONNREFUSED
 	}
-	if ctx.FS != nil {
-		if err := ctx.FS.CheckAccess(&n.st, vfs.MayWrite); err != nil {
-			return nil, err
-		}
-	}
-	if n.s.typ != s.typ {
+	if t.typ != s.typ {
 		return nil, unix.EPROTOTYPE
 	}
-	return n.s, nil
+	return t, nil
 }
 
 // Listen implements socket.Socket.Listen. Only bound stream and

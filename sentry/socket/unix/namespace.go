@@ -8,22 +8,20 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/sentry/socket"
-	"github.com/moat-dev/moat/sentry/vfs"
 )
 
 // Namespace holds the names sockets are bound to in one sandbox: the
-// abstract namespace, and the filesystem names.
+// abstract namespace, and the socket nodes of filesystem names.
 //
 // Abstract names are per socket type, as Linux hashes the type into the
 // name: a stream and a datagram socket may bind the same abstract name,
 // and each is found only by sockets of its own type.
 //
-// Filesystem names are registered under the key that the syscall layer
-// derives from the resolved path (see socket.PathResolver). Until the VFS
-// can create socket nodes, the node does not appear in its directory, and
-// the name is released when the bound socket is closed rather than when
-// it is unlinked. Connect checks the node's permissions as Linux does:
-// write permission for the caller.
+// A filesystem name is a socket node that bind creates in the VFS; the
+// namespace maps the node's key (see socket.PathResolver) to the socket
+// while it is bound. The node outlives the socket, as in Linux: connect
+// to it is then ECONNREFUSED, and bind to it EADDRINUSE until it is
+// unlinked.
 type Namespace struct {
 	// CurrentCred, if set, returns the credentials of the calling task
 	// for sends that come without a socket.Context (write(2)).
@@ -31,7 +29,7 @@ type Namespace struct {
 
 	mu       sync.Mutex
 	abstract map[abstractKey]*Socket
-	paths    map[string]*pathNode
+	paths    map[string]*Socket
 	// nextAuto is the last autobind number tried.
 	nextAuto uint32
 }
@@ -41,17 +39,11 @@ type abstractKey struct {
 	name string
 }
 
-// pathNode is a socket bound to a filesystem name.
-type pathNode struct {
-	s  *Socket
-	st vfs.Stat
-}
-
 // NewNamespace returns an empty namespace.
 func NewNamespace() *Namespace {
 	return &Namespace{
 		abstract: make(map[abstractKey]*Socket),
-		paths:    make(map[string]*pathNode),
+		paths:    make(map[string]*Socket),
 		nextAuto: rand.Uint32() & 0xfffff,
 	}
 }
@@ -88,14 +80,14 @@ func (ns *Namespace) autobind(s *Socket) (*Address, error) {
 	}
 }
 
-// bindPath registers s under key with the node's metadata.
-func (ns *Namespace) bindPath(s *Socket, key string, st vfs.Stat) error {
+// bindPath registers s under the key of its socket node.
+func (ns *Namespace) bindPath(s *Socket, key string) error {
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
 	if _, ok := ns.paths[key]; ok {
 		return unix.EADDRINUSE
 	}
-	ns.paths[key] = &pathNode{s: s, st: st}
+	ns.paths[key] = s
 	return nil
 }
 
@@ -110,7 +102,7 @@ func (ns *Namespace) unbind(s *Socket, a *Address, key string) {
 		}
 		return
 	}
-	if n := ns.paths[key]; n != nil && n.s == s {
+	if ns.paths[key] == s {
 		delete(ns.paths, key)
 	}
 }
@@ -125,32 +117,9 @@ func (ns *Namespace) findAbstract(typ int, name string) (*Socket, error) {
 	return nil, unix.ECONNREFUSED
 }
 
-// findPath returns the node registered under key, or nil.
-func (ns *Namespace) findPath(key string) *pathNode {
+// findPath returns the socket bound to the node key, or nil.
+func (ns *Namespace) findPath(key string) *Socket {
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
 	return ns.paths[key]
-}
-
-// UnlinkPath removes the filesystem name key, as unlink(2) of the socket
-// node does: the socket stays bound (getsockname still shows the name)
-// but can no longer be found. It reports whether key was registered.
-func (ns *Namespace) UnlinkPath(key string) bool {
-	ns.mu.Lock()
-	defer ns.mu.Unlock()
-	if _, ok := ns.paths[key]; !ok {
-		return false
-	}
-	delete(ns.paths, key)
-	return true
-}
-
-// StatPath returns the metadata of the socket node registered under key.
-func (ns *Namespace) StatPath(key string) (vfs.Stat, bool) {
-	ns.mu.Lock()
-	defer ns.mu.Unlock()
-	if n, ok := ns.paths[key]; ok {
-		return n.st, true
-	}
-	return vfs.Stat{}, false
 }
