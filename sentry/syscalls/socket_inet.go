@@ -1,0 +1,70 @@
+package syscalls
+
+import (
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/sentry/socket"
+	"github.com/moat-dev/moat/sentry/socket/inet"
+)
+
+// AF_INET and AF_INET6 sockets on the sandbox's user-space network
+// stack (sentry/socket/inet), and AF_NETLINK NETLINK_ROUTE sockets that
+// describe it.
+
+func init() {
+	socketFamilies[unix.AF_INET] = inetFamily{unix.AF_INET}
+	socketFamilies[unix.AF_INET6] = inetFamily{unix.AF_INET6}
+}
+
+const capNetRaw = 13
+
+// inetStacks holds each sandbox's (kernel's) network stack.
+var inetStacks sync.Map // *kernel.Kernel -> *inetStack
+
+type inetStack struct {
+	once sync.Once
+	st   *inet.Stack
+	err  error
+}
+
+// netStack returns the network stack of t's sandbox, creating it on
+// first use. It is the loopback-only stack of --network=none.
+func netStack(t *task) (*inet.Stack, error) {
+	k := t.Kernel()
+	v, _ := inetStacks.LoadOrStore(k, &inetStack{})
+	s := v.(*inetStack)
+	s.once.Do(func() {
+		s.st, s.err = inet.NewLoopbackStack()
+		if s.err != nil {
+			k.Log.Error("network stack", "err", s.err)
+		}
+	})
+	if s.err != nil {
+		return nil, unix.ENOMEM
+	}
+	return s.st, nil
+}
+
+
+// inetFamily creates AF_INET or AF_INET6 sockets.
+type inetFamily struct{ family int }
+
+func (f inetFamily) New(t *task, typ, protocol int) (socket.Socket, error) {
+	c := t.Creds()
+	proto, err := inet.Protocol(f.family, typ, protocol, c.HasCap(capNetRaw))
+	if err != nil {
+		return nil, err
+	}
+	st, err := netStack(t)
+	if err != nil {
+		return nil, err
+	}
+	return st.NewSocket(f.family, typ, proto, c.FSUID, c.FSGID)
+}
+
+// Pair is socketpair(2), which inet sockets do not support.
+func (inetFamily) Pair(t *task, typ, protocol int) (socket.Socket, socket.Socket, error) {
+	return nil, nil, unix.EOPNOTSUPP
+}
