@@ -1,6 +1,11 @@
 // Package gofer is the sentry side of the gofer filesystem: inodes whose
-// metadata comes from the gofer process and whose contents are read
-// through host FDs the gofer donates.
+// metadata comes from the gofer process and whose contents are read and
+// written through host FDs the gofer donates.
+//
+// Every change to the tree goes through the sentry, so metadata is cached:
+// it is fetched again only after the sentry itself changed the file. The
+// size and times of a regular file with an open host FD come from fstat of
+// that FD, which follows writes.
 package gofer
 
 import (
@@ -32,7 +37,7 @@ func New(fd int, mf *memfile.File) (vfs.Inode, error) {
 }
 
 func (fs *FS) newInode(fid client.FID, st client.Stat) *inode {
-	return &inode{fs: fs, fid: fid, st: convertStat(st), hostFD: -1}
+	return &inode{fs: fs, fid: fid, st: convertStat(st), roFD: -1, rwFD: -1}
 }
 
 func convertStat(s client.Stat) vfs.Stat {
@@ -45,31 +50,101 @@ func convertStat(s client.Stat) vfs.Stat {
 	}
 }
 
-// inode is a file on the gofer. The filesystem is read-only, so its
-// metadata is fetched once.
+func hostStat(st *unix.Stat_t) vfs.Stat {
+	return vfs.Stat{
+		Dev: st.Dev, Ino: st.Ino, Nlink: uint64(st.Nlink), Mode: st.Mode, UID: st.Uid, GID: st.Gid,
+		Rdev: st.Rdev, Size: st.Size, Blksize: int64(st.Blksize), Blocks: st.Blocks,
+		Atime: vfs.Timespec{Sec: st.Atim.Sec, Nsec: st.Atim.Nsec},
+		Mtime: vfs.Timespec{Sec: st.Mtim.Sec, Nsec: st.Mtim.Nsec},
+		Ctime: vfs.Timespec{Sec: st.Ctim.Sec, Nsec: st.Ctim.Nsec},
+	}
+}
+
+// inode is a file on the gofer.
 type inode struct {
 	fs  *FS
 	fid client.FID
-	st  vfs.Stat
 
-	mu      sync.Mutex
-	hostFD  int // shared read-only host FD, -1 until opened
-	opens   int
-	target  *string
-	cache   *mm.PageCache
-	dirents []vfs.Dirent
+	mu sync.Mutex
+	st vfs.Stat
+	// stale is set when the sentry changed the file: the next Stat asks
+	// the gofer.
+	stale bool
+	// Shared host FDs, opened on demand: read-only, and read-write for
+	// files opened for writing. opens counts the open files using each.
+	roFD, rwFD     int
+	roOpen, rwOpen int
+	target         *string
+	cache          *mm.PageCache
+	dirents        []vfs.Dirent
 }
 
+var (
+	_ vfs.Inode       = (*inode)(nil)
+	_ vfs.WritableDir = (*inode)(nil)
+	_ vfs.Setattrer   = (*inode)(nil)
+	_ vfs.Statfser    = (*inode)(nil)
+)
+
 // Stat implements vfs.Inode.Stat.
-func (i *inode) Stat() (vfs.Stat, error) { return i.st, nil }
+func (i *inode) Stat() (vfs.Stat, error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if fd := i.anyFDLocked(); fd >= 0 {
+		var hst unix.Stat_t
+		if err := unix.Fstat(fd, &hst); err == nil {
+			i.st = hostStat(&hst)
+			return i.st, nil
+		}
+	}
+	if i.stale {
+		s, err := i.fs.c.Stat(i.fid)
+		if err != nil {
+			return vfs.Stat{}, err
+		}
+		i.st, i.stale = convertStat(s), false
+	}
+	return i.st, nil
+}
+
+func (i *inode) anyFDLocked() int {
+	if i.rwFD >= 0 {
+		return i.rwFD
+	}
+	return i.roFD
+}
+
+func (i *inode) isDir() bool {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.st.IsDir()
+}
+
+// changed marks the inode's metadata as out of date.
+func (i *inode) changed() {
+	i.mu.Lock()
+	i.stale = true
+	i.mu.Unlock()
+}
+
+// dirChanged marks a directory whose entries changed.
+func (i *inode) dirChanged() {
+	i.mu.Lock()
+	i.stale = true
+	i.dirents = nil
+	i.mu.Unlock()
+}
 
 // Lookup implements vfs.Inode.Lookup.
 func (i *inode) Lookup(name string) (vfs.Inode, error) {
-	if !i.st.IsDir() {
+	if !i.isDir() {
 		return nil, unix.ENOTDIR
 	}
 	fids, stats, err := i.fs.c.Walk(i.fid, []string{name})
 	if err != nil {
+		for _, f := range fids {
+			i.fs.c.Clunk(f)
+		}
 		return nil, err
 	}
 	if len(fids) != 1 {
@@ -80,11 +155,11 @@ func (i *inode) Lookup(name string) (vfs.Inode, error) {
 
 // Readlink implements vfs.Inode.Readlink.
 func (i *inode) Readlink() (string, error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
 	if !i.st.IsSymlink() {
 		return "", unix.EINVAL
 	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
 	if i.target == nil {
 		t, err := i.fs.c.Readlink(i.fid)
 		if err != nil {
@@ -97,20 +172,21 @@ func (i *inode) Readlink() (string, error) {
 
 // Open implements vfs.Inode.Open.
 func (i *inode) Open(flags int) (vfs.FileImpl, error) {
-	switch i.st.Mode & unix.S_IFMT {
+	i.mu.Lock()
+	mode := i.st.Mode
+	i.mu.Unlock()
+	switch mode & unix.S_IFMT {
 	case unix.S_IFDIR:
 		if flags&unix.O_ACCMODE != unix.O_RDONLY {
 			return nil, unix.EISDIR
 		}
 		return &dirFile{i: i}, nil
 	case unix.S_IFREG:
-		if flags&unix.O_ACCMODE != unix.O_RDONLY || flags&unix.O_TRUNC != 0 {
-			return nil, unix.EROFS
-		}
-		if err := i.acquireFD(); err != nil {
+		write := flags&unix.O_ACCMODE != unix.O_RDONLY
+		if err := i.acquireFD(write); err != nil {
 			return nil, err
 		}
-		return &regularFile{i: i}, nil
+		return &regularFile{i: i, write: write}, nil
 	case unix.S_IFLNK:
 		return nil, unix.ELOOP
 	}
@@ -119,45 +195,67 @@ func (i *inode) Open(flags int) (vfs.FileImpl, error) {
 	return nil, unix.ENXIO
 }
 
-func (i *inode) acquireFD() error {
+// acquireFD takes a use of the shared read-only or read-write host FD,
+// opening it if needed.
+func (i *inode) acquireFD(write bool) error {
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	if i.hostFD < 0 {
+	if write {
+		if i.rwFD < 0 {
+			fd, err := i.fs.c.Open(i.fid, unix.O_RDWR)
+			if err != nil {
+				return err
+			}
+			i.rwFD = fd
+		}
+		i.rwOpen++
+		return nil
+	}
+	if i.roFD < 0 {
 		fd, err := i.fs.c.Open(i.fid, unix.O_RDONLY)
 		if err != nil {
 			return err
 		}
-		i.hostFD = fd
+		i.roFD = fd
 	}
-	i.opens++
+	i.roOpen++
 	return nil
 }
 
-func (i *inode) releaseFD() {
+func (i *inode) releaseFD(write bool) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	i.opens--
-	if i.opens == 0 && i.hostFD >= 0 {
-		unix.Close(i.hostFD)
-		i.hostFD = -1
+	if write {
+		i.rwOpen--
+		if i.rwOpen == 0 && i.rwFD >= 0 {
+			unix.Close(i.rwFD)
+			i.rwFD = -1
+			i.stale = true
+		}
+		return
+	}
+	i.roOpen--
+	if i.roOpen == 0 && i.roFD >= 0 {
+		unix.Close(i.roFD)
+		i.roFD = -1
 	}
 }
 
-// pread reads at off with the shared host FD, opening one for the call if
-// no file holds it (a mapping that outlives its file).
+// pread reads at off with a shared host FD, opening one for the call if
+// no file holds one (a mapping that outlives its file).
 func (i *inode) pread(dst []byte, off int64) (int, error) {
 	i.mu.Lock()
-	fd := i.hostFD
+	fd := i.anyFDLocked()
 	i.mu.Unlock()
 	if fd >= 0 {
 		return unix.Pread(fd, dst, off)
 	}
-	if err := i.acquireFD(); err != nil {
+	if err := i.acquireFD(false); err != nil {
 		return 0, err
 	}
-	defer i.releaseFD()
+	defer i.releaseFD(false)
 	i.mu.Lock()
-	fd = i.hostFD
+	fd = i.roFD
 	i.mu.Unlock()
 	return unix.Pread(fd, dst, off)
 }
@@ -165,35 +263,115 @@ func (i *inode) pread(dst []byte, off int64) (int, error) {
 type regularFile struct {
 	vfs.NoImpl
 	vfs.AlwaysReady
-	i *inode
+	i     *inode
+	write bool
+}
+
+var (
+	_ vfs.Seekable  = (*regularFile)(nil)
+	_ vfs.Allocator = (*regularFile)(nil)
+	_ vfs.Syncer    = (*regularFile)(nil)
+)
+
+func (f *regularFile) fd() int {
+	f.i.mu.Lock()
+	defer f.i.mu.Unlock()
+	if f.write {
+		return f.i.rwFD
+	}
+	return f.i.roFD
 }
 
 func (f *regularFile) Read(dst []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, unix.EINVAL
 	}
-	n, err := f.i.pread(dst, off)
+	n, err := unix.Pread(f.fd(), dst, off)
 	if err != nil {
 		return 0, err
 	}
 	return n, nil
 }
 
-func (f *regularFile) Write([]byte, int64) (int, error) { return 0, unix.EBADF }
+func (f *regularFile) Write(src []byte, off int64) (int, error) {
+	if !f.write {
+		return 0, unix.EBADF
+	}
+	if off < 0 {
+		return 0, unix.EINVAL
+	}
+	n, err := unix.Pwrite(f.fd(), src, off)
+	if err != nil {
+		return 0, err
+	}
+	f.i.invalidateCache()
+	return n, nil
+}
 
-func (f *regularFile) Stat() (vfs.Stat, error) { return f.i.st, nil }
+func (f *regularFile) Stat() (vfs.Stat, error) { return f.i.Stat() }
 
-func (f *regularFile) Size() (int64, error) { return f.i.st.Size, nil }
+func (f *regularFile) Size() (int64, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(f.fd(), &st); err != nil {
+		return 0, err
+	}
+	return st.Size, nil
+}
 
-func (f *regularFile) Release() { f.i.releaseFD() }
+func (f *regularFile) Release() { f.i.releaseFD(f.write) }
 
-// Mappable implements vfs.Mapper.
+// Sync implements vfs.Syncer: the host file is written back when the
+// gofer's FD closes; the sentry may not fsync.
+func (f *regularFile) Sync() error { return nil }
+
+// Allocate implements vfs.Allocator with what the sentry may do to a
+// host FD: grow it with ftruncate, punch holes.
+func (f *regularFile) Allocate(mode uint32, off, length int64) error {
+	const keep, punch = unix.FALLOC_FL_KEEP_SIZE, unix.FALLOC_FL_PUNCH_HOLE
+	switch mode {
+	case 0:
+		size, err := f.Size()
+		if err != nil {
+			return err
+		}
+		if off+length > size {
+			if err := unix.Ftruncate(f.fd(), off+length); err != nil {
+				return err
+			}
+		}
+		return nil
+	case keep:
+		return nil
+	case punch | keep:
+		err := unix.Fallocate(f.fd(), punch|keep, off, length)
+		f.i.invalidateCache()
+		return err
+	}
+	return unix.EOPNOTSUPP
+}
+
+// invalidateCache forgets the page cache after a write; mappings made
+// before keep the pages they have.
+func (i *inode) invalidateCache() {
+	i.mu.Lock()
+	c := i.cache
+	i.cache = nil
+	i.mu.Unlock()
+	_ = c // pages may still be mapped: they are not freed.
+}
+
+// Mappable implements vfs.Mapper. The pages are a snapshot filled from
+// the host file; writable shared mappings of host files do not reach
+// the host.
 func (f *regularFile) Mappable() (mm.Mappable, error) {
 	i := f.i
+	size, err := f.Size()
+	if err != nil {
+		return nil, err
+	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	if i.cache == nil {
-		size := i.st.Size
 		i.cache = mm.NewPageCache(i.fs.mf, "", func(dst []byte, off int64) (int, error) {
 			if off >= size {
 				return 0, nil
@@ -218,9 +396,11 @@ func (d *dirFile) Read([]byte, int64) (int, error) { return 0, unix.EISDIR }
 
 func (d *dirFile) Write([]byte, int64) (int, error) { return 0, unix.EBADF }
 
-func (d *dirFile) Stat() (vfs.Stat, error) { return d.i.st, nil }
+func (d *dirFile) Stat() (vfs.Stat, error) { return d.i.Stat() }
 
 func (d *dirFile) Size() (int64, error) { return 0, nil }
+
+func (d *dirFile) Sync() error { return nil }
 
 // Readdir implements vfs.DirReader; "." and ".." are added by the VFS.
 func (d *dirFile) Readdir() ([]vfs.Dirent, error) {
@@ -251,4 +431,142 @@ func (i *inode) Statfs() (unix.Statfs_t, error) {
 		Files: s.Files, Ffree: s.Ffree, Fsid: unix.Fsid{Val: s.Fsid}, Namelen: s.Namelen,
 		Frsize: s.Frsize, Flags: s.Flags,
 	}, nil
+}
+
+// ---- changes, through the gofer ----
+
+// Create implements vfs.WritableDir.Create.
+func (i *inode) Create(name string, n vfs.NewNode, flags int) (vfs.Inode, vfs.FileImpl, error) {
+	// The shared FD is read-write whatever the access mode: later
+	// opens for writing share it.
+	fid, st, fd, err := i.fs.c.Create(i.fid, name, unix.O_RDWR, n.Mode&07777, n.UID, n.GID)
+	if err != nil {
+		return nil, nil, err
+	}
+	i.dirChanged()
+	child := i.fs.newInode(fid, st)
+	child.rwFD, child.rwOpen = fd, 1
+	f := &regularFile{i: child, write: true}
+	if flags&unix.O_ACCMODE == unix.O_RDONLY {
+		// The description may not write, but holds the read-write FD.
+		return child, &readOnly{f}, nil
+	}
+	return child, f, nil
+}
+
+// readOnly is a file created O_RDONLY that holds the read-write FD.
+type readOnly struct{ *regularFile }
+
+func (r *readOnly) Write([]byte, int64) (int, error) { return 0, unix.EBADF }
+
+// Mknod implements vfs.WritableDir.Mknod.
+func (i *inode) Mknod(name string, n vfs.NewNode) (vfs.Inode, error) {
+	var fid client.FID
+	var st client.Stat
+	var err error
+	switch n.Mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		fid, st, err = i.fs.c.Mkdir(i.fid, name, n.Mode&07777, n.UID, n.GID)
+	case unix.S_IFLNK:
+		fid, st, err = i.fs.c.Symlink(i.fid, name, n.Target, n.UID, n.GID)
+	default:
+		fid, st, err = i.fs.c.Mknod(i.fid, name, n.Mode, n.Rdev, n.UID, n.GID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	i.dirChanged()
+	return i.fs.newInode(fid, st), nil
+}
+
+// Link implements vfs.WritableDir.Link.
+func (i *inode) Link(name string, target vfs.Inode) error {
+	t, ok := target.(*inode)
+	if !ok || t.fs != i.fs {
+		return unix.EXDEV
+	}
+	fid, _, err := i.fs.c.Link(i.fid, name, t.fid)
+	if err != nil {
+		return err
+	}
+	i.fs.c.Clunk(fid)
+	i.dirChanged()
+	t.changed()
+	return nil
+}
+
+// Unlink implements vfs.WritableDir.Unlink.
+func (i *inode) Unlink(name string, dir bool) error {
+	flags := 0
+	if dir {
+		flags = unix.AT_REMOVEDIR
+	}
+	if err := i.fs.c.Unlink(i.fid, name, flags); err != nil {
+		return err
+	}
+	i.dirChanged()
+	return nil
+}
+
+// Rename implements vfs.WritableDir.Rename.
+func (i *inode) Rename(oldName string, newDir vfs.Inode, newName string, flags uint32) error {
+	nd, ok := newDir.(*inode)
+	if !ok || nd.fs != i.fs {
+		return unix.EXDEV
+	}
+	if flags&vfs.RenameExchange != 0 {
+		return unix.EINVAL
+	}
+	if err := i.fs.c.Rename(i.fid, oldName, nd.fid, newName); err != nil {
+		return err
+	}
+	i.dirChanged()
+	nd.dirChanged()
+	return nil
+}
+
+// Setattr implements vfs.Setattrer.
+func (i *inode) Setattr(a *vfs.SetAttr) error {
+	var s client.SetStatArgs
+	if a.Mask&vfs.SetMode != 0 {
+		s.Mask |= client.SetStatMode
+		s.Mode = a.Mode
+	}
+	if a.Mask&vfs.SetUID != 0 {
+		s.Mask |= client.SetStatUID
+		s.UID = a.UID
+	} else {
+		s.UID = client.NoID
+	}
+	if a.Mask&vfs.SetGID != 0 {
+		s.Mask |= client.SetStatGID
+		s.GID = a.GID
+	} else {
+		s.GID = client.NoID
+	}
+	if a.Mask&vfs.SetSize != 0 {
+		s.Mask |= client.SetStatSize
+		s.Size = uint64(a.Size)
+	}
+	if a.Mask&vfs.SetAtime != 0 {
+		s.Mask |= client.SetStatAtime
+		s.Atime = client.Timespec{Sec: a.Atime.Sec, Nsec: a.Atime.Nsec}
+	}
+	if a.Mask&vfs.SetMtime != 0 {
+		s.Mask |= client.SetStatMtime
+		s.Mtime = client.Timespec{Sec: a.Mtime.Sec, Nsec: a.Mtime.Nsec}
+	}
+	if s.Mask == 0 {
+		// A ctime-only change (chown to the same owner): the host
+		// does it with an unchanged owner.
+		s.Mask = client.SetStatUID | client.SetStatGID
+	}
+	if err := i.fs.c.SetStat(i.fid, s); err != nil {
+		return err
+	}
+	i.changed()
+	if a.Mask&vfs.SetSize != 0 {
+		i.invalidateCache()
+	}
+	return nil
 }
