@@ -30,6 +30,7 @@ func run(args []string) int {
 	top.Init("runsc", flag.ContinueOnError)
 	conf.RegisterFlags(top)
 	showVersion := top.Bool("version", false, "print the version and exit")
+	top.BoolVar(&cmd.SystemdCgroup, "systemd-cgroup", false, "cgroupsPath is in systemd's slice:prefix:name form")
 
 	known := map[string]bool{}
 	register := func(c subcommands.Command, group string) {
@@ -41,6 +42,17 @@ func run(args []string) int {
 	register(subcommands.CommandsCommand(), "")
 	register(&cmd.Version{Version: version}, "")
 	register(cmd.NewDo(conf), "")
+	for _, c := range []subcommands.Command{
+		cmd.NewCreate(conf), cmd.NewStart(conf), cmd.NewRun(conf), cmd.NewState(conf),
+		cmd.NewKill(conf), cmd.NewDelete(conf), cmd.NewExec(conf), cmd.NewWait(conf),
+		cmd.NewPs(conf), cmd.NewList(conf), cmd.NewPause(conf), cmd.NewResume(conf),
+		cmd.NewEvents(conf), cmd.NewUpdate(conf), cmd.NewSpec(conf), &cmd.Features{},
+	} {
+		register(c, "oci")
+	}
+	register(cmd.NewInstall(conf), "")
+	register(cmd.NewUninstall(conf), "")
+	register(cmd.NewWaitExec(conf), "internal")
 	register(cmd.NewDebug(conf), "")
 	register(cmd.NewBoot(conf), "internal")
 	register(cmd.NewGofer(conf), "internal")

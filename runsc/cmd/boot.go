@@ -23,8 +23,10 @@ const MaxSpecSize = 16 << 20
 // Boot implements `runsc boot`, internal: run the sentry.
 type Boot struct {
 	conf    *config.Config
-	goferFD int
-	specFD  int
+	goferFD   int
+	specFD    int
+	controlFD int
+	exitFD    int
 }
 
 // NewBoot returns the boot command, using the global configuration conf.
@@ -38,7 +40,7 @@ func (*Boot) Synopsis() string { return "run the sentry (internal; started by ru
 
 // Usage implements subcommands.Command.
 func (*Boot) Usage() string {
-	return `boot --gofer-fd N --spec-fd N
+	return `boot --gofer-fd N --spec-fd N [--control-fd N [--exit-fd N]]
 
 Internal. Reads an OCI spec as JSON from the spec FD, to EOF, and runs the
 sandbox's sentry with its files served by the gofer on the gofer FD.
@@ -49,6 +51,8 @@ sandbox's sentry with its files served by the gofer on the gofer FD.
 func (b *Boot) SetFlags(f *flag.FlagSet) {
 	f.IntVar(&b.goferFD, "gofer-fd", -1, "`FD` of the socket connected to the gofer")
 	f.IntVar(&b.specFD, "spec-fd", -1, "`FD` to read the OCI spec (JSON) from")
+	f.IntVar(&b.controlFD, "control-fd", -1, "`FD` of the listening control socket; init waits for its start request (runsc create)")
+	f.IntVar(&b.exitFD, "exit-fd", -1, "`FD` of a file to write init's exit status to (with --control-fd)")
 }
 
 // Execute implements subcommands.Command.
@@ -68,6 +72,21 @@ func (b *Boot) Execute(_ context.Context, f *flag.FlagSet, _ ...any) subcommands
 	spec, err := ReadSpec(b.specFD)
 	if err != nil {
 		return Failf(b.conf, "boot: %v", err)
+	}
+	if b.controlFD >= 0 {
+		for _, fd := range []int{b.controlFD, b.exitFD} {
+			if fd < 0 {
+				continue
+			}
+			if fd <= 2 || fd == b.goferFD || fd == b.specFD {
+				return Usagef("boot: --control-fd %d and --exit-fd %d must be distinct from stdio and the other FDs", b.controlFD, b.exitFD)
+			}
+			if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+				return Failf(b.conf, "boot: fd %d: %v", fd, err)
+			}
+			unix.CloseOnExec(fd)
+		}
+		boot.SetControl(b.controlFD, b.exitFD)
 	}
 	return subcommands.ExitStatus(boot.Run(b.conf, spec, b.goferFD, [3]int{0, 1, 2}))
 }

@@ -36,6 +36,8 @@ const (
 	GoferIOFD    = 3 // in the gofer: its end of the socketpair
 	SentryIOFD   = 3 // in the sentry: its end of the socketpair
 	SentrySpecFD = 4 // in the sentry: the spec pipe
+	SentryCtlFD  = 5 // in the sentry: the control socket (create)
+	SentryExitFD = 6 // in the sentry: the exit-status file (create)
 )
 
 // Options adjust how Start runs the sandbox.
@@ -44,6 +46,17 @@ type Options struct {
 	Exe string
 	// Stdio is the sentry's stdin, stdout and stderr; the caller's if nil.
 	Stdio [3]*os.File
+	// Control, if set, is the listening control socket: the sentry
+	// gets it as fd 5 (--control-fd 5) and waits for a start request
+	// before running init (runsc create).
+	Control *os.File
+	// ExitFile, if set, is where the sentry writes init's exit status
+	// when it ends; it gets it as fd 6 (--exit-fd 6).
+	ExitFile *os.File
+	// Detach lets the sandbox outlive the caller: no parent-death
+	// signal, so that `runsc create` can exit and the sentry be
+	// re-parented (to the shim, a subreaper).
+	Detach bool
 }
 
 // Sandbox is a running sandbox.
@@ -99,6 +112,9 @@ func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error
 			Pdeathsig: syscall.SIGKILL,
 		},
 	}
+	if opts.Detach {
+		gofer.SysProcAttr.Pdeathsig = 0
+	}
 	slog.Debug("starting gofer", "args", gofer.Args)
 	if err := gofer.Start(); err != nil {
 		return nil, fmt.Errorf("starting gofer: %w", err)
@@ -128,6 +144,17 @@ func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error
 			Setsid:    true,
 			Pdeathsig: syscall.SIGKILL,
 		},
+	}
+	if opts.Control != nil {
+		sentry.ExtraFiles = append(sentry.ExtraFiles, opts.Control) // fd 5
+		sentry.Args = append(sentry.Args, "--control-fd", fmt.Sprint(SentryCtlFD))
+		if opts.ExitFile != nil {
+			sentry.ExtraFiles = append(sentry.ExtraFiles, opts.ExitFile) // fd 6
+			sentry.Args = append(sentry.Args, "--exit-fd", fmt.Sprint(SentryExitFD))
+		}
+	}
+	if opts.Detach {
+		sentry.SysProcAttr.Pdeathsig = 0
 	}
 	slog.Debug("starting sentry", "args", sentry.Args)
 	if err := sentry.Start(); err != nil {

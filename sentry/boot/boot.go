@@ -62,6 +62,7 @@ func Run(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int) int {
 		if conf.Log != "" {
 			log.Error("boot failed", "err", err)
 		}
+		reportBootError(err)
 		var se *startError
 		if errors.As(err, &se) {
 			return se.status
@@ -69,10 +70,12 @@ func Run(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int) int {
 		return 1
 	}
 	forwardSignals(k)
+	ctl := startControl(k, spec, log)
 	<-k.Done()
 	log.Debug("sandbox stats", "syscalls", k.Stats.Syscalls.Load(), "faults", k.Stats.Faults.Load(),
 		"switch_ms", k.Stats.SwitchNanos.Load()/1e6, "memfile_pages", k.MemFile.UsedPages())
 	status := k.ExitStatus()
+	ctl.finish(shellStatus(status))
 	if status&0x7f != 0 {
 		return 128 + int(status&0x7f)
 	}
@@ -192,7 +195,7 @@ func build(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int, log
 	if err := sandboxSelf(log); err != nil {
 		log.Warn("could not confine the sentry", "err", err)
 	}
-	t.Start()
+	startInit(t)
 	return k, nil
 }
 
