@@ -41,6 +41,11 @@ type sockaddr struct {
 // full returns the tcpip form of a.
 func (a sockaddr) full() tcpip.FullAddress {
 	fa := tcpip.FullAddress{Addr: a.addr, Port: a.port}
+	if a.addr.Unspecified() {
+		// tcpip spells the wildcard address (INADDR_ANY, in6addr_any)
+		// as the empty address.
+		fa.Addr = tcpip.Address{}
+	}
 	if a.family == afInet6 && a.scope != 0 && header.IsV6LinkLocalUnicastAddress(a.addr) {
 		fa.NIC = tcpip.NICID(a.scope)
 	}

@@ -182,6 +182,7 @@ func (s *Socket) getSocketOpt(name int) ([]byte, error) {
 	case unix.SO_ERROR:
 		var e int32
 		if err := s.ep.LastError(); err != nil {
+			s.drainErrors()
 			if n, ok := errno(err).(unix.Errno); ok {
 				e = int32(n)
 			}

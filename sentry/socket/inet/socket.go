@@ -385,33 +385,75 @@ func (s *Socket) Connect(ctx *socket.Context, raw []byte) error {
 	if s.typ != unix.SOCK_STREAM {
 		return errno(s.ep.Connect(a.full()))
 	}
+	return s.connectStream(ctx, a.full())
+}
+
+// handshaking reports whether the socket's handshake is under way.
+func (s *Socket) handshaking() bool {
+	switch s.tcpState() {
+	case tcp.StateConnecting, tcp.StateSynSent, tcp.StateSynRecv:
+		return true
+	}
+	return false
+}
+
+// connectStream starts a TCP connection, or goes on with one that an
+// earlier connect started, as inet_stream_connect does: a connect after
+// a non-blocking one is EALREADY while the handshake runs, then reports
+// its outcome once (0, or the error), then EISCONN. (tcpip's Connect
+// keeps that state: it reports a finished handshake once.)
+func (s *Socket) connectStream(ctx *socket.Context, fa tcpip.FullAddress) error {
+	if s.tcpState() == tcp.StateListen {
+		return unix.EISCONN
+	}
 	e := waiter.NewEntry(writable | waiter.EventErr | waiter.EventHUp)
 	s.q.EventRegister(e)
 	defer s.q.EventUnregister(e)
-	switch err := s.ep.Connect(a.full()); err.(type) {
+	var notYet error
+	switch err := s.ep.Connect(fa); err.(type) {
 	case nil:
 		return nil
 	case *tcpip.ErrConnectStarted:
+		notYet = unix.EINPROGRESS
+	case *tcpip.ErrAlreadyConnecting:
+		notYet = unix.EALREADY
 	default:
-		return errno(err)
+		return s.connectErr(err)
 	}
 	if !ctx.CanBlock() {
-		return unix.EINPROGRESS
+		return notYet
 	}
 	_, snd := s.timeouts()
 	deadline, ok := snd.Deadline()
 	if !ok {
-		return unix.EINPROGRESS
+		return notYet
 	}
-	for s.ep.Readiness(gwaiter.WritableEvents|gwaiter.EventErr|gwaiter.EventHUp) == 0 {
+	for s.handshaking() {
 		if err := ctx.Wait(e.C, deadline); err != nil {
 			if err == unix.EAGAIN {
-				return unix.EINPROGRESS
+				return notYet
 			}
 			return err
 		}
 	}
-	return errno(s.ep.LastError())
+	return s.connectErr(s.ep.Connect(fa))
+}
+
+// connectErr is the result of a connect that ended: a failure's error
+// is reported by connect and no longer pending for SO_ERROR.
+func (s *Socket) connectErr(err tcpip.Error) error {
+	if err != nil {
+		s.drainErrors()
+	}
+	return errno(err)
+}
+
+// drainErrors drops the endpoint's pending errors: Linux keeps one
+// (sk_err), which reporting it clears, where tcpip may hold the same
+// error twice (as the connection's hard error and as the last error).
+func (s *Socket) drainErrors() {
+	for i := 0; i < 4 && s.ep.LastError() != nil; i++ {
+	}
 }
 
 // disconnect is connect to AF_UNSPEC: a datagram socket forgets its
