@@ -68,3 +68,16 @@ func (f inetFamily) New(t *task, typ, protocol int) (socket.Socket, error) {
 func (inetFamily) Pair(t *task, typ, protocol int) (socket.Socket, socket.Socket, error) {
 	return nil, nil, unix.EOPNOTSUPP
 }
+
+// socketDeviceIoctl serves the network-device ioctls (SIOCGIF*) that
+// Linux takes on a socket of any family, as sock_ioctl does: glibc's
+// if_nametoindex and if_indextoname ask an AF_UNIX socket. handled is
+// false for other commands.
+func socketDeviceIoctl(t *task, cmd uint32, arg uint64) (r uint64, handled bool, err error) {
+	st, err := netStack(t)
+	if err != nil {
+		return 0, false, nil
+	}
+	handled, err = st.DeviceIoctl(t.MM(), cmd, arg)
+	return 0, handled, err
+}

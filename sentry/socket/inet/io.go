@@ -245,11 +245,10 @@ func (s *Socket) Ioctl(mem vfs.Memory, cmd uint32, arg uint64) (uint64, error) {
 		v = n
 	case siocatmark:
 		v = 0
-	case siocgifname, siocgifflags, siocgifaddr, siocgifnetmask, siocgifmtu, siocgifhwaddr, siocgifindex:
-		return 0, s.st.ifreqIoctl(mem, cmd, arg)
-	case siocgifconf:
-		return 0, s.st.ifconf(mem, arg)
 	default:
+		if ok, err := s.st.DeviceIoctl(mem, cmd, arg); ok {
+			return 0, err
+		}
 		return 0, unix.ENOTTY
 	}
 	var b [4]byte
@@ -258,6 +257,20 @@ func (s *Socket) Ioctl(mem vfs.Memory, cmd uint32, arg uint64) (uint64, error) {
 		return 0, unix.EFAULT
 	}
 	return 0, nil
+}
+
+// DeviceIoctl serves the network-device ioctls that Linux's sock_ioctl
+// takes on a socket of any family (SIOCGIFNAME, SIOCGIFINDEX,
+// SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFNETMASK, SIOCGIFMTU, SIOCGIFHWADDR,
+// SIOCGIFCONF). ok is false for other commands.
+func (st *Stack) DeviceIoctl(mem vfs.Memory, cmd uint32, arg uint64) (ok bool, err error) {
+	switch cmd {
+	case siocgifname, siocgifflags, siocgifaddr, siocgifnetmask, siocgifmtu, siocgifhwaddr, siocgifindex:
+		return true, st.ifreqIoctl(mem, cmd, arg)
+	case siocgifconf:
+		return true, st.ifconf(mem, arg)
+	}
+	return false, nil
 }
 
 // ifreqIoctl serves the ioctls that take a struct ifreq naming an

@@ -106,6 +106,11 @@ func (s *Socket) levelOK(level int) bool {
 // GetSockOpt implements socket.Socket.GetSockOpt.
 func (s *Socket) GetSockOpt(ctx *socket.Context, level, name int) ([]byte, error) {
 	if !s.levelOK(level) {
+		// ip_getsockopt answers other levels with EOPNOTSUPP,
+		// ipv6_getsockopt with ENOPROTOOPT.
+		if s.family == afInet {
+			return nil, unix.EOPNOTSUPP
+		}
 		return nil, unix.ENOPROTOOPT
 	}
 	if _, ok := storedOpts[optKey{level, name}]; ok {

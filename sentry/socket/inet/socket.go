@@ -133,6 +133,11 @@ func (st *Stack) NewSocket(family, typ, protocol int, uid, gid uint32) (*Socket,
 	if err != nil {
 		return nil, errno(err)
 	}
+	if typ == unix.SOCK_STREAM {
+		// Nagle's algorithm is on by default (TCP_NODELAY 0), as in
+		// Linux.
+		ep.SocketOptions().SetDelayOption(true)
+	}
 	return st.wrap(family, typ, protocol, ep, gq, uid, gid), nil
 }
 
