@@ -85,7 +85,7 @@ func (p *pty) ioctl(mem vfs.Memory, cmd uint32, arg uint64, master bool, impl vf
 		if cmd == tcsetsf || cmd == tcsetsf2 {
 			p.flushInput(true, false)
 		}
-		p.setTermios(nt)
+		p.setTermios(nt) // takes pending input
 		p.unlock()
 		return 0, nil
 
@@ -146,6 +146,7 @@ func (p *pty) ioctl(mem vfs.Memory, cmd uint32, arg uint64, master bool, impl vf
 				p.flushOutput(false)
 			}
 		}
+		p.processInput()
 		p.unlock()
 		return 0, nil
 

@@ -582,7 +582,6 @@ func (p *pty) flushInput(ldisc, pending bool) {
 	}
 	p.notifyMaster |= waitOut | waitIn
 	p.notifySlave |= waitIn
-	p.processInput()
 }
 
 // flushOutput discards output the master has not read. On Linux the
