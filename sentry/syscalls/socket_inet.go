@@ -16,6 +16,7 @@ import (
 func init() {
 	socketFamilies[unix.AF_INET] = inetFamily{unix.AF_INET}
 	socketFamilies[unix.AF_INET6] = inetFamily{unix.AF_INET6}
+	socketFamilies[unix.AF_NETLINK] = netlinkFamily{}
 }
 
 const capNetRaw = 13
@@ -80,4 +81,24 @@ func socketDeviceIoctl(t *task, cmd uint32, arg uint64) (r uint64, handled bool,
 	}
 	handled, err = st.DeviceIoctl(t.MM(), cmd, arg)
 	return 0, handled, err
+}
+
+// netlinkFamily creates AF_NETLINK sockets: NETLINK_ROUTE only.
+type netlinkFamily struct{}
+
+func (netlinkFamily) New(t *task, typ, protocol int) (socket.Socket, error) {
+	if err := inet.NetlinkProtocol(typ, protocol); err != nil {
+		return nil, err
+	}
+	st, err := netStack(t)
+	if err != nil {
+		return nil, err
+	}
+	c := t.Creds()
+	return st.NewNetlinkSocket(typ, c.FSUID, c.FSGID), nil
+}
+
+// Pair is socketpair(2), which netlink sockets do not support.
+func (netlinkFamily) Pair(t *task, typ, protocol int) (socket.Socket, socket.Socket, error) {
+	return nil, nil, unix.EOPNOTSUPP
 }
