@@ -128,7 +128,11 @@ func TestFilterPolicy(t *testing.T) {
 // re-executed with MOAT_SECCOMP_CHILD set installs a filter, exercises the
 // Go runtime, and then makes the call the parent asks for.
 func TestMain(m *testing.M) {
-	if which := os.Getenv("MOAT_SECCOMP_CHILD"); which != "" {
+	switch which := os.Getenv("MOAT_SECCOMP_CHILD"); which {
+	case "":
+	case "gofer-serve":
+		os.Exit(goferChild())
+	default:
 		os.Exit(child(which, os.Getenv("MOAT_SECCOMP_THEN")))
 	}
 	os.Exit(m.Run())
@@ -168,6 +172,9 @@ func child(which, then string) int {
 	wg.Wait()
 	runtime.GC()
 	runtime.GC()
+	// A local time, as a log line formats: time.Local must have been
+	// loaded before the filter.
+	_ = time.Now().String()
 	fmt.Println("runtime ok")
 	switch then {
 	case "open":

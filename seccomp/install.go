@@ -3,6 +3,7 @@ package seccomp
 import (
 	"fmt"
 	"runtime"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -16,6 +17,9 @@ import (
 // CAP_SYS_ADMIN, and which the sandbox wants anyway), then installs the
 // filter with SECCOMP_FILTER_FLAG_TSYNC so that all threads of the Go
 // runtime get it at once. Filters cannot be removed.
+//
+// Call it as late as possible during setup and before running anything
+// untrusted: once it returns, a call outside prog kills the process.
 func Install(prog []bpf.Instruction) error {
 	if len(prog) == 0 || len(prog) > bpf.MaxInstructions {
 		return fmt.Errorf("seccomp: program of %d instructions", len(prog))
@@ -25,6 +29,11 @@ func Install(prog []bpf.Instruction) error {
 		raw[i] = unix.SockFilter{Code: in.Op, Jt: in.Jt, Jf: in.Jf, K: in.K}
 	}
 	fprog := unix.SockFprog{Len: uint16(len(raw)), Filter: &raw[0]}
+
+	// Lazy initialisations of the standard library that open host files
+	// must happen before: time.Local reads /etc/localtime (or $TZ) the
+	// first time a local time is formatted, as the first log line does.
+	_, _ = time.Now().Zone()
 
 	// Both calls act on the calling thread; TSYNC spreads the filter
 	// and no_new_privs to the others.

@@ -1,0 +1,153 @@
+package seccomp
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/gofer"
+	"github.com/moat-dev/moat/gofer/client"
+)
+
+// goferChild serves the directory in MOAT_SECCOMP_ROOT on fd 3 under the
+// gofer's filter (without the chroot, which needs privileges; the filter
+// is installed once the root is open, as in the real gofer).
+func goferChild() int {
+	prog, err := GoferFilter()
+	if err == nil {
+		err = Install(prog)
+	}
+	if err != nil {
+		os.Stderr.WriteString(err.Error() + "\n")
+		return 3
+	}
+	if err := gofer.Serve(3, os.Getenv("MOAT_SECCOMP_ROOT"), false, gofer.WithoutChroot()); err != nil {
+		os.Stderr.WriteString(err.Error() + "\n")
+		return 1
+	}
+	return 0
+}
+
+// TestGoferUnderFilter runs every gofer operation against a server
+// confined by the gofer's filter.
+func TestGoferUnderFilter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "file"), []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serverEnd := os.NewFile(uintptr(fds[1]), "gofer")
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), "MOAT_SECCOMP_CHILD=gofer-serve", "MOAT_SECCOMP_ROOT="+root)
+	cmd.ExtraFiles = []*os.File{serverEnd}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	serverEnd.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+
+	c := client.New(fds[0])
+	check := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Errorf("%s: %v", what, err)
+		}
+	}
+	uid, gid := uint32(os.Getuid()), uint32(os.Getgid())
+	rootFID, _, err := c.Attach()
+	if err != nil {
+		t.Fatalf("Attach: %v", err)
+	}
+	fids, _, err := c.Walk(rootFID, []string{"file"})
+	check("Walk", err)
+	if len(fids) == 1 {
+		fd, err := c.Open(fids[0], unix.O_RDONLY)
+		check("Open", err)
+		if fd >= 0 {
+			b := make([]byte, 5)
+			n, _ := unix.Pread(fd, b, 0)
+			if string(b[:n]) != "hello" {
+				t.Errorf("read %q through the donated FD", b[:n])
+			}
+			unix.Close(fd)
+		}
+		check("SetStat", c.SetStat(fids[0], client.SetStatArgs{
+			Mask: client.SetStatMode | client.SetStatSize | client.SetStatAtime | client.SetStatMtime | client.SetStatUID | client.SetStatGID,
+			Mode: 0o600, Size: 2, UID: uid, GID: gid,
+			Atime: client.Timespec{Sec: 1}, Mtime: client.Timespec{Sec: 2},
+		}))
+		_, err = c.Stat(fids[0])
+		check("Stat", err)
+		_, _, err = c.Link(rootFID, "hard", fids[0])
+		check("Link", err)
+	}
+	nf, _, fd, err := c.Create(rootFID, "new", unix.O_RDWR, 0o640, uid, gid)
+	check("Create", err)
+	if err == nil {
+		unix.Pwrite(fd, []byte("written"), 0)
+		unix.Close(fd)
+		check("Clunk", c.Clunk(nf))
+	}
+	dir, _, err := c.Mkdir(rootFID, "dir", 0o755, uid, gid)
+	check("Mkdir", err)
+	_, _, err = c.Mknod(rootFID, "fifo", unix.S_IFIFO|0o644, 0, uid, gid)
+	check("Mknod", err)
+	sym, _, err := c.Symlink(rootFID, "sym", "file", uid, gid)
+	check("Symlink", err)
+	if err == nil {
+		target, err := c.Readlink(sym)
+		check("Readlink", err)
+		if target != "file" {
+			t.Errorf("Readlink = %q", target)
+		}
+	}
+	check("Rename", c.Rename(rootFID, "new", dir, "moved"))
+	ents, err := c.Getdents(rootFID)
+	check("Getdents", err)
+	if len(ents) < 5 {
+		t.Errorf("Getdents: %d entries", len(ents))
+	}
+	_, err = c.Statfs(rootFID)
+	check("Statfs", err)
+	check("Unlink", c.Unlink(rootFID, "hard", 0))
+	check("Unlink fifo", c.Unlink(rootFID, "fifo", 0))
+	check("Unlink moved", c.Unlink(dir, "moved", 0))
+	check("Rmdir", c.Unlink(rootFID, "dir", unix.AT_REMOVEDIR))
+	// Errors come back as errors, not as a dead gofer.
+	if _, _, err := c.Walk(rootFID, []string{"missing"}); err == nil {
+		t.Error("Walk of a missing name succeeded")
+	}
+	unix.Close(fds[0])
+
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the gofer did not exit when its socket closed")
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		if ws := ee.Sys().(syscall.WaitStatus); ws.Signaled() {
+			t.Fatalf("the gofer died of %v (a call outside its filter?)", ws.Signal())
+		}
+	}
+	if err != nil {
+		t.Fatalf("gofer: %v", err)
+	}
+}
