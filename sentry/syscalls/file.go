@@ -80,11 +80,32 @@ func writeAt(t *task, f *vfs.File, src []byte, off int64) (int, error) {
 		n, err = blockingIO(t, f, waiter.EventOut, func() (int, error) { return f.Impl.Write(src, f.Pos) })
 		f.Pos += int64(n)
 		f.PosMu.Unlock()
+	} else if off < 0 && f.Flags()&unix.O_NONBLOCK == 0 {
+		// A blocking write to a stream (a pipe, a socket) returns only
+		// when all of it is written, or when a signal or error cuts it
+		// short after some was.
+		for n < len(src) {
+			var m int
+			m, err = blockingIO(t, f, waiter.EventOut, func() (int, error) { return f.Impl.Write(src[n:], off) })
+			n += m
+			if err != nil {
+				if n > 0 && err != unix.EPIPE {
+					err = nil
+				}
+				break
+			}
+			if m == 0 {
+				break
+			}
+		}
 	} else {
 		n, err = blockingIO(t, f, waiter.EventOut, func() (int, error) { return f.Impl.Write(src, off) })
 	}
 	if err == unix.EPIPE {
 		sendSIGPIPE(t)
+		if n > 0 {
+			err = nil
+		}
 	}
 	return n, err
 }
