@@ -235,6 +235,12 @@ type Socket interface {
 	SetSockOpt(ctx *Context, level, name int, val []byte) error
 }
 
+// Unaccepter is implemented by listening sockets that can take back a
+// connection Accept returned, when the caller could not give it an fd.
+type Unaccepter interface {
+	Unaccept(Socket)
+}
+
 // Int32 encodes an int option value.
 func Int32(v int32) []byte {
 	b := make([]byte, 4)

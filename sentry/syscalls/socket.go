@@ -281,18 +281,31 @@ func accept4(t *task, fd int32, addr, lenAddr uint64, flags int) (uint64, error)
 		return 0, err
 	}
 	nf := newSocketFile(ns, flags)
+	nfd, err := t.FDTable().New(0, nf, flags&unix.SOCK_CLOEXEC != 0, nofile(t))
+	if err != nil {
+		// Linux reserves the fd first, so a full table leaves the
+		// connection queued: give it back.
+		if u, ok := s.(socket.Unaccepter); ok {
+			u.Unaccept(ns)
+		} else {
+			nf.DecRef()
+		}
+		return 0, err
+	}
+	nf.DecRef()
 	if addr != 0 {
 		peer, err := ns.PeerName()
-		if err != nil {
-			nf.DecRef()
-			return 0, unix.ECONNABORTED
+		if err == nil {
+			err = copyOutSockaddr(t, addr, lenAddr, peer)
+		} else {
+			err = unix.ECONNABORTED
 		}
-		if err := copyOutSockaddr(t, addr, lenAddr, peer); err != nil {
-			nf.DecRef()
+		if err != nil {
+			t.FDTable().Remove(nfd)
 			return 0, err
 		}
 	}
-	return newFD(t, nf, flags&unix.SOCK_CLOEXEC != 0)
+	return uint64(nfd), nil
 }
 
 func sockName(t *task, fd int32, addr, lenAddr uint64, peer bool) (uint64, error) {

@@ -7,11 +7,13 @@
  * listener, EISCONN, EINVAL from a listener), the backlog (backlog + 1
  * pending connections, then EAGAIN or blocking), accept and accept4
  * (flags, peer address, EAGAIN), names on both ends, data before accept,
- * and a listener closed with pending connections resetting them.
+ * a listener closed with pending connections resetting them, and an
+ * accept without a free fd (EMFILE) leaving its connection queued.
  */
 #include "testutil.h"
 #include <fcntl.h>
 #include <stddef.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -192,5 +194,30 @@ int main(void)
 	close(c4);
 	close(sc);
 	close(sc2);
+
+	/* accept with no free fd (EMFILE) leaves the connection queued. */
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	alen = abstract(&a, "emfile");
+	ASSERT_OK(bind(l, SA(&a), alen));
+	ASSERT_OK(listen(l, 5));
+	c1 = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK_EQ(connect(c1, SA(&a), alen), 0);
+	CHECK_EQ(send(c1, "kept", 4, 0), 4);
+	struct rlimit old, low;
+	ASSERT_OK(getrlimit(RLIMIT_NOFILE, &old));
+	int top = dup(0);
+	close(top);
+	low = old;
+	low.rlim_cur = top;
+	ASSERT_OK(setrlimit(RLIMIT_NOFILE, &low));
+	CHECK_ERRNO(accept(l, NULL, NULL), -1, EMFILE);
+	ASSERT_OK(setrlimit(RLIMIT_NOFILE, &old));
+	sc = accept(l, NULL, NULL);
+	ASSERT_OK(sc);
+	CHECK_EQ(recv(sc, buf, sizeof(buf), 0), 4);
+	CHECK_MEMEQ(buf, "kept", 4);
+	close(sc);
+	close(c1);
+	close(l);
 	return test_done();
 }

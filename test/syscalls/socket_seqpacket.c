@@ -73,6 +73,7 @@ int main(void)
 	CHECK_EQ(recv(sv[0], buf, sizeof(buf), 0), 0);
 	CHECK_EQ(recv(sv[0], buf, sizeof(buf), MSG_DONTWAIT), 0);
 	CHECK_ERRNO(send(sv[0], "x", 1, 0), -1, EPIPE);
+	CHECK_ERRNO(write(sv[0], "x", 1), -1, EPIPE);
 	CHECK_EQ(sigpipes, 0);
 	close(sv[0]);
 

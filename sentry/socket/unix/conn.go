@@ -174,6 +174,22 @@ func (s *Socket) Accept(ctx *socket.Context) (socket.Socket, error) {
 	}
 }
 
+// Unaccept returns a connection that Accept gave out but the caller could
+// not install (EMFILE) to the front of the accept queue, so that it is
+// not lost; if the listener has closed meanwhile, it is reset.
+func (s *Socket) Unaccept(c socket.Socket) {
+	e := c.(*Socket)
+	s.mu.Lock()
+	if s.dead || s.state != stateListening {
+		s.mu.Unlock()
+		e.release(true)
+		return
+	}
+	s.acceptq = append([]*Socket{e}, s.acceptq...)
+	s.mu.Unlock()
+	s.q.Notify(readable)
+}
+
 // Connect implements socket.Socket.Connect.
 func (s *Socket) Connect(ctx *socket.Context, raw []byte) error {
 	if s.typ == Dgram {

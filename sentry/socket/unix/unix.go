@@ -520,5 +520,19 @@ func (s *Socket) Read(dst []byte, _ int64) (int, error) {
 
 // Write implements vfs.FileImpl.Write: a send to the peer without flags.
 func (s *Socket) Write(src []byte, _ int64) (int, error) {
-	return s.SendMsg(s.fileCtx(), src, nil, nil, 0)
+	n, err := s.SendMsg(s.fileCtx(), src, nil, nil, 0)
+	if err == unix.EPIPE && s.typ != Stream {
+		// Only streams raise SIGPIPE; the write path raises it for a
+		// bare EPIPE, so the others return it wrapped.
+		err = errNoSIGPIPE
+	}
+	return n, err
 }
+
+// errNoSIGPIPE is EPIPE (as errors.As finds it), but not equal to it.
+var errNoSIGPIPE error = quietEPIPE{}
+
+type quietEPIPE struct{}
+
+func (quietEPIPE) Error() string { return "broken pipe (no SIGPIPE)" }
+func (quietEPIPE) Unwrap() error { return unix.EPIPE }
