@@ -176,7 +176,7 @@ func (as *addressSpace) newThread(spin int) (*thread, error) {
 	as.tids[th.tid] = struct{}{}
 	as.mu.Unlock()
 	// Its first trap (an int3 in thread_start) says it is ready.
-	if err := th.h.waitSentry(as.p.cmdSpin, th.alive); err != nil {
+	if _, err := th.h.waitSentry(as.p.cmdSpin, th.alive); err != nil {
 		as.freeSlot(s)
 		return nil, err
 	}
@@ -214,7 +214,7 @@ func (th *thread) call(cmd, nr uint64, args ...uint64) (uint64, error) {
 	}
 	copy(h.args[:], args)
 	h.handToStub()
-	if err := h.waitSentry(th.as.p.cmdSpin, th.alive); err != nil {
+	if _, err := h.waitSentry(th.as.p.cmdSpin, th.alive); err != nil {
 		return 0, err
 	}
 	return h.ret, nil

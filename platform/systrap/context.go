@@ -35,6 +35,10 @@ type context struct {
 	pendingFP []byte
 	aliveFn   func() error
 
+	// Spin budgets: the sentry's for application code to trap, the
+	// stub's for the sentry's reply.
+	eventSpin, stubSpin spinBudget
+
 	// The last fault, for ProbeWrite.
 	faultAddr, faultErr uint64
 }
@@ -76,14 +80,16 @@ func (c *context) Switch(pas platform.AddressSpace, regs *platform.Registers) (p
 		c.running.Store(false)
 		return platform.Event{}, err
 	}
+	th.h.spin = uint64(c.stubSpin.get())
 	th.h.cmd = cmdRun
-	th.h.handToStub()
-	err := th.h.waitSentry(c.p.eventSpin, c.aliveFn)
+	c.stubSpin.update(th.h.handToStub())
+	slept, err := th.h.waitSentry(c.eventSpin.get(), c.aliveFn)
 	c.running.Store(false)
 	if err != nil {
 		c.forget()
 		return platform.Event{}, err
 	}
+	c.eventSpin.update(slept)
 	return c.event(regs)
 }
 

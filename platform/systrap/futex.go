@@ -29,12 +29,15 @@ func futexWakeOne(addr *uint32) {
 	unix.RawSyscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), futexWake, 1, 0, 0, 0)
 }
 
-// handToStub gives the slot to the stub, whose command is in place.
-func (h *slotHeader) handToStub() {
+// handToStub gives the slot to the stub, whose command is in place. It
+// reports whether the stub was asleep, having spun in vain.
+func (h *slotHeader) handToStub() (slept bool) {
 	atomic.StoreUint32(&h.state, stStub)
 	if atomic.LoadUint32(&h.stubWaiting) != 0 {
 		futexWakeOne(&h.state)
+		return true
 	}
+	return false
 }
 
 // errStubGone is returned when the stub thread serving a slot is dead or
@@ -45,11 +48,11 @@ func (e *errStubGone) Error() string { return "systrap: stub " + e.why }
 
 // waitSentry waits until the stub hands the slot back: it spins for spin
 // rounds, then sleeps on the futex. Every second of sleep it asks alive
-// whether to go on waiting.
-func (h *slotHeader) waitSentry(spin int, alive func() error) error {
+// whether to go on waiting. It reports whether it had to sleep.
+func (h *slotHeader) waitSentry(spin int, alive func() error) (slept bool, err error) {
 	for i := 0; i < spin; i++ {
 		if atomic.LoadUint32(&h.state) == stSentry {
-			return nil
+			return false, nil
 		}
 		spinPause()
 	}
@@ -62,15 +65,49 @@ func (h *slotHeader) waitSentry(spin int, alive func() error) error {
 		if v == 0 {
 			// The kernel clears the word when the thread exits.
 			atomic.StoreUint32(&h.sentryWaiting, 0)
-			return &errStubGone{"thread exited"}
+			return true, &errStubGone{"thread exited"}
 		}
 		if e := futexWaitTimeout(&h.state, v, time.Second); e == unix.ETIMEDOUT {
 			if err := alive(); err != nil {
 				atomic.StoreUint32(&h.sentryWaiting, 0)
-				return err
+				return true, err
 			}
 		}
 	}
 	atomic.StoreUint32(&h.sentryWaiting, 0)
-	return nil
+	return true, nil
+}
+
+// minSpin is the least spin budget, in rounds of PAUSE; probeEvery is how
+// often a budget that went down is tried at full size again.
+const (
+	minSpin    = 16
+	probeEvery = 16
+)
+
+// spinBudget is a spin budget that adapts: spinning pays only when the
+// other side answers within it, which it does not when the host is busy
+// or the application computes for long between traps.
+type spinBudget struct {
+	cur, max, n int
+}
+
+func newSpinBudget(max int) spinBudget { return spinBudget{cur: max, max: max} }
+
+// get returns the budget for the next wait.
+func (b *spinBudget) get() int {
+	b.n++
+	if b.cur < b.max && b.n%probeEvery == 0 {
+		return b.max
+	}
+	return b.cur
+}
+
+// update records whether the last wait had to sleep.
+func (b *spinBudget) update(slept bool) {
+	if slept {
+		b.cur = max(b.cur/2, min(minSpin, b.max))
+	} else {
+		b.cur = b.max
+	}
 }

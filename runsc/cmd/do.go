@@ -25,6 +25,7 @@ type Do struct {
 	cwd     string
 	env     envFlag
 	volumes volumeFlag
+	tty     ttyFlag
 }
 
 // NewDo returns the do command, using the global configuration conf.
@@ -59,6 +60,7 @@ killed it).
 func (d *Do) SetFlags(f *flag.FlagSet) {
 	f.StringVar(&d.cwd, "cwd", "", "working directory of `DIR` for the command (default: the current directory)")
 	f.Var(&d.env, "env", "set environment variable `K=V` for the command (repeatable)")
+	d.tty.register(f)
 	f.Var(&d.volumes, "volume", "mount host directory HOST at SANDBOX, read-only with :ro (`HOST:SANDBOX[:ro]`, repeatable)")
 }
 
@@ -141,12 +143,21 @@ func (d *Do) Execute(_ context.Context, f *flag.FlagSet, _ ...any) subcommands.E
 	if err != nil {
 		return Usagef("do: %v", err)
 	}
+	term, err := d.tty.setup(spec)
+	if err != nil {
+		return Failf(d.conf, "do: terminal: %v", err)
+	}
+	defer term.restore()
 	sb, err := sandbox.Start(d.conf, spec, sandbox.Options{})
 	if err != nil {
+		term.restore()
 		return Failf(d.conf, "do: %v", err)
 	}
 	stop := sb.ForwardSignals()
+	stopTTY := term.attach(sb)
 	code, err := sb.Wait()
+	stopTTY()
+	term.restore()
 	stop()
 	if err != nil {
 		return Failf(d.conf, "do: %v", err)

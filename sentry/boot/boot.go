@@ -192,6 +192,9 @@ func build(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int, log
 	if err != nil {
 		return nil, execError(argv[0], err)
 	}
+	if err := setupTerminal(k, spec, t, stdio); err != nil {
+		return nil, err
+	}
 	if err := sandboxSelf(log); err != nil {
 		log.Warn("could not confine the sentry", "err", err)
 	}
