@@ -119,6 +119,7 @@ int main(void)
 	CHECK_EQ(recv(sv[0], buf, sizeof(buf), 0), 6);
 	CHECK_ERRNO(recv(sv[0], buf, sizeof(buf), MSG_DONTWAIT), -1, EAGAIN);
 	CHECK_EQ(recv(sv[0], buf, sizeof(buf), 0), 0);
+	CHECK_EQ(read(sv[0], buf, sizeof(buf)), 0);
 	CHECK_EQ(revents(sv[1]), POLLOUT);
 	CHECK_EQ(send(sv[0], "x", 1, 0), 1);
 	CHECK_EQ(shutdown(sv[0], SHUT_WR), 0);

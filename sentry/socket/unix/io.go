@@ -237,13 +237,17 @@ func (s *Socket) sendDgram(ctx *socket.Context, data, addr []byte, ctl *socket.S
 // (datagrams) and MSG_WAITALL (streams). The caller gets references to
 // the files received and drops them.
 func (s *Socket) RecvMsg(ctx *socket.Context, dst []byte, flags int) (socket.RecvResult, error) {
+	return s.recvMsg(ctx, dst, flags, false)
+}
+
+func (s *Socket) recvMsg(ctx *socket.Context, dst []byte, flags int, fileRead bool) (socket.RecvResult, error) {
 	if flags&socket.MsgOOB != 0 {
 		return socket.RecvResult{}, unix.EOPNOTSUPP
 	}
 	if s.typ == Stream {
 		return s.recvStream(ctx, dst, flags)
 	}
-	return s.recvDgram(ctx, dst, flags)
+	return s.recvDgram(ctx, dst, flags, fileRead)
 }
 
 // fromAddr returns the address a receiver reports for a message from
@@ -408,8 +412,10 @@ func (s *Socket) recvStream(ctx *socket.Context, dst []byte, flags int) (socket.
 // recvDgram takes one whole message, as unix_dgram_recvmsg does: a
 // pending error comes first; the part that does not fit in dst is
 // dropped, with MSG_TRUNC. At end of input a seqpacket read returns 0,
-// and so does a blocking datagram read.
-func (s *Socket) recvDgram(ctx *socket.Context, dst []byte, flags int) (socket.RecvResult, error) {
+// and so does a blocking datagram read. A read(2) (fileRead) cannot tell
+// whether it may block: it reads EOF too, rather than EAGAIN, which would
+// make a blocking read wait for ever.
+func (s *Socket) recvDgram(ctx *socket.Context, dst []byte, flags int, fileRead bool) (socket.RecvResult, error) {
 	var r socket.RecvResult
 	peek := flags&socket.MsgPeek != 0
 	s.mu.Lock()
@@ -454,7 +460,7 @@ func (s *Socket) recvDgram(ctx *socket.Context, dst []byte, flags int) (socket.R
 			n.fire()
 			return r, nil
 		}
-		if s.shut&rcvShutdown != 0 && (s.typ == SeqPacket || b.ok) {
+		if s.shut&rcvShutdown != 0 && (s.typ == SeqPacket || b.ok || fileRead) {
 			s.mu.Unlock()
 			return r, nil
 		}

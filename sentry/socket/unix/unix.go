@@ -511,7 +511,7 @@ func (s *Socket) fileCtx() *socket.Context {
 // Read implements vfs.FileImpl.Read: a receive without flags. Files
 // passed with the data are closed, as a read(2) has nowhere to put them.
 func (s *Socket) Read(dst []byte, _ int64) (int, error) {
-	r, err := s.RecvMsg(s.fileCtx(), dst, 0)
+	r, err := s.recvMsg(s.fileCtx(), dst, 0, true)
 	for _, f := range r.Rights {
 		f.DecRef()
 	}
