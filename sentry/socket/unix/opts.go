@@ -3,6 +3,7 @@ package unix
 import (
 	"encoding/binary"
 	"math"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -192,4 +193,22 @@ func (s *Socket) setOpt(name int, v int32) {
 	}
 	s.opts[name] = v
 	s.mu.Unlock()
+}
+
+// IOTimeout returns the timeout of a blocking read (SO_RCVTIMEO) or
+// write (SO_SNDTIMEO) through read(2) and write(2): ok is false when
+// there is none, and a zero timeout means give up at once. The socket
+// syscalls apply the timeouts themselves; the generic blocking path of
+// read(2) and write(2) needs to consult this to do the same.
+func (s *Socket) IOTimeout(write bool) (timeout time.Duration, ok bool) {
+	s.mu.Lock()
+	t := s.rcvtimeo
+	if write {
+		t = s.sndtimeo
+	}
+	s.mu.Unlock()
+	if t == socket.TimeoutForever {
+		return 0, false
+	}
+	return time.Duration(t) * (time.Second / socket.HZ), true
 }
