@@ -95,6 +95,7 @@ func TestProtocol(t *testing.T) {
 		{afInet, unix.SOCK_STREAM, 0, false, unix.IPPROTO_TCP, nil},
 		{afInet6, unix.SOCK_STREAM, unix.IPPROTO_TCP, false, unix.IPPROTO_TCP, nil},
 		{afInet, unix.SOCK_DGRAM, 0, false, unix.IPPROTO_UDP, nil},
+		{afInet6, unix.SOCK_DGRAM, unix.IPPROTO_UDPLITE, false, unix.IPPROTO_UDPLITE, nil},
 		{afInet, unix.SOCK_STREAM, unix.IPPROTO_UDP, false, 0, unix.EPROTONOSUPPORT},
 		{afInet, unix.SOCK_SEQPACKET, 0, false, 0, unix.ESOCKTNOSUPPORT},
 		{afInet, unix.SOCK_RAW, unix.IPPROTO_ICMP, false, 0, unix.EPERM},

@@ -66,6 +66,28 @@ var storedOpts = map[optKey]int32{
 	{unix.SOL_TCP, unix.TCP_INQ}:                  0,
 	{unix.SOL_TCP, unix.TCP_THIN_LINEAR_TIMEOUTS}: 0,
 	{unix.SOL_UDP, unix.UDP_CORK}:                 0,
+	{unix.SOL_UDP, udpliteSendCscov}:              0,
+	{unix.SOL_UDP, udpliteRecvCscov}:              0,
+}
+
+// UDP-Lite's level and options (SOL_UDPLITE, UDPLITE_SEND_CSCOV,
+// UDPLITE_RECV_CSCOV).
+const (
+	solUDPLite       = unix.IPPROTO_UDPLITE
+	udpliteSendCscov = 10
+	udpliteRecvCscov = 11
+)
+
+// udpLevel folds SOL_UDPLITE into SOL_UDP, which Linux serves alike,
+// and refuses the UDP-Lite options on plain UDP sockets.
+func (s *Socket) udpLevel(level, name int) (int, error) {
+	if level != unix.SOL_UDP && level != solUDPLite {
+		return level, nil
+	}
+	if (name == udpliteSendCscov || name == udpliteRecvCscov) && s.proto != unix.IPPROTO_UDPLITE {
+		return level, unix.ENOPROTOOPT
+	}
+	return unix.SOL_UDP, nil
 }
 
 func (s *Socket) stored(k optKey) int32 {
@@ -97,7 +119,7 @@ func (s *Socket) levelOK(level int) bool {
 		return s.family == afInet6
 	case unix.SOL_TCP:
 		return s.typ == unix.SOCK_STREAM
-	case unix.SOL_UDP:
+	case unix.SOL_UDP, solUDPLite:
 		return s.typ == unix.SOCK_DGRAM
 	}
 	return false
@@ -112,6 +134,10 @@ func (s *Socket) GetSockOpt(ctx *socket.Context, level, name int) ([]byte, error
 			return nil, unix.EOPNOTSUPP
 		}
 		return nil, unix.ENOPROTOOPT
+	}
+	level, err := s.udpLevel(level, name)
+	if err != nil {
+		return nil, err
 	}
 	if _, ok := storedOpts[optKey{level, name}]; ok {
 		return socket.Int32(s.stored(optKey{level, name})), nil
@@ -133,6 +159,10 @@ func (s *Socket) GetSockOpt(ctx *socket.Context, level, name int) ([]byte, error
 func (s *Socket) SetSockOpt(ctx *socket.Context, level, name int, val []byte) error {
 	if !s.levelOK(level) {
 		return unix.ENOPROTOOPT
+	}
+	level, err := s.udpLevel(level, name)
+	if err != nil {
+		return err
 	}
 	if _, ok := storedOpts[optKey{level, name}]; ok {
 		v, err := optIntOrByte(val)

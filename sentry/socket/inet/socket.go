@@ -59,6 +59,11 @@ func Protocol(family, typ, protocol int, capNetRaw bool) (int, error) {
 		switch protocol {
 		case 0, unix.IPPROTO_UDP:
 			return unix.IPPROTO_UDP, nil
+		case unix.IPPROTO_UDPLITE:
+			// UDP-Lite is served by UDP: on loopback the two differ
+			// only in checksum coverage, which nothing sees. (They
+			// share one port space here.)
+			return unix.IPPROTO_UDPLITE, nil
 		case unix.IPPROTO_ICMP, unix.IPPROTO_ICMPV6:
 			// Ping sockets: net.ipv4.ping_group_range is "1 0" by
 			// default, which admits nobody.
