@@ -73,9 +73,12 @@ func setupTerminal(k *kernel.Kernel, spec *specs.Spec, init *kernel.Task, stdio 
 	}
 	unix.CloseOnExec(in)
 	unix.CloseOnExec(out)
+	// Ask for SIGWINCH now, while every host syscall is allowed.
+	winch := make(chan os.Signal, 4)
+	signal.Notify(winch, unix.SIGWINCH)
 	go copyInput(con, in)
 	go copyOutput(con, out)
-	go forwardWinch(con, stdio[0], stdio[1])
+	go forwardWinch(con, winch, stdio[0], stdio[1])
 	return nil
 }
 
@@ -171,9 +174,7 @@ func copyOutput(con *devpts.Console, fd int) {
 
 // forwardWinch copies the caller's window size to the terminal whenever
 // the sentry gets SIGWINCH (runsc do forwards it).
-func forwardWinch(con *devpts.Console, fds ...int) {
-	ch := make(chan os.Signal, 4)
-	signal.Notify(ch, unix.SIGWINCH)
+func forwardWinch(con *devpts.Console, ch <-chan os.Signal, fds ...int) {
 	for range ch {
 		for _, fd := range fds {
 			if ws, err := unix.IoctlGetWinsize(fd, unix.TIOCGWINSZ); err == nil {

@@ -133,6 +133,18 @@ func (k *Kernel) TTYNr(tg *ThreadGroup) uint32 {
 	return minor&0xff | major<<8 | (minor&^0xff)<<12
 }
 
+// TTYForegroundPGID returns the tpgid field of /proc/[pid]/stat for tg:
+// the foreground process group of its controlling terminal, or -1.
+func (k *Kernel) TTYForegroundPGID(tg *ThreadGroup) int32 {
+	ttyMu.Lock()
+	defer ttyMu.Unlock()
+	tty := k.cttyLocked(tg)
+	if tty == nil || tty.pgid == 0 {
+		return -1
+	}
+	return tty.pgid
+}
+
 // ForegroundProcessGroup returns tty's foreground process group and
 // session (0 if none), for drivers and /proc.
 func (tty *TTY) ForegroundProcessGroup() (pgid, sid int32) {
