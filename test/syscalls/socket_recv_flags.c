@@ -119,7 +119,7 @@ int main(void)
 	CHECK_EQ(setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &neg, sizeof(neg)), 0);
 	t0 = now_ns();
 	CHECK_ERRNO(recv(sv[1], buf, sizeof(buf), 0), -1, EAGAIN);
-	CHECK_LT(now_ns() - t0, 50000000LL);
+	CHECK_LT(now_ns() - t0, 1000000000LL);
 	close(sv[0]);
 	close(sv[1]);
 	return test_done();

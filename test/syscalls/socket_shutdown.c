@@ -97,6 +97,37 @@ int main(void)
 	close(sv[0]);
 	close(sv[1]);
 
+	/* A writer blocked on a full send buffer: the peer's SHUT_RD ends
+	 * the wait with EPIPE; so does its own SHUT_WR from another process;
+	 * the peer closing with data unread ends it with ECONNRESET. */
+	static char big[1 << 20];
+	signal(SIGPIPE, SIG_IGN);
+	for (int c = 0; c < 3; c++) {
+		ASSERT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+		while (send(sv[0], big, sizeof(big), MSG_DONTWAIT) > 0) {
+		}
+		if (c == 2)
+			CHECK_EQ(send(sv[1], "u", 1, 0), 1);
+		pid = test_fork();
+		if (pid == 0) {
+			usleep(50000);
+			if (c == 0)
+				CHECK_EQ(shutdown(sv[1], SHUT_RD), 0);
+			else if (c == 1)
+				CHECK_EQ(shutdown(sv[0], SHUT_WR), 0);
+			child_exit();
+		}
+		if (c == 2)
+			close(sv[1]);
+		CHECK_ERRNO(send(sv[0], big, sizeof(big), 0), -1, c == 2 ? ECONNRESET : EPIPE);
+		CHECK_EQ(waitpid(pid, &status, 0), pid);
+		CHECK_CHILD_OK(status);
+		close(sv[0]);
+		if (c != 2)
+			close(sv[1]);
+	}
+	signal(SIGPIPE, on_sigpipe);
+
 	/* Seqpacket: like streams, without SIGPIPE. */
 	ASSERT_OK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv));
 	CHECK_EQ(shutdown(sv[1], SHUT_RD), 0);

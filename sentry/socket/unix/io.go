@@ -37,6 +37,23 @@ func credFor(ctx *socket.Context, ctl *socket.SendControl, s, peer *Socket) sock
 	return socket.NoCred
 }
 
+// allocCheck is what Linux checks each time a send allocates a buffer
+// (sock_alloc_send_pskb), waiting or not: a pending error, which it
+// consumes, then whether sending was shut down.
+func (s *Socket) allocCheck() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != 0 {
+		err := s.err
+		s.err = 0
+		return err
+	}
+	if s.shut&sendShutdown != 0 {
+		return unix.EPIPE
+	}
+	return nil
+}
+
 // sendStream sends data in pieces of at most half the send buffer,
 // waiting while the send buffer is full. Files go with the first piece.
 func (s *Socket) sendStream(ctx *socket.Context, data, addr []byte, ctl *socket.SendControl) (int, error) {
@@ -65,6 +82,9 @@ func (s *Socket) sendStream(ctx *socket.Context, data, addr []byte, ctl *socket.
 		return 0, err
 	}
 	for sent < len(data) {
+		if err := s.allocCheck(); err != nil {
+			return partial(err)
+		}
 		sndbuf := s.sndbuf.Load()
 		if s.wmem.Load() >= sndbuf {
 			if !b.ok {
@@ -121,7 +141,7 @@ func (s *Socket) sendDgram(ctx *socket.Context, data, addr []byte, ctl *socket.S
 		// A seqpacket send ignores the address.
 		addr = nil
 	}
-	peer, shut, timeo := s.peer, s.shut, s.sndtimeo
+	peer, timeo := s.peer, s.sndtimeo
 	s.mu.Unlock()
 	var to *Address
 	if addr != nil {
@@ -144,12 +164,15 @@ func (s *Socket) sendDgram(ctx *socket.Context, data, addr []byte, ctl *socket.S
 	if int64(len(data)) > s.sndbuf.Load()-32 {
 		return 0, unix.EMSGSIZE
 	}
-	if shut&sendShutdown != 0 {
-		return 0, unix.EPIPE
-	}
 	b := newBlocker(ctx, timeo)
 	defer b.done()
-	for s.wmem.Load() >= s.sndbuf.Load() {
+	for {
+		if err := s.allocCheck(); err != nil {
+			return 0, err
+		}
+		if s.wmem.Load() < s.sndbuf.Load() {
+			break
+		}
 		if !b.ok {
 			return 0, unix.EAGAIN
 		}
