@@ -324,3 +324,70 @@ func TestMarshalAddr(t *testing.T) {
 		t.Errorf("short sockaddr_in6: %v", err)
 	}
 }
+
+func TestNetlinkDump(t *testing.T) {
+	st := testStack(t)
+	s := st.NewNetlinkSocket(unix.SOCK_RAW, 0, 0)
+	if err := s.Bind(blocking, nlAddr(0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	pid := binary.LittleEndian.Uint32(s.SockName()[4:])
+	if pid == 0 {
+		t.Fatal("no port ID after bind")
+	}
+	for _, c := range []struct {
+		req, reply uint16
+		want       int
+	}{
+		{rtmGetLink, rtmNewLink, 1},
+		{rtmGetAddr, rtmNewAddr, 2},
+		{rtmGetRoute, rtmNewRoute, 2},
+	} {
+		req := newMsg(c.req, nlmFRequest|nlmFDump, 42, 0)
+		req.put(make([]byte, 16))
+		if _, err := s.SendMsg(blocking, req.done(), nil, nil, 0); err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+	recv:
+		for {
+			buf := make([]byte, 8192)
+			r, err := s.RecvMsg(nonblocking, buf, 0)
+			if err != nil {
+				t.Fatalf("type %d: %v", c.req, err)
+			}
+			for b := buf[:r.N]; len(b) >= sizeofNlmsghdr; {
+				l := int(binary.LittleEndian.Uint32(b))
+				typ := binary.LittleEndian.Uint16(b[4:])
+				if seq := binary.LittleEndian.Uint32(b[8:]); seq != 42 {
+					t.Errorf("seq %d", seq)
+				}
+				if p := binary.LittleEndian.Uint32(b[12:]); p != pid {
+					t.Errorf("pid %d, want %d", p, pid)
+				}
+				if typ == nlmsgDone {
+					break recv
+				}
+				if typ != c.reply {
+					t.Errorf("reply type %d, want %d", typ, c.reply)
+				}
+				got++
+				b = b[nlmsgAlign(l):]
+			}
+		}
+		if got != c.want {
+			t.Errorf("request %d: %d replies, want %d", c.req, got, c.want)
+		}
+	}
+	// An unknown request gets NLMSG_ERROR.
+	req := newMsg(99, nlmFRequest, 7, 0)
+	if _, err := s.SendMsg(blocking, req.done(), nil, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	r, err := s.RecvMsg(nonblocking, buf, 0)
+	if err != nil || r.N != 36 || binary.LittleEndian.Uint16(buf[4:]) != nlmsgError ||
+		int32(binary.LittleEndian.Uint32(buf[16:])) != -int32(unix.EOPNOTSUPP) {
+		t.Errorf("error reply %x, %v", buf[:r.N], err)
+	}
+}
