@@ -280,7 +280,9 @@ func (s *Socket) parseAddr(raw []byte, bind bool) (a sockaddr, unspec bool, err 
 		return a, false, unix.EINVAL
 	}
 	if s.family == afInet {
-		if !bind && fam == afUnspec && s.typ == unix.SOCK_STREAM {
+		if !bind && fam == afUnspec && (s.typ == unix.SOCK_STREAM || len(raw) < sizeofSockaddrIn) {
+			// inet_dgram_connect takes AF_UNSPEC as a disconnect
+			// before checking the length.
 			return a, true, nil
 		}
 		if len(raw) < sizeofSockaddrIn {
