@@ -785,3 +785,32 @@ func (s *Socket) setTCPOpt(name int, val []byte) error {
 	}
 	return nil
 }
+
+// IOTimeout returns the timeout of a blocking read (SO_RCVTIMEO) or
+// write (SO_SNDTIMEO) through read(2) and write(2): ok is false when
+// there is none, and a zero timeout means give up at once. (The same
+// method as sentry/socket/unix's, for the generic blocking path of
+// read(2) and write(2) to consult.)
+func (s *Socket) IOTimeout(write bool) (timeout time.Duration, ok bool) {
+	rcv, snd := s.timeouts()
+	return ioTimeout(rcv, snd, write)
+}
+
+// IOTimeout is Socket.IOTimeout for netlink sockets.
+func (s *NetlinkSocket) IOTimeout(write bool) (timeout time.Duration, ok bool) {
+	s.mu.Lock()
+	rcv, snd := s.rcvtimeo, s.sndtimeo
+	s.mu.Unlock()
+	return ioTimeout(rcv, snd, write)
+}
+
+func ioTimeout(rcv, snd socket.Timeout, write bool) (time.Duration, bool) {
+	t := rcv
+	if write {
+		t = snd
+	}
+	if t == socket.TimeoutForever {
+		return 0, false
+	}
+	return time.Duration(t) * (time.Second / socket.HZ), true
+}
