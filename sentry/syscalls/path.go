@@ -638,6 +638,10 @@ func accessAt(t *task, dirfd int32, pathAddr uint64, mode uint32, flags int) (ui
 		if c.RealUID != 0 {
 			vc.DACOverride = false
 			vc.Caps = 0
+		} else {
+			// Real root checks with its permitted capabilities.
+			vc.Caps = c.CapPermitted
+			vc.DACOverride = c.CapPermitted&(1<<vfs.CapDACOverride) != 0
 		}
 	}
 	if mode&2 != 0 && vd != nil && vd.Mount.Readonly && (st.IsRegular() || st.IsDir() || st.IsSymlink()) {

@@ -2,6 +2,7 @@
 
 /* chmod, fchmod, fchmodat: who may, and which bits stick. */
 #include "testutil.h"
+#include <grp.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>

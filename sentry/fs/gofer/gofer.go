@@ -9,6 +9,7 @@
 package gofer
 
 import (
+	"runtime"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -37,7 +38,13 @@ func New(fd int, mf *memfile.File) (vfs.Inode, error) {
 }
 
 func (fs *FS) newInode(fid client.FID, st client.Stat) *inode {
-	return &inode{fs: fs, fid: fid, st: convertStat(st), roFD: -1, rwFD: -1}
+	i := &inode{fs: fs, fid: fid, st: convertStat(st), roFD: -1, rwFD: -1}
+	// The gofer holds a host FD for each FID: give it back once the
+	// sentry forgets the inode (transient lookups, evicted dentries).
+	runtime.SetFinalizer(i, func(i *inode) {
+		go i.fs.c.Clunk(i.fid)
+	})
+	return i
 }
 
 func convertStat(s client.Stat) vfs.Stat {

@@ -50,6 +50,9 @@ type FS struct {
 	// origin maps a copied-up upper non-directory to the lower file it
 	// came from (whose device and inode number it keeps).
 	origin map[vfs.Inode]vfs.Inode
+	// nlinkDelta is, for each merged directory's upper inode, how many
+	// subdirectories it gained (less those it lost) since copy-up.
+	nlinkDelta map[vfs.Inode]int64
 
 	root *Inode
 }
@@ -61,7 +64,8 @@ func New(upper, lower vfs.Inode) *FS {
 		dev:       vfs.NewAnonDev(),
 		whiteouts: make(map[vfs.Inode]map[string]bool),
 		opaque:    make(map[vfs.Inode]bool),
-		origin:    make(map[vfs.Inode]vfs.Inode),
+		origin:     make(map[vfs.Inode]vfs.Inode),
+		nlinkDelta: make(map[vfs.Inode]int64),
 	}
 	fs.root = &Inode{fs: fs, upper: upper, lower: lower}
 	// The root takes the lower root's mode and owner.
@@ -124,6 +128,7 @@ func (fs *FS) forget(upper vfs.Inode) {
 	fs.meta.Lock()
 	delete(fs.whiteouts, upper)
 	delete(fs.opaque, upper)
+	delete(fs.nlinkDelta, upper)
 	fs.meta.Unlock()
 }
 
@@ -140,6 +145,10 @@ type Inode struct {
 	name   string
 	upper  vfs.Inode
 	lower  vfs.Inode
+	// lowerNames indexes a directory's lower entries (name to d_type),
+	// built on first use: the lower layer does not change, and this
+	// answers most lookups of missing names without asking it.
+	lowerNames map[string]uint8
 }
 
 var (
@@ -190,7 +199,12 @@ func (in *Inode) Stat() (vfs.Stat, error) {
 			}
 			st.Ino = lst.Ino
 			st.Size, st.Blocks, st.Blksize = lst.Size, lst.Blocks, lst.Blksize
-			st.Nlink = in.mergedNlink(u, l, lst.Nlink)
+			// The lower link count, corrected by the subdirectories
+			// made and removed since.
+			in.fs.meta.Lock()
+			n := int64(lst.Nlink) + in.fs.nlinkDelta[u]
+			in.fs.meta.Unlock()
+			st.Nlink = uint64(max(n, 1))
 		} else {
 			st.Ino |= upperDirIno
 		}
@@ -204,45 +218,12 @@ func (in *Inode) Stat() (vfs.Stat, error) {
 	return st, nil
 }
 
-// mergedNlink is a merged directory's link count: the lower one's, plus
-// the upper layer's new subdirectories, less the lower subdirectories
-// removed.
-func (in *Inode) mergedNlink(u, l vfs.Inode, lowerNlink uint64) uint64 {
-	fs := in.fs
-	lowerEnts, err := readdirOf(l)
-	if err != nil {
-		return 1
-	}
-	lowerDirs := make(map[string]bool)
-	for _, e := range lowerEnts {
-		lowerDirs[e.Name] = e.Type == unix.DT_DIR
-	}
-	n := int64(lowerNlink)
-	upperEnts, err := readdirOf(u)
-	if err != nil {
-		return 1
-	}
-	for _, e := range upperEnts {
-		isDir := e.Type == unix.DT_DIR
-		wasDir, inLower := lowerDirs[e.Name]
-		switch {
-		case isDir && !(inLower && wasDir):
-			n++
-		case !isDir && inLower && wasDir:
-			n--
-		}
-	}
+// adjustNlink records that a merged directory (by its upper inode) gained
+// or lost subdirectories. fs.mu must be held.
+func (fs *FS) adjustNlink(upperDir vfs.Inode, d int64) {
 	fs.meta.Lock()
-	for name := range fs.whiteouts[u] {
-		if lowerDirs[name] {
-			n--
-		}
-	}
+	fs.nlinkDelta[upperDir] += d
 	fs.meta.Unlock()
-	if n < 1 {
-		n = 1
-	}
-	return uint64(n)
 }
 
 // Statfs implements vfs.Statfser with the upper layer's figures.
@@ -268,7 +249,7 @@ func (in *Inode) Lookup(name string) (vfs.Inode, error) {
 			if !cst.IsDir() {
 				child.lower = fs.originOf(cu)
 			} else if l != nil && !fs.isOpaque(cu) {
-				if cl, err := l.Lookup(name); err == nil {
+				if cl, err := in.lowerLookup(l, name); err == nil {
 					if lst, err := cl.Stat(); err == nil && lst.IsDir() {
 						child.lower = cl
 					}
@@ -286,11 +267,45 @@ func (in *Inode) Lookup(name string) (vfs.Inode, error) {
 	if l == nil {
 		return nil, unix.ENOENT
 	}
-	cl, err := l.Lookup(name)
+	cl, err := in.lowerLookup(l, name)
 	if err != nil {
 		return nil, err
 	}
 	return &Inode{fs: fs, parent: in, name: name, lower: cl}, nil
+}
+
+// lowerIndex returns the directory's lower entries by name, or nil if it
+// has no lower directory.
+func (in *Inode) lowerIndex() (map[string]uint8, error) {
+	in.mu.Lock()
+	idx, l := in.lowerNames, in.lower
+	in.mu.Unlock()
+	if idx != nil || l == nil {
+		return idx, nil
+	}
+	ents, err := readdirOf(l)
+	if err != nil {
+		return nil, err
+	}
+	idx = make(map[string]uint8, len(ents))
+	for _, e := range ents {
+		idx[e.Name] = e.Type
+	}
+	in.mu.Lock()
+	in.lowerNames = idx
+	in.mu.Unlock()
+	return idx, nil
+}
+
+// lowerLookup looks name up in the lower directory, answering ENOENT
+// from the index when it can.
+func (in *Inode) lowerLookup(l vfs.Inode, name string) (vfs.Inode, error) {
+	if idx, err := in.lowerIndex(); err == nil && idx != nil {
+		if _, ok := idx[name]; !ok {
+			return nil, unix.ENOENT
+		}
+	}
+	return l.Lookup(name)
 }
 
 // Readlink implements vfs.Inode.Readlink.
@@ -556,8 +571,13 @@ func (in *Inode) lowerHas(name string) bool {
 	if l == nil || u != nil && in.fs.isOpaque(u) {
 		return false
 	}
-	_, err := l.Lookup(name)
-	return err == nil
+	idx, err := in.lowerIndex()
+	if err != nil {
+		_, err := l.Lookup(name)
+		return err == nil
+	}
+	_, ok := idx[name]
+	return ok
 }
 
 // created records that the upper name in dir u is new: a whiteout there
@@ -600,7 +620,11 @@ func (in *Inode) Mknod(name string, n vfs.NewNode) (vfs.Inode, error) {
 	if err != nil {
 		return nil, err
 	}
-	in.created(u, name, cu, n.Mode&unix.S_IFMT == unix.S_IFDIR)
+	isDir := n.Mode&unix.S_IFMT == unix.S_IFDIR
+	in.created(u, name, cu, isDir)
+	if isDir {
+		in.fs.adjustNlink(u, 1)
+	}
 	return &Inode{fs: in.fs, parent: in, name: name, upper: cu}, nil
 }
 
@@ -675,6 +699,9 @@ func (in *Inode) Unlink(name string, rmdir bool) error {
 	}
 	if hadLower {
 		fs.setWhiteout(u, name, true)
+	}
+	if rmdir {
+		fs.adjustNlink(u, -1)
 	}
 	return nil
 }
@@ -779,12 +806,29 @@ func (in *Inode) Rename(oldName string, newDir vfs.Inode, newName string, flags 
 	if sst.IsDir() && newHadLower {
 		fs.setOpaque(su)
 	}
+	dstIsDir := false
+	if dst != nil {
+		if dst0, err := dst.Stat(); err == nil {
+			dstIsDir = dst0.IsDir()
+		}
+	}
 	if flags&vfs.RenameExchange != 0 && du != nil {
-		if dst0, err := du.Stat(); err == nil && dst0.IsDir() && oldHadLower {
+		if dstIsDir && oldHadLower {
 			fs.setOpaque(du)
 		}
 	} else if oldHadLower {
 		fs.setWhiteout(ou, oldName, true)
+	}
+	// Subdirectory counts.
+	if sst.IsDir() {
+		fs.adjustNlink(ou, -1)
+		fs.adjustNlink(nu, 1)
+	}
+	if dstIsDir {
+		fs.adjustNlink(nu, -1)
+		if flags&vfs.RenameExchange != 0 {
+			fs.adjustNlink(ou, 1)
+		}
 	}
 	return nil
 }
@@ -807,9 +851,11 @@ func (in *Inode) readdir() ([]vfs.Dirent, error) {
 				if e.Type == unix.DT_DIR {
 					e.Ino |= upperDirIno
 					if l != nil && !fs.isOpaque(cu) {
-						if cl, err := l.Lookup(e.Name); err == nil {
-							if lst, err := cl.Stat(); err == nil && lst.IsDir() {
-								e.Ino = lst.Ino
+						if idx, _ := in.lowerIndex(); idx[e.Name] == unix.DT_DIR {
+							if cl, err := l.Lookup(e.Name); err == nil {
+								if lst, err := cl.Stat(); err == nil && lst.IsDir() {
+									e.Ino = lst.Ino
+								}
 							}
 						}
 					}
