@@ -159,6 +159,41 @@ int main(void)
 	CHECK_EQ(t.c_cc[VLNEXT], 0x16);
 	CHECK_EQ(t.c_cc[VEOL2], 0);
 	CHECK_EQ(cfgetospeed(&t), B38400);
+
+	/* struct termios2 carries the speeds; BOTHER sets any speed, and an
+	 * input speed of 0 follows the output speed. c_line is kept. */
+	struct {
+		unsigned int iflag, oflag, cflag, lflag;
+		unsigned char line, cc[19];
+		unsigned int ispeed, ospeed;
+	} t2;
+	const unsigned long tcgets2 = 0x802c542a, tcsets2 = 0x402c542b;
+	const unsigned int BOTHER = 010000;
+	CHECK_EQ(ioctl(s, tcgets2, &t2), 0);
+	CHECK_EQ(t2.ispeed, 38400);
+	CHECK_EQ(t2.ospeed, 38400);
+	CHECK_EQ(t2.cflag, t.c_cflag);
+	t2.cflag = (t2.cflag & ~CBAUD) | BOTHER;
+	t2.ospeed = 12345;
+	t2.ispeed = 777;
+	t2.line = 3;
+	CHECK_EQ(ioctl(s, tcsets2, &t2), 0);
+	memset(&t2, 0, sizeof(t2));
+	CHECK_EQ(ioctl(m, tcgets2, &t2), 0);
+	CHECK_EQ(t2.ospeed, 12345);
+	CHECK_EQ(t2.ispeed, 12345);
+	CHECK_EQ(t2.cflag & CBAUD, BOTHER);
+	CHECK_EQ(t2.line, 3);
+	v = -1;
+	CHECK_EQ(ioctl(s, TIOCGETD, &v), 0);
+	CHECK_EQ(v, N_TTY);
+	CHECK_EQ(tcsetattr(s, TCSANOW, &t), 0);
+	CHECK_EQ(tcgetattr(s, &t), 0);
+	CHECK_EQ(cfgetospeed(&t), B38400);
+	CHECK_EQ(ioctl(s, tcgets2, &t2), 0);
+	CHECK_EQ(t2.ospeed, 38400);
+	CHECK_EQ(t2.line, 0);
+
 	struct termios tm;
 	CHECK_EQ(tcgetattr(m, &tm), 0);
 	CHECK_EQ(tm.c_iflag, t.c_iflag);
