@@ -249,7 +249,14 @@ func (t *Task) ReleaseControllingTTY(tty *TTY) error {
 		return unix.ENOTTY
 	}
 	if !isSessionLeader(tg) {
-		t.k.ttyTableLocked().detached[tg] = struct{}{}
+		tt := t.k.ttyTableLocked()
+		// Forget processes that have exited since.
+		for o := range tt.detached {
+			if o.IsZombie() || t.k.ThreadGroupByID(o.ID) != o {
+				delete(tt.detached, o)
+			}
+		}
+		tt.detached[tg] = struct{}{}
 		ttyMu.Unlock()
 		return nil
 	}
