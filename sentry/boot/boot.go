@@ -121,11 +121,17 @@ func build(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int, log
 	var rootInode vfs.Inode = goferRoot
 	fstype := "9p"
 	if conf.Overlay != "none" {
-		upper := tmpfs.New(mf, tmpfs.Options{Mode: 0o755})
+		// The upper layer lives in the sandbox's memory; statfs of
+		// the root reports that capacity.
+		upper := tmpfs.New(mf, tmpfs.Options{Mode: 0o755, Size: totalMemory()})
 		rootInode, fstype = overlay.New(upper.Root(), goferRoot).Root(), "overlay"
 	}
 	readonly := spec.Root == nil || spec.Root.Readonly
-	v, rootMount := vfs.New(rootInode, fstype, "/", readonly)
+	source := "/"
+	if fstype == "overlay" {
+		source = "overlay"
+	}
+	v, rootMount := vfs.New(rootInode, fstype, source, readonly)
 	root := vfs.VirtualDentry{Mount: rootMount, Dentry: rootMount.Root}
 	k := kernel.New(p, mf, v, root, log)
 	if conf.Strace {
