@@ -111,20 +111,14 @@ func SentryRules(opts SentryOptions) bpf.SyscallRules {
 		// SCM_RIGHTS.
 		unix.SYS_SENDMSG: nil,
 		unix.SYS_RECVMSG: nil,
-		// Files the gofer donated, and the host stdio: sentry logic
-		// first, then these.
-		unix.SYS_PREAD64:   nil,
-		unix.SYS_PWRITE64:  nil,
-		unix.SYS_FSTAT:     nil,
-		unix.SYS_FTRUNCATE: nil,
+		// Files the gofer donated (DESIGN.md: reads and writes go
+		// straight to them, after sentry logic) and the host stdio.
+		unix.SYS_PREAD64:  nil,
+		unix.SYS_PWRITE64: nil,
+		unix.SYS_FSTAT:    nil,
 		// Waiting for host FDs (stdio, the gofer socket); host.File's
-		// cancellable wait uses an eventfd.
-		unix.SYS_POLL:     nil,
-		unix.SYS_PPOLL:    nil,
-		unix.SYS_EVENTFD2: nil,
-		unix.SYS_FCNTL: eachOf(1, unix.F_GETFL, unix.F_SETFL, unix.F_GETFD, unix.F_SETFD,
-			unix.F_DUPFD_CLOEXEC),
-		unix.SYS_DUP: nil,
+		// cancellable wait also uses an eventfd (eventfd2, above).
+		unix.SYS_PPOLL: nil,
 		// The caller's terminal when it is the application's stdio.
 		unix.SYS_IOCTL: eachOf(1, unix.TCGETS, unix.TCSETS, unix.TCSETSW, unix.TCSETSF,
 			unix.TIOCGWINSZ, unix.TIOCSWINSZ, unix.TIOCINQ),
@@ -135,6 +129,14 @@ func SentryRules(opts SentryOptions) bpf.SyscallRules {
 		// Stubs: stop, kill and reap them.
 		unix.SYS_KILL:  nil,
 		unix.SYS_WAIT4: nil,
+		// The control socket (runsc start, exec, kill, ps, ...): the
+		// net package's listener and connections, and the stdio FDs that
+		// exec passes.
+		unix.SYS_ACCEPT4:     {{anyArg, anyArg, anyArg, bpf.Eq(unix.SOCK_CLOEXEC | unix.SOCK_NONBLOCK)}},
+		unix.SYS_GETSOCKNAME: nil,
+		unix.SYS_FCNTL: eachOf(1, unix.F_GETFL, unix.F_SETFL, unix.F_GETFD, unix.F_SETFD,
+			unix.F_DUPFD_CLOEXEC),
+		unix.SYS_DUP: nil,
 	})
 	switch opts.Platform {
 	case "systrap":
@@ -165,30 +167,31 @@ func ptraceRequests() []bpf.Rule {
 func GoferRules() bpf.SyscallRules {
 	r := goRuntime()
 	r.Merge(bpf.SyscallRules{
-		unix.SYS_SENDMSG:    nil,
-		unix.SYS_RECVMSG:    nil,
-		unix.SYS_POLL:       nil,
-		unix.SYS_PPOLL:      nil,
+		// The sentry's requests, and FDs donated with SCM_RIGHTS.
+		unix.SYS_SENDMSG: nil,
+		unix.SYS_RECVMSG: nil,
+		unix.SYS_PPOLL:   nil,
+		// One path component at a time, relative to directory FDs.
 		unix.SYS_OPENAT:     nil,
 		unix.SYS_NEWFSTATAT: nil,
-		unix.SYS_FSTAT:      nil,
 		unix.SYS_READLINKAT: nil,
 		unix.SYS_GETDENTS64: nil,
-		unix.SYS_PREAD64:    nil,
-		unix.SYS_PWRITE64:   nil,
-		unix.SYS_FTRUNCATE:  nil,
 		unix.SYS_FSTATFS:    nil,
-		unix.SYS_MKDIRAT:    nil,
-		unix.SYS_MKNODAT:    nil,
-		unix.SYS_SYMLINKAT:  nil,
-		unix.SYS_LINKAT:     nil,
-		unix.SYS_UNLINKAT:   nil,
-		unix.SYS_RENAMEAT:   nil,
-		unix.SYS_FCHMODAT:   nil,
-		unix.SYS_FCHMODAT2:  nil,
-		unix.SYS_FCHOWNAT:   nil,
-		unix.SYS_UTIMENSAT:  nil,
-		unix.SYS_FCNTL:      eachOf(1, unix.F_GETFL, unix.F_SETFL, unix.F_GETFD, unix.F_SETFD, unix.F_DUPFD_CLOEXEC),
+		unix.SYS_FCNTL:      {{anyArg, bpf.Eq(unix.F_DUPFD_CLOEXEC)}},
+		// Changes, unless --readonly.
+		unix.SYS_PREAD64:   nil,
+		unix.SYS_PWRITE64:  nil,
+		unix.SYS_FTRUNCATE: nil,
+		unix.SYS_MKDIRAT:   nil,
+		unix.SYS_MKNODAT:   nil,
+		unix.SYS_SYMLINKAT: nil,
+		unix.SYS_LINKAT:    nil,
+		unix.SYS_UNLINKAT:  nil,
+		unix.SYS_RENAMEAT:  nil,
+		unix.SYS_FCHMODAT:  nil,
+		unix.SYS_FCHMODAT2: nil,
+		unix.SYS_FCHOWNAT:  nil,
+		unix.SYS_UTIMENSAT: nil,
 	})
 	return r
 }

@@ -1,7 +1,8 @@
-package seccomp
+package seccomp_test
 
 import (
 	"fmt"
+	"github.com/moat-dev/moat/seccomp"
 	"os"
 	"os/exec"
 	"runtime"
@@ -28,11 +29,11 @@ var platforms = []string{"ptrace", "systrap"}
 
 func TestFilterSizes(t *testing.T) {
 	for _, p := range platforms {
-		rules := SentryRules(SentryOptions{Platform: p})
+		rules := seccomp.SentryRules(seccomp.SentryOptions{Platform: p})
 		if n := len(rules); n > maxSentrySyscalls {
 			t.Errorf("sentry (%s) allows %d syscalls, more than %d", p, n, maxSentrySyscalls)
 		}
-		prog, err := SentryFilter(SentryOptions{Platform: p})
+		prog, err := seccomp.SentryFilter(seccomp.SentryOptions{Platform: p})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,17 +42,17 @@ func TestFilterSizes(t *testing.T) {
 		}
 		t.Logf("sentry (%s): %d syscalls, %d instructions", p, len(rules), len(prog))
 	}
-	if n := len(GoferRules()); n > maxGoferSyscalls {
+	if n := len(seccomp.GoferRules()); n > maxGoferSyscalls {
 		t.Errorf("gofer allows %d syscalls, more than %d", n, maxGoferSyscalls)
 	}
-	prog, err := GoferFilter()
+	prog, err := seccomp.GoferFilter()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := interp.Compile(prog); err != nil {
 		t.Errorf("gofer filter does not check: %v", err)
 	}
-	t.Logf("gofer: %d syscalls, %d instructions", len(GoferRules()), len(prog))
+	t.Logf("gofer: %d syscalls, %d instructions", len(seccomp.GoferRules()), len(prog))
 }
 
 // verdict runs a filter on one call.
@@ -69,11 +70,11 @@ func verdict(t *testing.T, prog []bpf.Instruction, nr uintptr, args ...uint64) b
 // TestFilterPolicy checks what the filters must refuse and a few things
 // they must allow.
 func TestFilterPolicy(t *testing.T) {
-	sentry, err := SentryFilter(SentryOptions{Platform: "ptrace"})
+	sentry, err := seccomp.SentryFilter(seccomp.SentryOptions{Platform: "ptrace"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	gofer, err := GoferFilter()
+	gofer, err := seccomp.GoferFilter()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,12 +144,12 @@ func child(which, then string) int {
 	var err error
 	switch which {
 	case "gofer":
-		prog, err = GoferFilter()
+		prog, err = seccomp.GoferFilter()
 	default:
-		prog, err = SentryFilter(SentryOptions{Platform: which})
+		prog, err = seccomp.SentryFilter(seccomp.SentryOptions{Platform: which})
 	}
 	if err == nil {
-		err = Install(prog)
+		err = seccomp.Install(prog)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -1,6 +1,7 @@
-package seccomp
+package seccomp_test
 
 import (
+	"github.com/moat-dev/moat/seccomp"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,9 +19,9 @@ import (
 // gofer's filter (without the chroot, which needs privileges; the filter
 // is installed once the root is open, as in the real gofer).
 func goferChild() int {
-	prog, err := GoferFilter()
+	prog, err := seccomp.GoferFilter()
 	if err == nil {
-		err = Install(prog)
+		err = seccomp.Install(prog)
 	}
 	if err != nil {
 		os.Stderr.WriteString(err.Error() + "\n")

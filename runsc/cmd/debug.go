@@ -13,7 +13,6 @@ import (
 	"github.com/moat-dev/moat/runsc/config"
 	"github.com/moat-dev/moat/seccomp"
 	"github.com/moat-dev/moat/seccomp/bpf"
-	"github.com/moat-dev/moat/sentry/abi"
 )
 
 // Debug implements `runsc debug`: information for developers and
@@ -83,19 +82,7 @@ func (d *Debug) Execute(_ context.Context, f *flag.FlagSet, _ ...any) subcommand
 	return subcommands.ExitSuccess
 }
 
-// newerSyscalls name syscalls past the sentry's table.
-var newerSyscalls = map[uint32]string{451: "cachestat", 452: "fchmodat2", 453: "map_shadow_stack",
-	454: "futex_wake", 455: "futex_wait", 456: "futex_requeue"}
-
-func syscallName(nr uint32) string {
-	if int(nr) < len(abi.SyscallNames) && abi.SyscallNames[nr] != "" {
-		return abi.SyscallNames[nr]
-	}
-	if name, ok := newerSyscalls[nr]; ok {
-		return name
-	}
-	return fmt.Sprintf("syscall_%d", nr)
-}
+func syscallName(nr uint32) string { return seccomp.SyscallName(nr) }
 
 // ruleText prints a syscall's rules; several rules that each check one
 // argument against a value are printed as one set.

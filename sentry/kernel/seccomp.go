@@ -304,3 +304,21 @@ func (t *Task) seccompKill(sig int, core, group bool) {
 func (tg *ThreadGroup) KillGroupWithSignal(sig int, core bool) {
 	tg.groupExit(WaitStatusSignaled(sig, core))
 }
+
+// InstallSeccompProgram checks a seccomp program and installs it on the
+// task as seccomp(SECCOMP_SET_MODE_FILTER) would, without the privilege
+// check: for the sandbox itself to apply an OCI profile
+// (seccomp.OCIFilter) to the container's init process before it starts.
+// Children and threads it creates inherit it.
+func (t *Task) InstallSeccompProgram(insns []bpf.Instruction, flags uint32) error {
+	prog, err := interp.Compile(insns)
+	if err != nil {
+		return err
+	}
+	if r, err := t.InstallSeccompFilter(prog, flags); err != nil {
+		return err
+	} else if r != 0 {
+		return unix.ESRCH
+	}
+	return nil
+}
