@@ -138,10 +138,11 @@ func openPath(t *task, dirfd int32, path string, flags int, mode uint32, resolve
 		flags &= unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
 	}
 	if flags&unix.O_TMPFILE == unix.O_TMPFILE {
-		if flags&unix.O_ACCMODE == unix.O_RDONLY {
+		acc := flags & unix.O_ACCMODE
+		if acc != unix.O_WRONLY && acc != unix.O_RDWR || flags&unix.O_CREAT != 0 || flags&unix.O_PATH != 0 {
 			return 0, unix.EINVAL
 		}
-		return 0, unix.EOPNOTSUPP
+		return openTmpfile(t, dirfd, path, flags|oLargefile, mode, resolve)
 	}
 	if flags&unix.O_ACCMODE == 3 && flags&unix.O_PATH == 0 {
 		return 0, unix.EINVAL
@@ -233,6 +234,34 @@ func openCreate(t *task, r *vfs.Resolver, path string, flags int, mode uint32) (
 		f := vfs.NewFile(impl, vd, flags)
 		return newFD(t, f, flags&unix.O_CLOEXEC != 0)
 	}
+}
+
+// openTmpfile serves O_TMPFILE: an unnamed file in the directory path
+// names.
+func openTmpfile(t *task, dirfd int32, path string, flags int, mode uint32, resolve uint64) (uint64, error) {
+	r, err := openResolver(t, dirfd, path, true, resolve)
+	if err != nil {
+		return 0, err
+	}
+	dir, err := t.Kernel().VFS.Resolve(r, path)
+	if err != nil {
+		return 0, err
+	}
+	st, err := dir.Inode().Stat()
+	if err != nil {
+		return 0, err
+	}
+	if !st.IsDir() {
+		return 0, unix.ENOTDIR
+	}
+	n := vfs.NewNode{Mode: mode & 07777 &^ t.FSContext().Umask()}
+	o := vfs.CreateOpts{Creds: t.Creds().VFS(), Node: n, Flags: flags}
+	vd, impl, err := t.Kernel().VFS.Tmpfile(dir, o, flags&unix.O_EXCL != 0)
+	if err != nil {
+		return 0, err
+	}
+	f := vfs.NewFile(impl, vd, flags&^(unix.O_TMPFILE&^unix.O_DIRECTORY)&^unix.O_DIRECTORY)
+	return newFD(t, f, flags&unix.O_CLOEXEC != 0)
 }
 
 // fifoInode is implemented by filesystems' FIFOs.

@@ -41,6 +41,8 @@ type Dentry struct {
 	gen uint64
 	// deleted is set once the dentry's name is removed.
 	deleted bool
+	// linkable marks an O_TMPFILE file that linkat may name.
+	linkable bool
 }
 
 // renameMu guards every dentry's name and parent.

@@ -76,6 +76,13 @@ type WritableDir interface {
 	Rename(oldName string, newDir Inode, newName string, flags uint32) error
 }
 
+// TmpfileDir is implemented by directories of filesystems that support
+// O_TMPFILE: Tmpfile makes an open regular file with no name, which
+// linkat may give one unless excl.
+type TmpfileDir interface {
+	Tmpfile(n NewNode, flags int, excl bool) (Inode, FileImpl, error)
+}
+
 // Xattrs is implemented by inodes with extended attributes.
 type Xattrs interface {
 	Getxattr(name string) ([]byte, error)
@@ -408,7 +415,7 @@ func (v *VFS) Link(c *Creds, dir VirtualDentry, name string, target VirtualDentr
 	if tst.IsDir() {
 		return unix.EPERM
 	}
-	if target.Dentry.Deleted() && tst.Nlink == 0 {
+	if target.Dentry.Deleted() && tst.Nlink == 0 && !target.Dentry.linkable {
 		return unix.ENOENT
 	}
 	wd, err := writableDir(dir)
@@ -420,6 +427,50 @@ func (v *VFS) Link(c *Creds, dir VirtualDentry, name string, target VirtualDentr
 	}
 	dir.Dentry.addChild(name, target.Inode())
 	return nil
+}
+
+// Tmpfile makes an unnamed regular file in dir (O_TMPFILE). Its dentry
+// is not in the tree: it hangs off dir, deleted, under a name made from
+// its inode number, as Linux shows it.
+func (v *VFS) Tmpfile(dir VirtualDentry, o CreateOpts, excl bool) (VirtualDentry, FileImpl, error) {
+	if dir.Mount.Readonly {
+		return VirtualDentry{}, nil, unix.EROFS
+	}
+	if err := MayCreate(o.Creds, dir); err != nil {
+		return VirtualDentry{}, nil, err
+	}
+	td, ok := dir.Inode().(TmpfileDir)
+	if !ok {
+		return VirtualDentry{}, nil, unix.EOPNOTSUPP
+	}
+	dst, err := dir.Inode().Stat()
+	if err != nil {
+		return VirtualDentry{}, nil, err
+	}
+	n := o.Node
+	n.Mode = unix.S_IFREG | n.Mode&07777
+	InheritOwner(o.Creds, &dst, &n)
+	in, impl, err := td.Tmpfile(n, o.Flags, excl)
+	if err != nil {
+		return VirtualDentry{}, nil, err
+	}
+	st, _ := in.Stat()
+	d := &Dentry{name: "#" + itoa(st.Ino), parent: dir.Dentry, inode: in, deleted: true, linkable: !excl}
+	return VirtualDentry{dir.Mount, d}, impl, nil
+}
+
+func itoa(n uint64) string {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	return string(b[i:])
 }
 
 // Unlink removes name from dir: a non-directory, or with rmdir an empty

@@ -608,6 +608,26 @@ func (in *Inode) Create(name string, n vfs.NewNode, flags int) (vfs.Inode, vfs.F
 	return child, &regFile{FileImpl: impl, in: child}, nil
 }
 
+// Tmpfile implements vfs.TmpfileDir in the upper layer.
+func (in *Inode) Tmpfile(n vfs.NewNode, flags int, excl bool) (vfs.Inode, vfs.FileImpl, error) {
+	in.fs.mu.Lock()
+	defer in.fs.mu.Unlock()
+	if _, _, err := in.upperDir(); err != nil {
+		return nil, nil, err
+	}
+	u, _ := in.layers()
+	td, ok := u.(vfs.TmpfileDir)
+	if !ok {
+		return nil, nil, unix.EOPNOTSUPP
+	}
+	cu, impl, err := td.Tmpfile(n, flags, excl)
+	if err != nil {
+		return nil, nil, err
+	}
+	child := &Inode{fs: in.fs, upper: cu}
+	return child, &regFile{FileImpl: impl, in: child}, nil
+}
+
 // Mknod implements vfs.WritableDir.Mknod.
 func (in *Inode) Mknod(name string, n vfs.NewNode) (vfs.Inode, error) {
 	in.fs.mu.Lock()

@@ -284,6 +284,19 @@ func (f *regFile) Release() {
 	in.maybeFree()
 }
 
+// Tmpfile implements vfs.TmpfileDir.
+func (in *Inode) Tmpfile(n vfs.NewNode, flags int, excl bool) (vfs.Inode, vfs.FileImpl, error) {
+	if !in.isDir() {
+		return nil, nil, unix.ENOTDIR
+	}
+	if err := in.fs.reserveInode(); err != nil {
+		return nil, nil, err
+	}
+	child, impl := in.fs.NewUnlinkedFile(n.Mode, n.UID, n.GID)
+	child.linkable = !excl
+	return child, impl, nil
+}
+
 // NewUnlinkedFile returns an open regular file with no name (memfd_create,
 // O_TMPFILE), with the given mode and owner.
 func (fs *FS) NewUnlinkedFile(mode, uid, gid uint32) (*Inode, vfs.FileImpl) {

@@ -254,6 +254,8 @@ type Inode struct {
 	size   int64
 	opens  int
 	mapped bool
+	// linkable marks an O_TMPFILE file that may be given a name.
+	linkable bool
 
 	target string     // symlinks
 	pipe   *pipe.Pipe // FIFOs
@@ -439,8 +441,12 @@ func (in *Inode) Link(name string, target vfs.Inode) error {
 	}
 	t.mu.Lock()
 	if t.nlink == 0 {
-		t.mu.Unlock()
-		return unix.ENOENT
+		if !t.linkable {
+			t.mu.Unlock()
+			return unix.ENOENT
+		}
+		t.linkable = false
+		in.fs.inodes.Add(1)
 	}
 	t.nlink++
 	t.touchLocked(false, true)
