@@ -16,6 +16,7 @@ import (
 
 	"github.com/moat-dev/moat/platform"
 	"github.com/moat-dev/moat/sentry/mm"
+	"github.com/moat-dev/moat/sentry/vdso"
 )
 
 // Executable is an opened file that may be loaded.
@@ -322,6 +323,10 @@ func loadELF(o Opener, m *mm.MemoryManager, exe Executable, path string, argv []
 		if v, ok := HostAuxv[tag]; ok {
 			auxv = append(auxv, tag, v)
 		}
+	}
+	// The sandbox's own vDSO (sentry/vdso): its clocks never trap.
+	if base, err := vdso.Map(m); err == nil {
+		auxv = append(auxv, atSysinfoEhdr, base)
 	}
 	sp, err := buildStack(m, stackTop, path, argv, args.Envv, auxv)
 	if err != nil {
