@@ -677,3 +677,42 @@ func NewAnonDev() uint64 {
 	anonDev.next++
 	return unix.Mkdev(0, anonDev.next)
 }
+
+// Umount removes mount m. It fails with EBUSY if other mounts sit on it,
+// unless detach, which takes them too; the root mount never goes (EINVAL).
+func (v *VFS) Umount(m *Mount, detach bool) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if m.Parent == nil {
+		return unix.EINVAL
+	}
+	if _, ok := v.mounts[mountKey{m.Parent, m.Point}]; !ok {
+		return unix.EINVAL
+	}
+	gone := map[*Mount]bool{m: true}
+	for changed := true; changed; {
+		changed = false
+		for _, c := range v.all {
+			if !gone[c] && c.Parent != nil && gone[c.Parent] {
+				if !detach {
+					return unix.EBUSY
+				}
+				gone[c] = true
+				changed = true
+			}
+		}
+	}
+	for k, c := range v.mounts {
+		if gone[c] {
+			delete(v.mounts, k)
+		}
+	}
+	kept := v.all[:0]
+	for _, c := range v.all {
+		if !gone[c] {
+			kept = append(kept, c)
+		}
+	}
+	v.all = kept
+	return nil
+}

@@ -1,0 +1,210 @@
+package syscalls
+
+import (
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/sentry/abi"
+	"github.com/moat-dev/moat/sentry/fs/tmpfs"
+	"github.com/moat-dev/moat/sentry/vfs"
+)
+
+// mount(2) and umount2(2) inside the sandbox: tmpfs, proc, sysfs, bind
+// mounts and remounts.
+
+func init() {
+	register(abi.SysMount, sysMount)
+	register(abi.SysUmount2, sysUmount2)
+}
+
+const (
+	msRdonly      = 0x1
+	msNosuid      = 0x2
+	msNodev       = 0x4
+	msNoexec      = 0x8
+	msRemount     = 0x20
+	msBind        = 0x1000
+	msMove        = 0x2000
+	msRec         = 0x4000
+	msSilent      = 0x8000
+	msUnbindable  = 1 << 17
+	msPrivate     = 1 << 18
+	msSlave       = 1 << 19
+	msShared      = 1 << 20
+	msPropagation = msUnbindable | msPrivate | msSlave | msShared
+	msMgcMsk      = 0xffff0000
+	msMgcVal      = 0xc0ed0000
+)
+
+// copyInOptString reads an optional string argument of mount.
+func copyInOptString(t *task, addr uint64, max int) (string, error) {
+	if addr == 0 {
+		return "", nil
+	}
+	s, err := t.CopyInString(addr, max)
+	if err != nil {
+		if err == unix.ENAMETOOLONG {
+			return "", unix.EINVAL
+		}
+		return "", unix.EFAULT
+	}
+	return s, nil
+}
+
+func sysMount(t *task, a *args) (uint64, error) {
+	srcAddr, targetAddr, typeAddr, flags, dataAddr := a[0], a[1], a[2], a[3], a[4]
+	if flags&msMgcMsk == msMgcVal {
+		flags &^= msMgcMsk
+	}
+	if !t.Creds().VFS().HasCap(vfs.CapSysAdmin) {
+		return 0, unix.EPERM
+	}
+	target, err := copyInPath(t, targetAddr)
+	if err != nil {
+		return 0, err
+	}
+	fstype, err := copyInOptString(t, typeAddr, 4096)
+	if err != nil {
+		return 0, err
+	}
+	data, err := copyInOptString(t, dataAddr, 4096)
+	if err != nil {
+		return 0, err
+	}
+	vd, err := resolveAt(t, atFDCWD, target, true)
+	if err != nil {
+		return 0, err
+	}
+	v := t.Kernel().VFS
+	switch {
+	case flags&msRemount != 0:
+		m := vd.Mount
+		if vd.Dentry != m.Root {
+			return 0, unix.EINVAL
+		}
+		m.Readonly = flags&msRdonly != 0
+		return 0, nil
+	case flags&msBind != 0:
+		src, err := copyInPath(t, srcAddr)
+		if err != nil {
+			return 0, err
+		}
+		svd, err := resolveAt(t, atFDCWD, src, true)
+		if err != nil {
+			return 0, err
+		}
+		sst, err := svd.Inode().Stat()
+		if err != nil {
+			return 0, err
+		}
+		tst, err := vd.Inode().Stat()
+		if err != nil {
+			return 0, err
+		}
+		if sst.IsDir() != tst.IsDir() {
+			if sst.IsDir() {
+				return 0, unix.ENOTDIR
+			}
+			return 0, unix.EISDIR
+		}
+		v.Mount(vd, svd.Inode(), svd.Mount.FSType, svd.Mount.Source, svd.Mount.Readonly)
+		return 0, nil
+	case flags&msMove != 0:
+		return 0, unix.EINVAL
+	case flags&msPropagation != 0:
+		// Propagation changes: the sandbox has one mount namespace and
+		// nothing propagates.
+		if vd.Dentry != vd.Mount.Root {
+			return 0, unix.EINVAL
+		}
+		return 0, nil
+	}
+	st, err := vd.Inode().Stat()
+	if err != nil {
+		return 0, err
+	}
+	if !st.IsDir() {
+		return 0, unix.ENOTDIR
+	}
+	source, err := copyInOptString(t, srcAddr, 4096)
+	if err != nil {
+		return 0, err
+	}
+	if source == "" {
+		source = "none"
+	}
+	readonly := flags&msRdonly != 0
+	var root vfs.Inode
+	switch fstype {
+	case "tmpfs":
+		var opts []string
+		if data != "" {
+			opts = strings.Split(data, ",")
+		}
+		o, err := tmpfs.ParseOptions(opts, totalRAM())
+		if err != nil {
+			return 0, unix.EINVAL
+		}
+		root = tmpfs.New(sharedAnonMemFile, o).Root()
+	case "proc", "sysfs":
+		// The sandbox's one instance, mounted again.
+		for _, m := range v.Mounts() {
+			if m.FSType == fstype {
+				root = m.Root.Inode()
+				break
+			}
+		}
+		if root == nil {
+			return 0, unix.ENODEV
+		}
+	case "":
+		return 0, unix.EINVAL
+	default:
+		return 0, unix.ENODEV
+	}
+	v.Mount(vd, root, fstype, source, readonly)
+	return 0, nil
+}
+
+// totalRAM is what tmpfs's size=N% means.
+func totalRAM() uint64 {
+	var si unix.Sysinfo_t
+	if unix.Sysinfo(&si) != nil {
+		return 4 << 30
+	}
+	return uint64(si.Totalram) * uint64(si.Unit)
+}
+
+const (
+	mntForce       = 1
+	mntDetach      = 2
+	mntExpire      = 4
+	umountNofollow = 8
+)
+
+func sysUmount2(t *task, a *args) (uint64, error) {
+	flags := int(a[1])
+	if flags&^(mntForce|mntDetach|mntExpire|umountNofollow) != 0 ||
+		flags&mntExpire != 0 && flags&(mntForce|mntDetach) != 0 {
+		return 0, unix.EINVAL
+	}
+	if !t.Creds().VFS().HasCap(vfs.CapSysAdmin) {
+		return 0, unix.EPERM
+	}
+	target, err := copyInPath(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	vd, err := resolveAt(t, atFDCWD, target, flags&umountNofollow == 0)
+	if err != nil {
+		return 0, err
+	}
+	if vd.Dentry != vd.Mount.Root {
+		return 0, unix.EINVAL
+	}
+	if flags&mntExpire != 0 {
+		return 0, unix.EAGAIN
+	}
+	return 0, t.Kernel().VFS.Umount(vd.Mount, flags&mntDetach != 0)
+}
