@@ -26,7 +26,7 @@ type Config struct {
 const (
 	DefaultRoot      = "/var/run/runsc"
 	DefaultLogFormat = "text"
-	DefaultPlatform  = "ptrace"
+	DefaultPlatform  = "systrap"
 	DefaultOverlay   = "memory"
 )
 
