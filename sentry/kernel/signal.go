@@ -188,7 +188,7 @@ func (tg *ThreadGroup) sendSignal(info arch.SigInfo, _ bool) {
 		// in which case the action may change before they are seen.
 		blockedAll := len(tasks) > 0
 		for _, t := range tasks {
-			if t.sigMask&sigBit(sig) == 0 {
+			if (t.sigMask|t.realBlocked)&sigBit(sig) == 0 {
 				blockedAll = false
 			}
 		}
@@ -225,7 +225,7 @@ func (t *Task) SendSignal(info arch.SigInfo) {
 		return
 	}
 	k.sigMu.Lock()
-	if t.tg.ignoredLocked(sig) && t.sigMask&sigBit(sig) == 0 {
+	if t.tg.ignoredLocked(sig) && (t.sigMask|t.realBlocked)&sigBit(sig) == 0 {
 		k.sigMu.Unlock()
 		return
 	}

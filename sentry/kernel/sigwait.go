@@ -54,11 +54,13 @@ func (t *Task) SigTimedWait(set uint64, timeout time.Duration) (arch.SigInfo, er
 	// arrival interrupts the wait (Linux's real_blocked).
 	k.sigMu.Lock()
 	old := t.sigMask
+	t.realBlocked = old
 	t.sigMask &^= set
 	k.sigMu.Unlock()
 	defer func() {
 		k.sigMu.Lock()
 		t.sigMask = old
+		t.realBlocked = 0
 		k.sigMu.Unlock()
 	}()
 	var timer <-chan time.Time

@@ -102,7 +102,10 @@ type Task struct {
 	Regs platform.Registers
 
 	// Signal state, guarded by k.sigMu.
-	sigMask       uint64
+	sigMask uint64
+	// realBlocked is the mask before rt_sigtimedwait unblocked its set:
+	// signals in it are not discarded as ignored while the task waits.
+	realBlocked   uint64
 	savedMask     uint64
 	haveSavedMask bool
 	pending       sigQueue

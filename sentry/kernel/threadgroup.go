@@ -209,6 +209,7 @@ func (t *Task) exit() {
 	// with no kernel lock held.
 	k.mu.Unlock()
 	tg.runIPCExitHook()
+	k.SessionLeaderExited(tg)
 	k.mu.Lock()
 	tg.waitStatus = status
 	tg.zombie = true

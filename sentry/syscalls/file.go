@@ -7,6 +7,7 @@ import (
 
 	"github.com/moat-dev/moat/sentry/abi"
 	"github.com/moat-dev/moat/sentry/fs/pipe"
+	"github.com/moat-dev/moat/sentry/socket"
 	"github.com/moat-dev/moat/sentry/kernel"
 	"github.com/moat-dev/moat/sentry/vfs"
 	"github.com/moat-dev/moat/sentry/waiter"
@@ -514,6 +515,12 @@ func sysIoctl(t *task, a *args) (uint64, error) {
 		}
 		f.SetFlags(fl)
 		return 0, nil
+	}
+	if _, ok := f.Impl.(socket.Socket); ok {
+		// Interface queries (SIOCGIF*) work on any socket.
+		if r, handled, err := socketDeviceIoctl(t, cmd, a[2]); handled {
+			return r, err
+		}
 	}
 	if io, ok := f.Impl.(vfs.Ioctler); ok {
 		return io.Ioctl(t.MM(), cmd, a[2])

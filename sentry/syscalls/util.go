@@ -6,6 +6,7 @@ package syscalls
 
 import (
 	"encoding/binary"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -163,15 +164,37 @@ func blockingIO(t *task, f *vfs.File, mask waiter.Mask, op func() (int, error)) 
 	e := waiter.NewEntry(mask | waiter.EventErr | waiter.EventHUp)
 	w.EventRegister(e)
 	defer w.EventUnregister(e)
+	// Sockets bound the wait with SO_RCVTIMEO / SO_SNDTIMEO.
+	var timer <-chan time.Time
+	if to, ok := f.Impl.(ioTimeouter); ok {
+		if d, set := to.IOTimeout(mask&waiter.EventOut != 0); set && d > 0 {
+			tm := time.NewTimer(d)
+			defer tm.Stop()
+			timer = tm.C
+		}
+	}
 	for {
 		n, err = op()
 		if err != unix.EAGAIN {
 			return n, err
 		}
-		if err := t.Block(e.C); err != nil {
+		switch err := t.BlockTimeout(e.C, timer); err {
+		case nil:
+		case kernel.ErrTimedOut:
+			return 0, unix.EAGAIN
+		default:
+			if timer != nil {
+				// A call with a timeout is not restarted.
+				return 0, unix.EINTR
+			}
 			return 0, kernel.ERESTARTSYS
 		}
 	}
+}
+
+// ioTimeouter is implemented by sockets with SO_RCVTIMEO/SO_SNDTIMEO.
+type ioTimeouter interface {
+	IOTimeout(write bool) (time.Duration, bool)
 }
 
 // sendSIGPIPE raises SIGPIPE on the task, as a write to a broken pipe

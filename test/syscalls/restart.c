@@ -49,24 +49,29 @@ int main(void)
 	int st;
 	waitpid(w, &st, 0);
 
-	/* Without SA_RESTART: EINTR. */
+	/* Without SA_RESTART: EINTR. The timer repeats, so that a signal
+	 * that comes before the read starts is followed by one during it. */
 	sa.sa_flags = 0;
 	ASSERT_OK(sigaction(SIGALRM, &sa, NULL));
-	w = late_writer(p[1], 300);
-	CHECK_OK(setitimer(ITIMER_REAL, &it, NULL));
+	w = late_writer(p[1], 1000);
+	struct itimerval rep = {{0, 50000}, {0, 50000}}, off = {{0, 0}, {0, 0}};
+	CHECK_OK(setitimer(ITIMER_REAL, &rep, NULL));
 	CHECK_ERRNO(read(p[0], &c, 1), -1, EINTR);
-	CHECK_EQ(got, 2);
+	CHECK_OK(setitimer(ITIMER_REAL, &off, NULL));
+	CHECK_GE(got, 2);
 	CHECK_EQ(read(p[0], &c, 1), 1);
 	waitpid(w, &st, 0);
 
 	/* nanosleep interrupted: EINTR and the remaining time. */
-	CHECK_OK(setitimer(ITIMER_REAL, &it, NULL));
+	int before = got;
+	CHECK_OK(setitimer(ITIMER_REAL, &rep, NULL));
 	struct timespec req = {2, 0}, rem = {0, 0};
 	long long t0 = now_ms();
 	CHECK_ERRNO(nanosleep(&req, &rem), -1, EINTR);
+	CHECK_OK(setitimer(ITIMER_REAL, &off, NULL));
 	CHECK_LT(now_ms() - t0, 1500);
-	CHECK(rem.tv_sec >= 1 && rem.tv_sec <= 2);
-	CHECK_EQ(got, 3);
+	CHECK(rem.tv_sec >= 0 && rem.tv_sec <= 2);
+	CHECK_GT(got, before);
 
 	/* A sleeping child stopped and continued still sleeps its time:
 	 * the sleep restarts without a handler. */
@@ -91,19 +96,23 @@ int main(void)
 	sigaddset(&block, SIGUSR1);
 	ASSERT_OK(sigaction(SIGUSR1, &sa, NULL));
 	CHECK_OK(sigprocmask(SIG_BLOCK, &block, &old));
+	before = got;
 	CHECK_OK(kill(getpid(), SIGUSR1));
-	CHECK_EQ(got, 3); /* blocked: not yet */
+	CHECK_EQ(got, before); /* blocked: not yet */
 	sigemptyset(&waitmask);
 	CHECK_ERRNO(sigsuspend(&waitmask), -1, EINTR);
-	CHECK_EQ(got, 4);
+	CHECK_EQ(got, before + 1);
 	sigset_t now;
 	CHECK_OK(sigprocmask(SIG_BLOCK, NULL, &now));
 	CHECK(sigismember(&now, SIGUSR1));
 	CHECK_OK(sigprocmask(SIG_SETMASK, &old, NULL));
 
-	/* pause returns after a handled signal. */
-	CHECK_OK(setitimer(ITIMER_REAL, &it, NULL));
+	/* pause returns after a handled signal (repeating, in case the
+	 * first comes before pause starts). */
+	before = got;
+	CHECK_OK(setitimer(ITIMER_REAL, &rep, NULL));
 	CHECK_ERRNO(pause(), -1, EINTR);
-	CHECK_EQ(got, 5);
+	CHECK_OK(setitimer(ITIMER_REAL, &off, NULL));
+	CHECK_GT(got, before);
 	return test_done();
 }

@@ -300,8 +300,8 @@ func (p *procFS) statInfo(t *kernel.Task, thread bool) *statInfo {
 	s := &statInfo{
 		PID: t.ID, Comm: t.Name(), State: p.stateOf(t),
 		PPID: tg.PPID(), PGRP: tg.PGID(), Session: tg.SID(),
-		TPGID: -1, Flags: pfRandomize,
-		Priority: 20, NumThreads: int64(threadCount(tg)),
+		TTY: int32(p.k.TTYNr(tg)), TPGID: p.k.TTYForegroundPGID(tg), Flags: pfRandomize,
+		Priority: 20 + int64(t.Nice()), Nice: int64(t.Nice()), NumThreads: int64(threadCount(tg)),
 		RSSLim:    tg.Limit(kernel.RlimitRSS).Cur,
 		Signal:    t.TaskPendingSignals(),
 		Blocked:   t.SignalMask(),
@@ -309,6 +309,10 @@ func (p *procFS) statInfo(t *kernel.Task, thread bool) *statInfo {
 		Permitted: p.permitted(t),
 	}
 	s.SigIgnore, s.SigCatch = tg.SignalDispositions()
+	tick := time.Second / clockTicks
+	u, c := tg.CPUUsage(), tg.ChildrenCPUUsage()
+	s.UTime, s.STime = uint64(u.User/tick), uint64(u.Sys/tick)
+	s.CUTime, s.CSTime = uint64(c.User/tick), uint64(c.Sys/tick)
 	if t.IsLeader() {
 		s.ExitSignal = tg.ExitSignal()
 	} else {
