@@ -7,8 +7,8 @@ import (
 
 	"github.com/moat-dev/moat/sentry/abi"
 	"github.com/moat-dev/moat/sentry/fs/pipe"
-	"github.com/moat-dev/moat/sentry/socket"
 	"github.com/moat-dev/moat/sentry/kernel"
+	"github.com/moat-dev/moat/sentry/socket"
 	"github.com/moat-dev/moat/sentry/vfs"
 	"github.com/moat-dev/moat/sentry/waiter"
 )
