@@ -53,6 +53,7 @@ type Results struct {
 	Host      string                        `json:"host"`
 	CPUs      int                           `json:"cpus"`
 	Platforms []string                      `json:"platforms"`
+	LoadAvg   [2]string                     `json:"loadavg_start_end"`
 	Micro     map[string]map[string]float64 `json:"micro_ns_per_op"` // bench -> env -> median ns/op
 	TrueMS    map[string]float64            `json:"runsc_do_true_ms"`
 	RSSKiB    map[string]int                `json:"sentry_peak_rss_kib"`
@@ -91,6 +92,7 @@ func main() {
 		Platforms: strings.Split(*platforms, ","),
 		Micro:     map[string]map[string]float64{}, TrueMS: map[string]float64{}, RSSKiB: map[string]int{},
 	}
+	res.LoadAvg[0] = loadAvg()
 	envs := append([]string{"native"}, res.Platforms...)
 	want := map[string]bool{}
 	for _, n := range strings.Split(*only, ",") {
@@ -100,7 +102,7 @@ func main() {
 	}
 
 	start := time.Now()
-	fmt.Printf("Moat benchmarks (%s, %d CPUs, %s)\n\n", res.Host, res.CPUs, res.Version)
+	fmt.Printf("Moat benchmarks (%s, %d CPUs, %s; load average %s)\n\n", res.Host, res.CPUs, res.Version, res.LoadAvg[0])
 	fmt.Printf("%-30s", "microbenchmark (median ns/op)")
 	for _, e := range envs {
 		fmt.Printf(" %12s", e)
@@ -184,6 +186,8 @@ func main() {
 	for _, e := range res.Errors {
 		fmt.Println("error:", e)
 	}
+	res.LoadAvg[1] = loadAvg()
+	fmt.Printf("\nload average at the end: %s (other work on the machine skews the figures)\n", res.LoadAvg[1])
 	b, _ := json.MarshalIndent(res, "", "  ")
 	if err := os.WriteFile(*out, append(b, '\n'), 0o644); err != nil {
 		fatal(err)
@@ -335,16 +339,21 @@ func sentryPeakRSS(runsc, platform string) (int, error) {
 	}
 }
 
+// findSentry looks for the sentry among the children of every thread of
+// runsc (a child is listed under the thread that forked it).
 func findSentry(parent int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", parent, parent))
-	if err != nil {
-		return 0
-	}
-	for _, f := range strings.Fields(string(b)) {
-		pid, _ := strconv.Atoi(f)
-		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-		if bytes.HasPrefix(cmdline, []byte("runsc-sandbox\x00")) {
-			return pid
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", parent))
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			continue
+		}
+		for _, f := range strings.Fields(string(b)) {
+			pid, _ := strconv.Atoi(f)
+			cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			if bytes.HasPrefix(cmdline, []byte("runsc-sandbox\x00")) {
+				return pid
+			}
 		}
 	}
 	return 0
@@ -373,6 +382,19 @@ func gitVersion(root string) string {
 		return "unknown"
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// loadAvg returns the 1, 5 and 15 minute load averages.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func hostInfo() string {
