@@ -22,7 +22,7 @@ const MaxSpecSize = 16 << 20
 
 // Boot implements `runsc boot`, internal: run the sentry.
 type Boot struct {
-	conf    *config.Config
+	conf      *config.Config
 	goferFD   int
 	specFD    int
 	controlFD int

@@ -45,7 +45,7 @@ func (*Features) Execute(context.Context, *flag.FlagSet, ...any) subcommands.Exi
 		},
 		Annotations: map[string]string{
 			"org.opencontainers.runtime-spec.features.runtime": "moat",
-			"dev.moat.sandbox":                                  "sentry",
+			"dev.moat.sandbox": "sentry",
 		},
 	}
 	out, _ := json.MarshalIndent(f, "", "    ")

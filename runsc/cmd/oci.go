@@ -58,7 +58,10 @@ func loadContainer(conf *config.Config, id string, lock bool) (*container.Contai
 }
 
 // oneID checks that the arguments are exactly a container ID.
-func oneID(f interface{ NArg() int; Arg(int) string }, cmd string) (string, error) {
+func oneID(f interface {
+	NArg() int
+	Arg(int) string
+}, cmd string) (string, error) {
 	if f.NArg() != 1 {
 		return "", fmt.Errorf("%s: expected exactly one container ID, got %d arguments", cmd, f.NArg())
 	}
@@ -324,8 +327,9 @@ func openPty() (master, slave *os.File, err error) {
 		unix.Close(mfd)
 		return nil, nil, fmt.Errorf("unlockpt: %w", err)
 	}
-	sfd, err := unix.IoctlRetInt(mfd, unix.TIOCGPTPEER)
-	if err != nil {
+	r, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(mfd), unix.TIOCGPTPEER, unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC)
+	sfd := int(r)
+	if errno != 0 {
 		// Older kernels: open it by name.
 		n, err2 := unix.IoctlGetInt(mfd, unix.TIOCGPTN)
 		if err2 != nil {
