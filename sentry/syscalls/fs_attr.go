@@ -76,7 +76,15 @@ func setattr(vd vfs.VirtualDentry, a *vfs.SetAttr) error {
 	if !ok {
 		return unix.EPERM
 	}
-	return sa.Setattr(a)
+	if err := sa.Setattr(a); err != nil {
+		return err
+	}
+	if a.Mask&vfs.SetSize != 0 {
+		notifyVD(vd, unix.IN_MODIFY, 0)
+	} else {
+		notifyVD(vd, unix.IN_ATTRIB, 0)
+	}
+	return nil
 }
 
 // chmod implements chmod_common: the owner (or CAP_FOWNER) may change the
@@ -409,7 +417,11 @@ func sysFtruncate(t *task, a *args) (uint64, error) {
 	if length > maxFileSize(t) {
 		return 0, unix.EFBIG
 	}
-	return 0, truncateInode(f.VD.Inode(), length)
+	if err := truncateInode(f.VD.Inode(), length); err != nil {
+		return 0, err
+	}
+	notifyVD(f.VD, unix.IN_MODIFY, 0)
+	return 0, nil
 }
 
 func sysFallocate(t *task, a *args) (uint64, error) {
@@ -452,7 +464,13 @@ func sysFallocate(t *task, a *args) (uint64, error) {
 	if !ok {
 		return 0, unix.EOPNOTSUPP
 	}
-	return 0, al.Allocate(mode, off, length)
+	if err := al.Allocate(mode, off, length); err != nil {
+		return 0, err
+	}
+	if f.VD.Ok() {
+		notifyVD(f.VD, unix.IN_MODIFY, 0)
+	}
+	return 0, nil
 }
 
 func sysFsync(t *task, a *args) (uint64, error) {

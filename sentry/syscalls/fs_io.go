@@ -14,8 +14,7 @@ import (
 // copy_file_range, splice.
 
 func init() {
-	register(abi.SysPreadv2, func(t *task, a *args) (uint64, error) { return rwv2(t, a, false) })
-	register(abi.SysPwritev2, func(t *task, a *args) (uint64, error) { return rwv2(t, a, true) })
+	// preadv2 and pwritev2 are registered by fs_inotify.go.
 	register(abi.SysSendfile, sysSendfile)
 	register(abi.SysCopyFileRange, sysCopyFileRange)
 	register(abi.SysSplice, sysSplice)

@@ -186,7 +186,11 @@ func setxattr(t *task, vd vfs.VirtualDentry, a []uint64) (uint64, error) {
 	if !ok {
 		return 0, unix.EOPNOTSUPP
 	}
-	return 0, x.Setxattr(name, val, flags)
+	if err := x.Setxattr(name, val, flags); err != nil {
+		return 0, err
+	}
+	notifyVD(vd, unix.IN_ATTRIB, 0)
+	return 0, nil
 }
 
 func listxattr(t *task, vd vfs.VirtualDentry, a []uint64) (uint64, error) {
@@ -248,5 +252,9 @@ func removexattr(t *task, vd vfs.VirtualDentry, a []uint64) (uint64, error) {
 	if !ok {
 		return 0, unix.EOPNOTSUPP
 	}
-	return 0, x.Removexattr(name)
+	if err := x.Removexattr(name); err != nil {
+		return 0, err
+	}
+	notifyVD(vd, unix.IN_ATTRIB, 0)
+	return 0, nil
 }

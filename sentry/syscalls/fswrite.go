@@ -87,6 +87,9 @@ func mkdirAt(t *task, dirfd int32, pathAddr uint64, mode uint32) (uint64, error)
 	}
 	n := vfs.NewNode{Mode: unix.S_IFDIR | mode&(0o777|unix.S_ISVTX)&^t.FSContext().Umask()}
 	_, err = t.Kernel().VFS.Mknod(p.Dir, p.Name, vfs.CreateOpts{Creds: t.Creds().VFS(), Node: n})
+	if err == nil {
+		notifyDir(p.Dir, unix.IN_CREATE, 0, p.Name, true)
+	}
 	return 0, err
 }
 
@@ -125,14 +128,17 @@ func mknodAt(t *task, dirfd int32, pathAddr uint64, mode, dev uint32) (uint64, e
 	}
 	n := vfs.NewNode{Mode: typ | mode&07777&^t.FSContext().Umask(), Rdev: unix.Mkdev(dev>>8&0xfff, dev&0xff|dev>>12&0xfff00)}
 	if typ == unix.S_IFREG {
-		vd, impl, err := t.Kernel().VFS.Create(p.Dir, p.Name, vfs.CreateOpts{Creds: t.Creds().VFS(), Node: n, Flags: unix.O_RDONLY})
+		_, impl, err := t.Kernel().VFS.Create(p.Dir, p.Name, vfs.CreateOpts{Creds: t.Creds().VFS(), Node: n, Flags: unix.O_RDONLY})
 		if err == nil {
 			impl.Release()
-			_ = vd
+			notifyDir(p.Dir, unix.IN_CREATE, 0, p.Name, false)
 		}
 		return 0, err
 	}
 	_, err = t.Kernel().VFS.Mknod(p.Dir, p.Name, vfs.CreateOpts{Creds: t.Creds().VFS(), Node: n})
+	if err == nil {
+		notifyDir(p.Dir, unix.IN_CREATE, 0, p.Name, false)
+	}
 	return 0, err
 }
 
@@ -153,6 +159,9 @@ func symlinkAt(t *task, targetAddr uint64, dirfd int32, pathAddr uint64) (uint64
 	}
 	n := vfs.NewNode{Mode: unix.S_IFLNK | 0o777, Target: target}
 	_, err = t.Kernel().VFS.Mknod(p.Dir, p.Name, vfs.CreateOpts{Creds: t.Creds().VFS(), Node: n})
+	if err == nil {
+		notifyDir(p.Dir, unix.IN_CREATE, 0, p.Name, false)
+	}
 	return 0, err
 }
 
@@ -209,7 +218,12 @@ func linkAt(t *task, olddirfd int32, oldAddr uint64, newdirfd int32, newAddr uin
 			return 0, unix.EPERM
 		}
 	}
-	return 0, t.Kernel().VFS.Link(c, p.Dir, p.Name, target)
+	if err := t.Kernel().VFS.Link(c, p.Dir, p.Name, target); err != nil {
+		return 0, err
+	}
+	notifyInode(target.Inode(), unix.IN_ATTRIB, 0, "", false)
+	notifyDir(p.Dir, unix.IN_CREATE, 0, p.Name, false)
+	return 0, nil
 }
 
 func sysUnlinkat(t *task, a *args) (uint64, error) {
@@ -262,7 +276,19 @@ func unlinkAt(t *task, dirfd int32, pathAddr uint64, rmdir bool) (uint64, error)
 		}
 		return 0, unix.ENOTDIR
 	}
-	return 0, v.Unlink(t.Creds().VFS(), p.Dir, p.Name, rmdir)
+	var child vfs.Inode
+	if watching.Load() > 0 {
+		if c, err := v.Child(p.Dir, p.Name); err == nil {
+			child = c.Inode()
+		}
+	}
+	if err := v.Unlink(t.Creds().VFS(), p.Dir, p.Name, rmdir); err != nil {
+		return 0, err
+	}
+	if child != nil {
+		notifyRemoved(p.Dir, p.Name, child, rmdir)
+	}
+	return 0, nil
 }
 
 func renameAt(t *task, olddirfd int32, oldAddr uint64, newdirfd int32, newAddr uint64, flags uint32) (uint64, error) {
@@ -318,5 +344,32 @@ func renameAt(t *task, olddirfd int32, oldAddr uint64, newdirfd int32, newAddr u
 			}
 		}
 	}
-	return 0, v.Rename(t.Creds().VFS(), op.Dir, op.Name, np.Dir, np.Name, flags)
+	var replaced vfs.Inode
+	if watching.Load() > 0 {
+		if c, err := v.Child(np.Dir, np.Name); err == nil {
+			replaced = c.Inode()
+		}
+	}
+	if err := v.Rename(t.Creds().VFS(), op.Dir, op.Name, np.Dir, np.Name, flags); err != nil {
+		return 0, err
+	}
+	if watching.Load() > 0 {
+		st, _ := old.Inode().Stat()
+		cookie := moveCookie.Add(1)
+		notifyDir(op.Dir, unix.IN_MOVED_FROM, cookie, op.Name, st.IsDir())
+		notifyDir(np.Dir, unix.IN_MOVED_TO, cookie, np.Name, st.IsDir())
+		notifyInode(old.Inode(), unix.IN_MOVE_SELF, 0, "", false)
+		if replaced != nil && replaced != old.Inode() {
+			if flags&vfs.RenameExchange != 0 {
+				rst, _ := replaced.Stat()
+				c2 := moveCookie.Add(1)
+				notifyDir(np.Dir, unix.IN_MOVED_FROM, c2, np.Name, rst.IsDir())
+				notifyDir(op.Dir, unix.IN_MOVED_TO, c2, op.Name, rst.IsDir())
+				notifyInode(replaced, unix.IN_MOVE_SELF, 0, "", false)
+			} else if rst, err := replaced.Stat(); err == nil && (rst.IsDir() || rst.Nlink == 0) {
+				notifyInode(replaced, unix.IN_DELETE_SELF, 0, "", true)
+			}
+		}
+	}
+	return 0, nil
 }

@@ -231,6 +231,8 @@ func openCreate(t *task, r *vfs.Resolver, path string, flags int, mode uint32) (
 		if err != nil {
 			return 0, err
 		}
+		notifyDir(p.Dir, unix.IN_CREATE, 0, p.Name, false)
+		notifyVD(vd, unix.IN_OPEN, 0)
 		f := vfs.NewFile(impl, vd, flags)
 		return newFD(t, f, flags&unix.O_CLOEXEC != 0)
 	}
@@ -373,7 +375,9 @@ func openVD(t *task, vd vfs.VirtualDentry, flags int, created bool) (uint64, err
 			impl.Release()
 			return 0, err
 		}
+		notifyVD(vd, unix.IN_MODIFY, 0)
 	}
+	notifyVD(vd, unix.IN_OPEN, 0)
 	f := vfs.NewFile(impl, vd, flags)
 	return newFD(t, f, flags&unix.O_CLOEXEC != 0)
 }
@@ -746,4 +750,3 @@ func sysFchdir(t *task, a *args) (uint64, error) {
 func sysUmask(t *task, a *args) (uint64, error) {
 	return uint64(t.FSContext().SwapUmask(uint32(a[0]))), nil
 }
-
