@@ -48,6 +48,11 @@ func Recv(sock int, buf []byte) ([]byte, []int, error) {
 		if err == unix.EINTR {
 			continue
 		}
+		if err == unix.ECONNRESET {
+			// The peer went away with packets unread: for a
+			// SOCK_SEQPACKET socket that is just the end of the stream.
+			return nil, nil, io.EOF
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("gofer: recvmsg: %w", err)
 		}
