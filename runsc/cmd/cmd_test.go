@@ -57,7 +57,7 @@ func TestDoSpec(t *testing.T) {
 	if !strings.Contains(env, "MOAT_TEST_VAR=overridden") || strings.Contains(env, "from-caller") || !strings.Contains(env, "NEW=1") {
 		t.Errorf("env %q", p.Env)
 	}
-	if spec.Root.Path != "/" || !spec.Root.Readonly || spec.Hostname != "moat" {
+	if spec.Root.Path != "/" || spec.Root.Readonly || spec.Hostname != "moat" {
 		t.Errorf("root %+v hostname %q", spec.Root, spec.Hostname)
 	}
 	if p.User.UID != uint32(os.Getuid()) || p.User.GID != uint32(os.Getgid()) {
