@@ -22,6 +22,9 @@ type addressSpace struct {
 	free   []slotRef // those with no live thread (or one exiting)
 	closed bool
 	tids   map[int]struct{} // the stub threads (processes) not yet told to exit
+	// first is the thread that the address space started with, until a
+	// context takes it.
+	first *slotRef
 
 	// owners maps the OS thread IDs of task goroutines to their stub
 	// threads here, which are in their handlers whenever those threads
@@ -103,40 +106,31 @@ func (as *addressSpace) Release() {
 }
 
 // allocSlot finds a slot for a new thread: a free one whose last thread
-// has exited (the kernel then clears its state word), or a new one mapped
-// into the process.
-func (as *addressSpace) allocSlot() (slotRef, error) {
+// has exited (the kernel then clears its state word), or a new one, which
+// fresh says still needs mapping into the process.
+func (as *addressSpace) allocSlot() (s slotRef, fresh bool, err error) {
 	as.mu.Lock()
+	defer as.mu.Unlock()
 	if as.closed {
-		as.mu.Unlock()
-		return slotRef{}, &errStubGone{"address space released"}
+		return slotRef{}, false, &errStubGone{"address space released"}
 	}
 	for i, s := range as.free {
 		if atomic.LoadUint32(&as.p.header(s.g).state) == 0 {
 			as.free = append(as.free[:i], as.free[i+1:]...)
-			as.mu.Unlock()
-			return s, nil
+			return s, false, nil
 		}
 	}
 	idx := len(as.slots) + 1
 	if idx >= maxSlots {
-		as.mu.Unlock()
-		return slotRef{}, fmt.Errorf("systrap: too many threads in one address space")
+		return slotRef{}, false, fmt.Errorf("systrap: too many threads in one address space")
 	}
 	g, err := as.p.allocSlot()
 	if err != nil {
-		as.mu.Unlock()
-		return slotRef{}, err
+		return slotRef{}, false, err
 	}
-	s := slotRef{idx, g}
+	s = slotRef{idx, g}
 	as.slots = append(as.slots, s)
-	as.mu.Unlock()
-	if _, err := syscallResult(as.ctl.call(cmdSyscall, unix.SYS_MMAP, s.addr(), slotSize,
-		unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_FIXED, sysmsgFD, uint64(g)*slotSize)); err != nil {
-		as.freeSlot(s)
-		return slotRef{}, fmt.Errorf("systrap: map stub slot: %w", err)
-	}
-	return s, nil
+	return s, true, nil
 }
 
 func (as *addressSpace) freeSlot(s slotRef) {
@@ -151,35 +145,57 @@ func (as *addressSpace) forgetTID(tid int) {
 	as.mu.Unlock()
 }
 
-// newThread starts a stub thread and waits until it is in its handler.
-func (as *addressSpace) newThread(spin int) (*thread, error) {
-	s, err := as.allocSlot()
-	if err != nil {
-		return nil, err
-	}
-	th := &thread{as: as, slot: s, h: as.p.header(s.g), mem: as.p.slotBytes(s.g), base: s.addr()}
-	th.h.setbase = 0
-	th.h.spin = uint64(spin)
+// initThreadSlot prepares the header of a slot for a new thread.
+func initThreadSlot(h *slotHeader, spin int) {
+	h.setbase = 0
+	h.spin = uint64(spin)
+	h.tid = 0
 	// The state word is the stub's until the thread first traps; the
 	// kernel clears it if the thread dies.
-	atomic.StoreUint32(&th.h.state, stStub)
-	tid, err := syscallResult(as.ctl.call(cmdNewThread, 0, s.addr()))
-	if err != nil {
-		as.freeSlot(s)
-		return nil, fmt.Errorf("systrap: new stub thread: %w", err)
+	atomic.StoreUint32(&h.state, stStub)
+}
+
+// newThread starts a stub thread (or takes the address space's first)
+// and waits until it is in its handler.
+func (as *addressSpace) newThread(spin int) (*thread, error) {
+	as.mu.Lock()
+	first := as.first
+	as.first = nil
+	as.mu.Unlock()
+	var s slotRef
+	if first != nil {
+		s = *first
+	} else {
+		var fresh bool
+		var err error
+		s, fresh, err = as.allocSlot()
+		if err != nil {
+			return nil, err
+		}
+		initThreadSlot(as.p.header(s.g), spin)
+		off := noMap
+		if fresh {
+			off = uint64(s.g) * slotSize
+		}
+		if _, err := syscallResult(as.ctl.call(cmdNewThread, 0, s.addr(), off)); err != nil {
+			as.freeSlot(s)
+			return nil, fmt.Errorf("systrap: new stub thread: %w", err)
+		}
 	}
-	th.tid = int(tid)
+	th := &thread{as: as, slot: s, h: as.p.header(s.g), mem: as.p.slotBytes(s.g), base: s.addr()}
+	// Its first trap (an int3 in thread_start) says it is ready; it has
+	// written its thread ID by then.
+	if _, err := th.h.waitSentry(as.p.cmdSpin, func() error { return as.ctl.alive() }); err != nil {
+		as.freeSlot(s)
+		return nil, err
+	}
+	th.tid = int(atomic.LoadUint32(&th.h.tid))
 	as.mu.Lock()
 	if as.tids == nil {
 		as.tids = map[int]struct{}{}
 	}
 	as.tids[th.tid] = struct{}{}
 	as.mu.Unlock()
-	// Its first trap (an int3 in thread_start) says it is ready.
-	if _, err := th.h.waitSentry(as.p.cmdSpin, th.alive); err != nil {
-		as.freeSlot(s)
-		return nil, err
-	}
 	return th, nil
 }
 

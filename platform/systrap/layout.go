@@ -40,6 +40,7 @@ const (
 
 	threadCloneFlags = 0x240f11
 	forkCloneFlags   = 17
+	noMap            = ^uint64(0)
 )
 
 // slotHeader is the start of a slot, shared with the stub (struct slot in
@@ -49,7 +50,7 @@ type slotHeader struct {
 	state         uint32
 	stubWaiting   uint32
 	sentryWaiting uint32
-	_             uint32
+	tid           uint32
 	cmd           uint64
 	sysno         uint64
 	args          [6]uint64
@@ -64,7 +65,7 @@ type slotHeader struct {
 }
 
 func checkLayout() error {
-	if sym_stub_layout < codeAddr || sym_stub_layout-codeAddr+8*28 > uint64(len(stubBlob)) {
+	if sym_stub_layout < codeAddr || sym_stub_layout-codeAddr+8*30 > uint64(len(stubBlob)) {
 		return fmt.Errorf("systrap: stub layout table out of range")
 	}
 	want := []uint64{
@@ -74,7 +75,7 @@ func checkLayout() error {
 		uint64(unsafe.Offsetof(slotHeader{}.signo)), uint64(unsafe.Offsetof(slotHeader{}.uctx)),
 		uint64(unsafe.Offsetof(slotHeader{}.setbase)), uint64(unsafe.Offsetof(slotHeader{}.spin)),
 		slFprog, slFilter, threadStack, stStub, stSentry, cmdRun, cmdSyscall, cmdExit, cmdNewThread, cmdFork,
-		threadCloneFlags, forkCloneFlags,
+		threadCloneFlags, forkCloneFlags, uint64(unsafe.Offsetof(slotHeader{}.tid)), noMap,
 	}
 	b := stubBlob[sym_stub_layout-codeAddr:]
 	for i, w := range want {

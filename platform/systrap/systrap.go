@@ -64,6 +64,10 @@ type Platform struct {
 
 	master *control
 
+	// spare is an address space forked ahead.
+	spare     chan spareAS
+	spareOnce sync.Once
+
 	slotMu sync.Mutex
 	free   []int // global slots ready for use
 	next   int
@@ -381,20 +385,55 @@ func syscallResult(ret uint64, err error) (uint64, error) {
 	return ret, nil
 }
 
-// NewAddressSpace forks a fresh address space from the master stub. It
-// holds only the stub's code and its control slot.
+// NewAddressSpace returns a fresh address space: it holds only the stub's
+// code, its control slot and a first thread. One is kept forked ahead, so
+// that fork and execve do not wait for the stub's start.
 func (p *Platform) NewAddressSpace() (platform.AddressSpace, error) {
+	p.spareOnce.Do(func() {
+		p.spare = make(chan spareAS)
+		go p.forkAhead()
+	})
+	r := <-p.spare
+	if r.err != nil {
+		return nil, r.err
+	}
+	return r.as, nil
+}
+
+type spareAS struct {
+	as  *addressSpace
+	err error
+}
+
+// forkAhead keeps one address space ready in p.spare.
+func (p *Platform) forkAhead() {
+	for {
+		as, err := p.forkAS()
+		p.spare <- spareAS{as, err}
+	}
+}
+
+// forkAS forks an address space from the master stub.
+func (p *Platform) forkAS() (*addressSpace, error) {
 	g, err := p.allocSlot()
 	if err != nil {
 		return nil, err
 	}
-	pid, err := syscallResult(p.master.call(cmdFork, 0, uint64(g)*slotSize))
+	g1, err := p.allocSlot()
 	if err != nil {
 		p.retireNow(g)
+		return nil, err
+	}
+	first := slotRef{1, g1}
+	initThreadSlot(p.header(g1), p.stubSpin)
+	pid, err := syscallResult(p.master.call(cmdFork, 0, uint64(g)*slotSize, uint64(g1)*slotSize))
+	if err != nil {
+		p.retireNow(g)
+		p.retireNow(g1)
 		return nil, fmt.Errorf("systrap: fork stub: %w", err)
 	}
 	ctl, _ := newControl(p, g, int(pid))
-	return &addressSpace{p: p, ctl: ctl}, nil
+	return &addressSpace{p: p, ctl: ctl, slots: []slotRef{first}, first: &first}, nil
 }
 
 // retireNow returns a slot that no stub ever mapped.

@@ -39,8 +39,9 @@ _start:
 
 /*
  * A new address space, forked by the control thread of the master with
- * its control slot's sysmsg offset in r12. Until the mmap below replaces
- * it, the control slot is still the master's: touch no memory.
+ * its control slot's sysmsg offset in r12 and its first thread's in r13.
+ * Until the mmap below replaces it, the control slot is still the
+ * master's: touch no memory.
  */
 	.globl fork_child
 fork_child:
@@ -56,6 +57,7 @@ fork_child:
 	cmp %rdi, %rax
 	jne die
 	lea SLOT_SIZE(%rdi), %rsp
+	mov %r13, %rsi
 	call as_init
 	jmp die
 
@@ -69,6 +71,9 @@ fork_child:
 thread_start:
 	mov %rsp, %rbx
 	sub $THREAD_STACK, %rbx     /* slot */
+	mov $186, %eax              /* gettid() */
+	syscall
+	mov %eax, SL_TID(%rbx)
 	push $(SLOT_SIZE - SLOT_HDR) /* stack_t.ss_size */
 	push $0                     /* ss_flags */
 	lea SLOT_HDR(%rbx), %rax

@@ -26,7 +26,7 @@
 #define SL_STATE      0x00 /* u32 futex word: ST_STUB or ST_SENTRY */
 #define SL_STUBWAIT   0x04 /* u32: the stub sleeps in FUTEX_WAIT */
 #define SL_SENTRYWAIT 0x08 /* u32: the sentry sleeps in FUTEX_WAIT */
-#define SL_RESERVED   0x0c /* u32: unused */
+#define SL_TID        0x0c /* u32: the thread's ID, which it writes */
 #define SL_CMD        0x10 /* u64: command for the stub */
 #define SL_SYSNO      0x18 /* u64: CMD_SYSCALL number */
 #define SL_ARGS       0x20 /* u64[6]: arguments */
@@ -48,9 +48,13 @@
 #define CMD_RUN       1 /* return to application code */
 #define CMD_SYSCALL   2 /* run a host syscall, report its result */
 #define CMD_EXIT      3 /* end this thread */
-#define CMD_NEWTHREAD 4 /* control: new thread with its slot at args[0] */
+#define CMD_NEWTHREAD 4 /* control: new thread with its slot at args[0],
+                           first mapping sysmsg offset args[1] there
+                           unless it is NO_MAP */
 #define CMD_FORK      5 /* control: new address space, its control slot at
-                           sysmsg offset args[0] */
+                           sysmsg offset args[0], and a first thread with
+                           its slot (SLOT_BASE + SLOT_SIZE) at args[1] */
+#define NO_MAP        (~0UL)
 
 /* Stub threads are processes sharing the address space (VM FS FILES
  * SIGHAND SYSVSEM CHILD_CLEARTID of SL_STATE, exit signal SIGCHLD), so

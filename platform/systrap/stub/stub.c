@@ -19,6 +19,7 @@ typedef unsigned int u32;
 
 #define SYS_rt_sigaction   13
 #define SYS_rt_sigprocmask 14
+#define SYS_mmap           9
 #define SYS_clone          56
 #define SYS_exit           60
 #define SYS_setpgid        109
@@ -57,7 +58,7 @@ struct slot {
 	u32 state;
 	u32 stub_waiting;
 	u32 sentry_waiting;
-	u32 reserved;
+	u32 tid;
 	u64 cmd;
 	u64 sysno;
 	u64 args[6];
@@ -81,7 +82,7 @@ void handler(int signo, void *info, void *uctx);
 void restorer(void);
 void die(void) __attribute__((noreturn));
 void master_init(struct slot *ctl) __attribute__((noreturn));
-void as_init(struct slot *ctl) __attribute__((noreturn));
+void as_init(struct slot *ctl, u64 thread_off) __attribute__((noreturn));
 
 static inline long sys6(long n, long a, long b, long c, long d, long e, long f)
 {
@@ -183,18 +184,37 @@ static long clone_thread(u64 slot)
 	return ret;
 }
 
-static long fork_as(u64 off)
+/* map_slot maps sysmsg offset off as the slot at addr. */
+static long map_slot(u64 addr, u64 off)
+{
+	long ret = sys6(SYS_mmap, (long)addr, SLOT_SIZE, 3 /* RW */, 0x11 /* MAP_SHARED|MAP_FIXED */, SYSMSG_FD,
+			(long)off);
+	return ret == (long)addr ? 0 : ret;
+}
+
+static long new_thread(u64 slot, u64 off)
+{
+	if (off != NO_MAP) {
+		long err = map_slot(slot, off);
+		if (err)
+			return err;
+	}
+	return clone_thread(slot);
+}
+
+static long fork_as(u64 off, u64 thread_off)
 {
 	register long r10 __asm__("r10") = 0;
 	register long r8 __asm__("r8") = 0;
 	register long r12 __asm__("r12") = (long)off;
+	register long r13 __asm__("r13") = (long)thread_off;
 	long ret;
 	__asm__ volatile("syscall\n\t"
 			 "test %%rax, %%rax\n\t"
 			 "jz fork_child"
 			 : "=a"(ret)
 			 : "a"((long)SYS_clone), "D"(FORK_CLONE_FLAGS), "S"(0L), "d"(0L), "r"(r10), "r"(r8),
-			   "r"(r12)
+			   "r"(r12), "r"(r13)
 			 : "rcx", "r11", "memory");
 	return ret;
 }
@@ -210,10 +230,10 @@ static void __attribute__((noreturn)) control_loop(struct slot *s)
 					   (long)s->args[3], (long)s->args[4], (long)s->args[5]);
 			break;
 		case CMD_NEWTHREAD:
-			s->ret = (u64)clone_thread(s->args[0]);
+			s->ret = (u64)new_thread(s->args[0], s->args[1]);
 			break;
 		case CMD_FORK:
-			s->ret = (u64)fork_as(s->args[0]);
+			s->ret = (u64)fork_as(s->args[0], s->args[1]);
 			break;
 		default:
 			s->ret = (u64)-22;
@@ -261,13 +281,16 @@ void master_init(struct slot *ctl)
 	control_loop(ctl);
 }
 
-void as_init(struct slot *ctl)
+void as_init(struct slot *ctl, u64 thread_off)
 {
 	/* The address space's process group holds all its stub threads, so
 	 * that one kill ends them all. */
 	if (sys4(SYS_setpgid, 0, 0, 0, 0) != 0)
 		die();
 	sys4(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
+	/* Its first thread, ready for the first task that switches in. */
+	if (new_thread((u64)ctl + SLOT_SIZE, thread_off) < 0)
+		die();
 	control_loop(ctl);
 }
 
@@ -277,5 +300,5 @@ __attribute__((used, section(".text.layout"))) const u64 stub_layout[] = {
 	0x6d6f61747374756bUL, STUB_ADDR, STUB_END, CODE_ADDR, CODE_SIZE, SLOT_BASE, SLOT_SIZE, SLOT_HDR,
 	SL_STATE, SL_CMD, SL_ARGS, SL_RET, SL_SIGNO, SL_UCTX, SL_SETBASE, SL_SPIN, SL_FPROG, SL_FILTER,
 	THREAD_STACK, ST_STUB, ST_SENTRY, CMD_RUN, CMD_SYSCALL, CMD_EXIT, CMD_NEWTHREAD, CMD_FORK,
-	THREAD_CLONE_FLAGS, FORK_CLONE_FLAGS,
+	THREAD_CLONE_FLAGS, FORK_CLONE_FLAGS, SL_TID, NO_MAP,
 };
