@@ -286,6 +286,27 @@ func writableDir(dir VirtualDentry) (WritableDir, error) {
 	return wd, nil
 }
 
+// createIn returns the directory's write interface for creating a name,
+// with the errors Linux gives where it cannot: ENOENT in directories that
+// make up their entries (/proc, whose lookup fails before any create),
+// else EACCES for open(O_CREAT) and EPERM for the rest.
+func createIn(dir VirtualDentry, open bool) (WritableDir, error) {
+	wd, ok := dir.Inode().(WritableDir)
+	if ok {
+		return wd, nil
+	}
+	if dir.Mount.Readonly {
+		return nil, unix.EROFS
+	}
+	if dyn, ok := dir.Inode().(Dynamic); ok && dyn.DynamicChildren() {
+		return nil, unix.ENOENT
+	}
+	if open {
+		return nil, unix.EACCES
+	}
+	return nil, unix.EPERM
+}
+
 // addChild caches a new child of d.
 func (d *Dentry) addChild(name string, in Inode) *Dentry {
 	c := &Dentry{name: name, parent: d, inode: in}
@@ -324,7 +345,7 @@ type CreateOpts struct {
 
 // checkCreate does the checks common to creating name in p.Dir: EEXIST,
 // EROFS, then permission.
-func (v *VFS) checkCreate(c *Creds, dir VirtualDentry, name string) (WritableDir, error) {
+func (v *VFS) checkCreate(c *Creds, dir VirtualDentry, name string, open bool) (WritableDir, error) {
 	if _, err := v.lookupChild(dir, name); err == nil {
 		return nil, unix.EEXIST
 	} else if err != unix.ENOENT {
@@ -332,6 +353,9 @@ func (v *VFS) checkCreate(c *Creds, dir VirtualDentry, name string) (WritableDir
 	}
 	if dir.Mount.Readonly {
 		return nil, unix.EROFS
+	}
+	if _, ok := dir.Inode().(WritableDir); !ok {
+		return createIn(dir, open)
 	}
 	if err := MayCreate(c, dir); err != nil {
 		return nil, err
@@ -345,7 +369,7 @@ func (v *VFS) checkCreate(c *Creds, dir VirtualDentry, name string) (WritableDir
 func (v *VFS) Create(dir VirtualDentry, name string, o CreateOpts) (VirtualDentry, FileImpl, error) {
 	nsMu.Lock()
 	defer nsMu.Unlock()
-	wd, err := v.checkCreate(o.Creds, dir, name)
+	wd, err := v.checkCreate(o.Creds, dir, name, true)
 	if err != nil {
 		return VirtualDentry{}, nil, err
 	}
@@ -369,7 +393,7 @@ func (v *VFS) Create(dir VirtualDentry, name string, o CreateOpts) (VirtualDentr
 func (v *VFS) Mknod(dir VirtualDentry, name string, o CreateOpts) (VirtualDentry, error) {
 	nsMu.Lock()
 	defer nsMu.Unlock()
-	wd, err := v.checkCreate(o.Creds, dir, name)
+	wd, err := v.checkCreate(o.Creds, dir, name, false)
 	if err != nil {
 		return VirtualDentry{}, err
 	}
@@ -536,6 +560,13 @@ func (v *VFS) Rename(c *Creds, oldDir VirtualDentry, oldName string, newDir Virt
 	defer nsMu.Unlock()
 	if oldDir.Mount != newDir.Mount {
 		return unix.EXDEV
+	}
+	if dyn, ok := newDir.Inode().(Dynamic); ok && dyn.DynamicChildren() {
+		if _, ok := newDir.Inode().(WritableDir); !ok {
+			if _, err := v.lookupChild(newDir, newName); err != nil {
+				return err
+			}
+		}
 	}
 	if oldDir.Mount.Readonly {
 		return unix.EROFS
