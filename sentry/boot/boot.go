@@ -290,8 +290,12 @@ func mountSynthetic(k *kernel.Kernel, spec *specs.Spec, mf *memfile.File, lower 
 		k.VFS.Mount(vd, m.root(), m.fstype, m.fstype, false)
 	}
 	for _, m := range spec.Mounts {
+		// A mount the sandbox cannot make (a bind mount of a host
+		// directory outside the rootfs the gofer serves, a mount point
+		// in a read-only root) is left out, as before mounts existed,
+		// rather than failing the container.
 		if err := mountSpec(k, spec, mf, lower, m); err != nil {
-			return fmt.Errorf("mount %s on %s: %w", m.Type, m.Destination, err)
+			slog.Default().Warn("mount left out", "type", m.Type, "source", m.Source, "destination", m.Destination, "err", err)
 		}
 	}
 	return nil

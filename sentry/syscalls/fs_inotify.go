@@ -33,10 +33,35 @@ func init() {
 	wrapIO(abi.SysPreadv, sysPreadv, unix.IN_ACCESS)
 	wrapIO(abi.SysPreadv2, func(t *task, a *args) (uint64, error) { return rwv2(t, a, false) }, unix.IN_ACCESS)
 	wrapIO(abi.SysWrite, sysWrite, unix.IN_MODIFY)
-	wrapIO(abi.SysPwrite64, sysPwrite64, unix.IN_MODIFY)
+	wrapIO(abi.SysPwrite64, appendQuirk(sysPwrite64), unix.IN_MODIFY)
 	wrapIO(abi.SysWritev, sysWritev, unix.IN_MODIFY)
-	wrapIO(abi.SysPwritev, sysPwritev, unix.IN_MODIFY)
+	wrapIO(abi.SysPwritev, appendQuirk(sysPwritev), unix.IN_MODIFY)
 	wrapIO(abi.SysPwritev2, func(t *task, a *args) (uint64, error) { return rwv2(t, a, true) }, unix.IN_MODIFY)
+}
+
+// appendQuirk gives pwrite64 and pwritev Linux's behaviour on a file
+// open with O_APPEND: the data goes at the end, whatever the offset
+// (pwrite(2), BUGS).
+func appendQuirk(inner func(t *task, a *args) (uint64, error)) func(t *task, a *args) (uint64, error) {
+	return func(t *task, a *args) (uint64, error) {
+		f, err := getFile(t, int32(a[0]))
+		if err != nil {
+			return 0, err
+		}
+		defer f.DecRef()
+		if f.Flags()&unix.O_APPEND != 0 && int64(a[3]) >= 0 {
+			if s, ok := f.Impl.(vfs.Seekable); ok {
+				if st, err := f.Impl.Stat(); err == nil && st.IsRegular() {
+					if size, err := s.Size(); err == nil {
+						b := *a
+						b[3] = uint64(size)
+						return inner(t, &b)
+					}
+				}
+			}
+		}
+		return inner(t, a)
+	}
 }
 
 // wrapIO registers inner as syscall nr, reporting mask on its fd's file

@@ -92,6 +92,16 @@ int main(void)
 	CHECK_EQ(read(fd, buf, sizeof(buf)), 4);
 	CHECK_MEMEQ(buf, "1234", 4);
 	close(fd);
+	/* On Linux, pwrite on an O_APPEND file appends too (pwrite(2),
+	 * BUGS), and leaves the offset alone. */
+	ASSERT_OK(fd = open("g", O_WRONLY | O_APPEND));
+	CHECK_EQ(pwrite(fd, "56", 2, 0), 2);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 0);
+	close(fd);
+	ASSERT_OK(fd = open("g", O_RDONLY));
+	CHECK_EQ(read(fd, buf, sizeof(buf)), 6);
+	CHECK_MEMEQ(buf, "123456", 6);
+	close(fd);
 	/* Two descriptions share the file, not their offsets. */
 	int a, b;
 	ASSERT_OK(a = open("h", O_CREAT | O_RDWR, 0644));
