@@ -5,16 +5,22 @@
 // it never returns an error.
 //
 // The lists were measured, not guessed: strace -f -c on the sentry and
-// the gofer under shells, pipelines, python3 and Go programs, then every
-// behaviour test (test/syscalls) and end-to-end test run with the
-// filters installed, on both platforms, with the default action set to
-// SECCOMP_RET_LOG to find what was missing. Each entry says who needs it.
+// the gofer under shells, pipelines, python3, Go programs and the OCI
+// lifecycle (create, start, exec, ps, events, pause, kill, delete); then
+// every behaviour test (test/syscalls) and end-to-end test, and Go's
+// os/exec, os/signal, sync and time tests, run with the filters
+// installed, on both platforms. To find a missing call, build with the
+// default action set to bpf.Trap(0): the Go runtime then dies with a
+// traceback that shows the call and who made it (the kernel's audit log
+// of SECCOMP_RET_LOG is rate-limited and loses entries). Each entry says
+// who needs it.
 //
 // The filters cover what the processes do after installation: the
-// sentry installs its filter once the kernel is built and its root is
-// pivoted (boot), the gofer once it is chrooted and has opened its root.
-// Setup before that point (namespaces, mounts, memfd_create, forking the
-// platform's first stub) is not in the lists.
+// sentry installs its filter at the end of boot (kernel built, root
+// pivoted, control socket listening), the gofer once it is chrooted and
+// has opened its root. Setup before that point (namespaces, mounts,
+// memfd_create, forking the platform's first stub, opening log files)
+// is not in the lists.
 package seccomp
 
 import (

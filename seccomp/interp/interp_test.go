@@ -361,3 +361,34 @@ func TestStack(t *testing.T) {
 		t.Errorf("Instructions = %d, want 16", got)
 	}
 }
+
+// BenchmarkRun measures one filter run for a call whose verdict depends
+// on its arguments (so the stack's cache cannot answer), and a cached one.
+func BenchmarkRun(b *testing.B) {
+	rules := bpf.SyscallRules{}
+	for nr := uint32(0); nr < 300; nr += 3 {
+		rules[nr] = nil
+	}
+	rules[9] = []bpf.Rule{{nil, nil, bpf.MaskedEq(4, 0)}}
+	rules[16] = []bpf.Rule{{nil, bpf.Eq(0x5401)}, {nil, bpf.Eq(0x5402)}, {nil, bpf.Eq(0x541b)}}
+	p, err := bpf.Allowlist(rules).Compile()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := (*Stack)(nil).Push(mustCompile(b, p), false, bpf.AuditArchX86_64)
+	b.Run("args", func(b *testing.B) {
+		d := Data{Nr: 16, Arch: bpf.AuditArchX86_64, Args: [6]uint64{1, 0x541b}}
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			s.Run(&d)
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		d := Data{Nr: 39, Arch: bpf.AuditArchX86_64}
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			s.Run(&d)
+		}
+	})
+	b.Logf("%d instructions", len(p))
+}
