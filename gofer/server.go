@@ -222,6 +222,9 @@ func (s *server) handle(op proto.Op, req proto.Message) (proto.Message, int, uni
 		return m, -1, err
 	case *proto.SetStatReq:
 		return &proto.EmptyResp{}, -1, s.setStat(r)
+	case *proto.StatAtReq:
+		m, err := s.statAt(r)
+		return m, -1, err
 	case *proto.FIDReq:
 		switch op {
 		case proto.OpReadlink:
@@ -761,6 +764,29 @@ func (s *server) stat(fid proto.FID) (*proto.StatResp, unix.Errno) {
 		return nil, errno
 	}
 	return &proto.StatResp{Stat: toStat(&st)}, 0
+}
+
+// statAt stats names in a directory without following symlinks or
+// making FIDs.
+func (s *server) statAt(r *proto.StatAtReq) (*proto.StatAtResp, unix.Errno) {
+	dir, errno := s.lookupDir(r.Dir)
+	if errno != 0 {
+		return nil, errno
+	}
+	resp := &proto.StatAtResp{Errnos: make([]uint32, len(r.Names)), Stats: make([]proto.Stat, len(r.Names))}
+	for i, name := range r.Names {
+		if errno := checkName(name); errno != 0 {
+			resp.Errnos[i] = uint32(errno)
+			continue
+		}
+		var st unix.Stat_t
+		if err := unix.Fstatat(dir.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			resp.Errnos[i] = uint32(errnoOf(err))
+			continue
+		}
+		resp.Stats[i] = toStat(&st)
+	}
+	return resp, 0
 }
 
 func (s *server) statfs(fid proto.FID) (*proto.StatfsResp, unix.Errno) {

@@ -183,6 +183,34 @@ func TestStat(t *testing.T) {
 	}
 }
 
+func TestStatAt(t *testing.T) {
+	f := serve(t, tree(t), true)
+	names := []string{"file", "sub", "link", "dangling", "fifo", "missing", "..", "a/b"}
+	stats, errs, err := f.c.StatAt(f.rootFID, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range names[:5] {
+		if errs[i] != nil {
+			t.Errorf("StatAt(%s): %v", name, errs[i])
+		} else if want := hostStat(t, filepath.Join(f.root, name)); stats[i] != want {
+			t.Errorf("StatAt(%s) = %+v, want %+v", name, stats[i], want)
+		}
+	}
+	for i, want := range []error{unix.ENOENT, unix.EINVAL, unix.EINVAL} {
+		if errs[5+i] != want {
+			t.Errorf("StatAt(%q): %v, want %v", names[5+i], errs[5+i], want)
+		}
+	}
+	// A file is not a directory; too many names are refused.
+	if _, _, err := f.c.StatAt(f.walk(t, "file"), []string{"x"}); err != unix.ENOTDIR {
+		t.Errorf("StatAt on a file: %v, want ENOTDIR", err)
+	}
+	if _, _, err := f.c.StatAt(f.rootFID, make([]string, proto.MaxWalkNames+1)); err != unix.EINVAL {
+		t.Errorf("StatAt of too many names: %v, want EINVAL", err)
+	}
+}
+
 func TestOpen(t *testing.T) {
 	f := serve(t, tree(t), true)
 	for _, tc := range []struct {

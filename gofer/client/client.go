@@ -247,6 +247,40 @@ func (c *Client) Getdents(f FID) ([]Dirent, error) {
 	}
 }
 
+// StatAt returns the Stat of each of names in directory dir, not
+// following symlinks and making no FIDs; errs[i] is the errno of a name
+// that could not be stat'ed. At most proto.MaxWalkNames names.
+func (c *Client) StatAt(dir FID, names []string) ([]Stat, []error, error) {
+	if len(names) == 0 {
+		return nil, nil, nil
+	}
+	if len(names) > proto.MaxWalkNames {
+		return nil, nil, unix.EINVAL
+	}
+	for _, n := range names {
+		if len(n) > proto.MaxNameLen {
+			return nil, nil, unix.ENAMETOOLONG
+		}
+	}
+	var r proto.StatAtResp
+	if _, err := c.call(proto.OpStatAt, &proto.StatAtReq{Dir: dir, Names: names}, &r, false); err != nil {
+		return nil, nil, err
+	}
+	if len(r.Errnos) != len(names) {
+		return nil, nil, fmt.Errorf("gofer StatAt: %w: %d results for %d names", proto.ErrMalformed, len(r.Errnos), len(names))
+	}
+	errs := make([]error, len(names))
+	for i, e := range r.Errnos {
+		if e > maxErrno {
+			return nil, nil, fmt.Errorf("gofer StatAt: %w: errno %d out of range", proto.ErrMalformed, e)
+		}
+		if e != 0 {
+			errs[i] = unix.Errno(e)
+		}
+	}
+	return r.Stats, errs, nil
+}
+
 // Stat returns f's struct stat, as the host reports it.
 func (c *Client) Stat(f FID) (Stat, error) {
 	var r proto.StatResp

@@ -47,6 +47,7 @@ const (
 	OpSetStat
 	OpStatfs
 	OpClunk
+	OpStatAt
 	opMax
 )
 
@@ -67,6 +68,7 @@ var opNames = [...]string{
 	OpSetStat:  "SetStat",
 	OpStatfs:   "Statfs",
 	OpClunk:    "Clunk",
+	OpStatAt:   "StatAt",
 }
 
 func (o Op) String() string {
@@ -307,6 +309,14 @@ type FIDReq struct {
 	FID FID
 }
 
+// StatAtReq asks for the Stat of each of Names in directory Dir, without
+// following symlinks and without making FIDs: a directory listing's
+// metadata in one round trip.
+type StatAtReq struct {
+	Dir   FID
+	Names []string
+}
+
 // UnlinkReq removes Name from Dir; Flags may be AT_REMOVEDIR.
 type UnlinkReq struct {
 	Dir   FID
@@ -363,6 +373,28 @@ func (m *WalkReq) Decode(d *Decoder) {
 	n := d.Count(MaxWalkNames, 4, "walk names")
 	if n == 0 && d.err == nil {
 		d.Fail("walk of no names")
+	}
+	m.Names = make([]string, 0, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		m.Names = append(m.Names, decodeName(d))
+	}
+}
+
+// Encode implements Message.
+func (m *StatAtReq) Encode(e *Encoder) {
+	e.Uint64(uint64(m.Dir))
+	e.Uint32(uint32(len(m.Names)))
+	for _, n := range m.Names {
+		e.String(n)
+	}
+}
+
+// Decode implements Message.
+func (m *StatAtReq) Decode(d *Decoder) {
+	m.Dir = decodeFID(d)
+	n := d.Count(MaxWalkNames, 4, "statat names")
+	if n == 0 && d.err == nil {
+		d.Fail("statat of no names")
 	}
 	m.Names = make([]string, 0, n)
 	for i := 0; i < n && d.err == nil; i++ {
@@ -576,6 +608,8 @@ func NewRequest(op Op) Message {
 		return &GetdentsReq{}
 	case OpSetStat:
 		return &SetStatReq{}
+	case OpStatAt:
+		return &StatAtReq{}
 	}
 	return nil
 }
@@ -607,6 +641,13 @@ type ReadlinkResp struct {
 type GetdentsResp struct {
 	Entries []Dirent
 	More    bool
+}
+
+// StatAtResp answers StatAt: for each name, an errno and, when it is 0,
+// the Stat.
+type StatAtResp struct {
+	Errnos []uint32
+	Stats  []Stat
 }
 
 // StatResp answers Stat.
@@ -704,6 +745,30 @@ func (m *GetdentsResp) Decode(d *Decoder) {
 }
 
 // Encode implements Message.
+func (m *StatAtResp) Encode(e *Encoder) {
+	e.Uint32(uint32(len(m.Errnos)))
+	for i, errno := range m.Errnos {
+		e.Uint32(errno)
+		if errno == 0 {
+			m.Stats[i].Encode(e)
+		}
+	}
+}
+
+// Decode implements Message.
+func (m *StatAtResp) Decode(d *Decoder) {
+	n := d.Count(MaxWalkNames, 4, "statat results")
+	m.Errnos = make([]uint32, n)
+	m.Stats = make([]Stat, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		m.Errnos[i] = d.Uint32()
+		if m.Errnos[i] == 0 {
+			m.Stats[i].Decode(d)
+		}
+	}
+}
+
+// Encode implements Message.
 func (m *StatResp) Encode(e *Encoder) { m.Stat.Encode(e) }
 
 // Decode implements Message.
@@ -735,6 +800,8 @@ func NewResponse(op Op) Message {
 		return &GetdentsResp{}
 	case OpStat:
 		return &StatResp{}
+	case OpStatAt:
+		return &StatAtResp{}
 	case OpStatfs:
 		return &StatfsResp{}
 	case OpOpen, OpUnlink, OpRename, OpSetStat, OpClunk:

@@ -32,6 +32,7 @@ func sampleRequests() map[Op]Message {
 		OpSetStat:  &SetStatReq{FID: 8, Mask: SetStatMode | SetStatAtime, Mode: 0o600, Atime: Timespec{1, 1<<30 - 1}},
 		OpStatfs:   &FIDReq{FID: 9},
 		OpClunk:    &FIDReq{FID: 10},
+		OpStatAt:   &StatAtReq{Dir: 11, Names: []string{"a", "bb"}},
 	}
 }
 
@@ -55,6 +56,7 @@ func sampleResponses() map[Op]Message {
 		OpSetStat:  &EmptyResp{},
 		OpStatfs:   &StatfsResp{Statfs: Statfs{Type: 0xef53, Bsize: 4096, Blocks: 1, Bfree: 2, Bavail: 3, Files: 4, Ffree: 5, Fsid: [2]int32{-1, 7}, Namelen: 255, Frsize: 4096, Flags: 32}},
 		OpClunk:    &EmptyResp{},
+		OpStatAt:   &StatAtResp{Errnos: []uint32{0, 2, 0}, Stats: []Stat{sampleStat, {}, sampleStat}},
 	}
 }
 
@@ -114,6 +116,8 @@ func TestDecodeErrors(t *testing.T) {
 		{name: "walk nothing no error", resp: EncodeResponse(OpWalk, 0, &WalkResp{}), op: OpWalk},
 		{name: "walk count lies", resp: []byte{byte(OpWalk), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 200, 0, 0, 0}, op: OpWalk},
 		{name: "dirent count lies", resp: []byte{byte(OpGetdents), 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0}, op: OpGetdents},
+		{name: "statat of nothing", req: EncodeRequest(OpStatAt, &StatAtReq{Dir: 1})},
+		{name: "statat count lies", resp: []byte{byte(OpStatAt), 0, 0, 0, 0, 0, 0, 0, 200, 0, 0, 0}, op: OpStatAt},
 		{name: "huge target", resp: []byte{byte(OpReadlink), 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff}, op: OpReadlink},
 	} {
 		var err error
