@@ -89,11 +89,10 @@ func goRuntime() bpf.SyscallRules {
 	}
 }
 
-// futexOps are the futex operations of the Go runtime (private
-// wait/wake) and of the systrap platform (shared wait/wake on the
-// memory it shares with stubs).
+// futexOps are the futex operations of the Go runtime: private wait and
+// wake.
 func futexOps() []bpf.Rule {
-	return eachOf(1, futexWait, futexWake, futexWait|futexPrivate, futexWake|futexPrivate)
+	return eachOf(1, futexWait|futexPrivate, futexWake|futexPrivate)
 }
 
 // futex(2) operations.
@@ -151,6 +150,9 @@ func SentryRules(opts SentryOptions) bpf.SyscallRules {
 			// ptrace.
 			unix.SYS_PIDFD_OPEN: {{anyArg, bpf.Eq(0)}},
 			unix.SYS_PTRACE:     ptraceRequests(),
+			// Shared (not private) wait and wake on the memory shared
+			// with stubs.
+			unix.SYS_FUTEX: eachOf(1, futexWait, futexWake),
 		})
 	default:
 		r.Merge(bpf.SyscallRules{
@@ -168,36 +170,69 @@ func ptraceRequests() []bpf.Rule {
 		unix.PTRACE_SINGLESTEP, unix.PTRACE_GETSIGINFO)
 }
 
+// GoferOptions select the gofer's variant of the filter.
+type GoferOptions struct {
+	// ReadOnly is the gofer's --readonly (runsc do): nothing that changes
+	// the tree is allowed, and files are opened only for reading.
+	ReadOnly bool
+}
+
+// Flags of the gofer's calls.
+const (
+	// openWriteFlags open a file for changing it.
+	openWriteFlags    = unix.O_WRONLY | unix.O_RDWR | unix.O_CREAT | unix.O_TRUNC | 0x400000 // __O_TMPFILE
+	atSymlinkNoFollow = unix.AT_SYMLINK_NOFOLLOW
+)
+
 // GoferRules is the gofer's allow-list: walking, opening (the FD is
-// donated) and changing one rootfs, relative to directory FDs.
-func GoferRules() bpf.SyscallRules {
+// donated) and changing one rootfs, relative to directory FDs. Opens
+// never follow a final symlink (O_NOFOLLOW), nor do stat, chown and
+// utimensat (AT_SYMLINK_NOFOLLOW): the sentry resolves symlinks, never
+// the gofer (DESIGN.md, invariant 3).
+func GoferRules(opts GoferOptions) bpf.SyscallRules {
 	r := goRuntime()
+	open := bpf.MaskedEq(unix.O_NOFOLLOW, unix.O_NOFOLLOW)
+	if opts.ReadOnly {
+		open = bpf.MaskedEq(unix.O_NOFOLLOW|openWriteFlags, unix.O_NOFOLLOW)
+	}
+	// Directories may be opened without O_NOFOLLOW: the root by path
+	// (gofer.Serve, before the filter where it is installed after it)
+	// and "." of a directory FD, for getdents; for reading only (and not
+	// O_TMPFILE, which includes O_DIRECTORY).
+	openDir := bpf.MaskedEq(unix.O_DIRECTORY|openWriteFlags, unix.O_DIRECTORY)
 	r.Merge(bpf.SyscallRules{
 		// The sentry's requests, and FDs donated with SCM_RIGHTS.
 		unix.SYS_SENDMSG: nil,
 		unix.SYS_RECVMSG: nil,
 		unix.SYS_PPOLL:   nil,
 		// One path component at a time, relative to directory FDs.
-		unix.SYS_OPENAT:     nil,
-		unix.SYS_NEWFSTATAT: nil,
+		unix.SYS_OPENAT:     {{anyArg, anyArg, open}, {anyArg, anyArg, openDir}},
+		unix.SYS_NEWFSTATAT: {{anyArg, anyArg, anyArg, bpf.MaskedEq(atSymlinkNoFollow, atSymlinkNoFollow)}},
 		unix.SYS_READLINKAT: nil,
 		unix.SYS_GETDENTS64: nil,
 		unix.SYS_FSTATFS:    nil,
+		unix.SYS_PREAD64:    nil,
 		unix.SYS_FCNTL:      {{anyArg, bpf.Eq(unix.F_DUPFD_CLOEXEC)}},
-		// Changes, unless --readonly.
-		unix.SYS_PREAD64:   nil,
+	})
+	if opts.ReadOnly {
+		return r
+	}
+	r.Merge(bpf.SyscallRules{
 		unix.SYS_PWRITE64:  nil,
 		unix.SYS_FTRUNCATE: nil,
 		unix.SYS_MKDIRAT:   nil,
 		unix.SYS_MKNODAT:   nil,
 		unix.SYS_SYMLINKAT: nil,
-		unix.SYS_LINKAT:    nil,
-		unix.SYS_UNLINKAT:  nil,
-		unix.SYS_RENAMEAT:  nil,
-		unix.SYS_FCHMODAT:  nil,
-		unix.SYS_FCHMODAT2: nil,
-		unix.SYS_FCHOWNAT:  nil,
-		unix.SYS_UTIMENSAT: nil,
+		// Hard links to names, never to FDs (AT_EMPTY_PATH) or through
+		// symlinks (AT_SYMLINK_FOLLOW).
+		unix.SYS_LINKAT:   {{anyArg, anyArg, anyArg, anyArg, bpf.Eq(0)}},
+		unix.SYS_UNLINKAT: nil,
+		unix.SYS_RENAMEAT: nil,
+		unix.SYS_FCHMODAT: nil,
+		// fchmodat2 only on an FD (AT_EMPTY_PATH).
+		unix.SYS_FCHMODAT2: {{anyArg, anyArg, anyArg, bpf.Eq(unix.AT_EMPTY_PATH)}},
+		unix.SYS_FCHOWNAT:  {{anyArg, anyArg, anyArg, anyArg, bpf.MaskedEq(atSymlinkNoFollow, atSymlinkNoFollow)}},
+		unix.SYS_UTIMENSAT: {{anyArg, anyArg, anyArg, bpf.MaskedEq(atSymlinkNoFollow, atSymlinkNoFollow)}},
 	})
 	return r
 }
@@ -208,6 +243,6 @@ func SentryFilter(opts SentryOptions) ([]bpf.Instruction, error) {
 }
 
 // GoferFilter compiles the gofer's filter.
-func GoferFilter() ([]bpf.Instruction, error) {
-	return bpf.Allowlist(GoferRules()).Compile()
+func GoferFilter(opts GoferOptions) ([]bpf.Instruction, error) {
+	return bpf.Allowlist(GoferRules(opts)).Compile()
 }

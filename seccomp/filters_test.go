@@ -42,17 +42,20 @@ func TestFilterSizes(t *testing.T) {
 		}
 		t.Logf("sentry (%s): %d syscalls, %d instructions", p, len(rules), len(prog))
 	}
-	if n := len(seccomp.GoferRules()); n > maxGoferSyscalls {
-		t.Errorf("gofer allows %d syscalls, more than %d", n, maxGoferSyscalls)
+	for _, ro := range []bool{false, true} {
+		opts := seccomp.GoferOptions{ReadOnly: ro}
+		if n := len(seccomp.GoferRules(opts)); n > maxGoferSyscalls {
+			t.Errorf("gofer (read-only %v) allows %d syscalls, more than %d", ro, n, maxGoferSyscalls)
+		}
+		prog, err := seccomp.GoferFilter(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := interp.Compile(prog); err != nil {
+			t.Errorf("gofer filter does not check: %v", err)
+		}
+		t.Logf("gofer (read-only %v): %d syscalls, %d instructions", ro, len(seccomp.GoferRules(opts)), len(prog))
 	}
-	prog, err := seccomp.GoferFilter()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := interp.Compile(prog); err != nil {
-		t.Errorf("gofer filter does not check: %v", err)
-	}
-	t.Logf("gofer: %d syscalls, %d instructions", len(seccomp.GoferRules()), len(prog))
 }
 
 // verdict runs a filter on one call.
@@ -74,10 +77,19 @@ func TestFilterPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gofer, err := seccomp.GoferFilter()
+	systrap, err := seccomp.SentryFilter(seccomp.SentryOptions{Platform: "systrap"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	gofer, err := seccomp.GoferFilter(seccomp.GoferOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	goferRO, err := seccomp.GoferFilter(seccomp.GoferOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const noFollow = unix.O_NOFOLLOW | unix.O_CLOEXEC
 	const goClone = 0x50f00
 	for _, tc := range []struct {
 		name   string
@@ -107,7 +119,31 @@ func TestFilterPolicy(t *testing.T) {
 		{"sentry fallocate punch", sentry, unix.SYS_FALLOCATE, []uint64{0, unix.FALLOC_FL_PUNCH_HOLE | unix.FALLOC_FL_KEEP_SIZE}, bpf.Allow},
 		{"sentry fallocate grow", sentry, unix.SYS_FALLOCATE, []uint64{0, 0}, bpf.KillProcess},
 		{"sentry x32", sentry, unix.SYS_READ | bpf.X32SyscallBit, nil, bpf.KillProcess},
-		{"gofer openat", gofer, unix.SYS_OPENAT, nil, bpf.Allow},
+		{"sentry futex private", sentry, unix.SYS_FUTEX, []uint64{0, 128}, bpf.Allow},
+		{"sentry futex shared", sentry, unix.SYS_FUTEX, []uint64{0, 0}, bpf.KillProcess},
+		{"sentry futex requeue", sentry, unix.SYS_FUTEX, []uint64{0, 3}, bpf.KillProcess},
+		{"systrap futex shared", systrap, unix.SYS_FUTEX, []uint64{0, 0}, bpf.Allow},
+		{"systrap pidfd_open", systrap, unix.SYS_PIDFD_OPEN, []uint64{7, 0}, bpf.Allow},
+		{"ptrace pidfd_open", sentry, unix.SYS_PIDFD_OPEN, []uint64{7, 0}, bpf.KillProcess},
+		{"sentry accept4", sentry, unix.SYS_ACCEPT4, []uint64{3, 0, 0, unix.SOCK_CLOEXEC | unix.SOCK_NONBLOCK}, bpf.Allow},
+		{"sentry accept4 blocking", sentry, unix.SYS_ACCEPT4, []uint64{3, 0, 0, 0}, bpf.KillProcess},
+		{"gofer openat", gofer, unix.SYS_OPENAT, []uint64{3, 0, unix.O_RDWR | unix.O_CREAT | noFollow}, bpf.Allow},
+		{"gofer openat following", gofer, unix.SYS_OPENAT, []uint64{3, 0, unix.O_RDONLY}, bpf.KillProcess},
+		{"gofer openat dir", gofer, unix.SYS_OPENAT, []uint64{3, 0, unix.O_RDONLY | unix.O_DIRECTORY}, bpf.Allow},
+		{"gofer openat tmpfile following", gofer, unix.SYS_OPENAT, []uint64{3, 0, unix.O_RDWR | unix.O_TMPFILE}, bpf.KillProcess},
+		{"gofer openat root", gofer, unix.SYS_OPENAT, []uint64{uint64(1<<64 - 100), 0, unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC}, bpf.Allow},
+		{"gofer fstatat following", gofer, unix.SYS_NEWFSTATAT, []uint64{3, 0, 0, 0}, bpf.KillProcess},
+		{"gofer fstatat", gofer, unix.SYS_NEWFSTATAT, []uint64{3, 0, 0, unix.AT_SYMLINK_NOFOLLOW | unix.AT_EMPTY_PATH}, bpf.Allow},
+		{"gofer linkat", gofer, unix.SYS_LINKAT, []uint64{3, 0, 4, 0, 0}, bpf.Allow},
+		{"gofer linkat an FD", gofer, unix.SYS_LINKAT, []uint64{3, 0, 4, 0, unix.AT_EMPTY_PATH}, bpf.KillProcess},
+		{"gofer futex shared", gofer, unix.SYS_FUTEX, []uint64{0, 0}, bpf.KillProcess},
+		{"read-only gofer openat", goferRO, unix.SYS_OPENAT, []uint64{3, 0, unix.O_RDONLY | unix.O_PATH | noFollow}, bpf.Allow},
+		{"read-only gofer openat rw", goferRO, unix.SYS_OPENAT, []uint64{3, 0, unix.O_RDWR | noFollow}, bpf.KillProcess},
+		{"read-only gofer openat creat", goferRO, unix.SYS_OPENAT, []uint64{3, 0, unix.O_CREAT | noFollow}, bpf.KillProcess},
+		{"read-only gofer openat trunc", goferRO, unix.SYS_OPENAT, []uint64{3, 0, unix.O_TRUNC | noFollow}, bpf.KillProcess},
+		{"read-only gofer openat tmpfile", goferRO, unix.SYS_OPENAT, []uint64{3, 0, unix.O_TMPFILE | noFollow}, bpf.KillProcess},
+		{"read-only gofer mkdirat", goferRO, unix.SYS_MKDIRAT, nil, bpf.KillProcess},
+		{"read-only gofer pwrite", goferRO, unix.SYS_PWRITE64, nil, bpf.KillProcess},
 		{"gofer open", gofer, unix.SYS_OPEN, nil, bpf.KillProcess},
 		{"gofer ptrace", gofer, unix.SYS_PTRACE, nil, bpf.KillProcess},
 		{"gofer execve", gofer, unix.SYS_EXECVE, nil, bpf.KillProcess},
@@ -144,7 +180,9 @@ func child(which, then string) int {
 	var err error
 	switch which {
 	case "gofer":
-		prog, err = seccomp.GoferFilter()
+		prog, err = seccomp.GoferFilter(seccomp.GoferOptions{})
+	case "gofer-ro":
+		prog, err = seccomp.GoferFilter(seccomp.GoferOptions{ReadOnly: true})
 	default:
 		prog, err = seccomp.SentryFilter(seccomp.SentryOptions{Platform: which})
 	}
@@ -212,15 +250,14 @@ func TestInstall(t *testing.T) {
 	if out, err := run("ptrace", ""); err != nil && strings.Contains(out, "SECCOMP_SET_MODE_FILTER") {
 		t.Skipf("cannot install seccomp filters here: %s", out)
 	}
-	for _, which := range append(platforms, "gofer") {
+	for _, which := range append(platforms, "gofer", "gofer-ro") {
 		out, err := run(which, "")
 		if err != nil || !strings.Contains(out, "runtime ok") {
 			t.Errorf("%s filter: Go runtime under it: %v\n%s", which, err, out)
 		}
 		for _, then := range []string{"open", "exec", "fork", "mprotect-exec", "mmap-exec"} {
-			if which == "gofer" && then == "open" {
-				continue // the gofer opens files
-			}
+			// os.Open does not pass O_NOFOLLOW, which the gofer's
+			// filter requires: it dies too.
 			out, err := run(which, then)
 			ee, ok := err.(*exec.ExitError)
 			if !ok || !strings.Contains(out, "runtime ok") {

@@ -67,7 +67,8 @@ func (d *Debug) Execute(_ context.Context, f *flag.FlagSet, _ ...any) subcommand
 		rules bpf.SyscallRules
 	}{
 		{fmt.Sprintf("sentry (--platform=%s)", platform), seccomp.SentryRules(seccomp.SentryOptions{Platform: platform})},
-		{"gofer", seccomp.GoferRules()},
+		{"gofer", seccomp.GoferRules(seccomp.GoferOptions{})},
+		{"gofer --readonly", seccomp.GoferRules(seccomp.GoferOptions{ReadOnly: true})},
 	}
 	for i, fl := range filters {
 		if i > 0 {
