@@ -38,13 +38,76 @@ func New(fd int, mf *memfile.File) (vfs.Inode, error) {
 }
 
 func (fs *FS) newInode(fid client.FID, st client.Stat) *inode {
-	i := &inode{fs: fs, fid: fid, st: convertStat(st), roFD: -1, rwFD: -1}
-	// The gofer holds a host FD for each FID: give it back once the
-	// sentry forgets the inode (transient lookups, evicted dentries).
+	return fs.track(&inode{fs: fs, fid: fid, st: convertStat(st), roFD: -1, rwFD: -1})
+}
+
+// track gives back the inode's FID, if it has one, once the sentry
+// forgets the inode: the gofer holds a host FD for each FID.
+func (fs *FS) track(i *inode) *inode {
 	runtime.SetFinalizer(i, func(i *inode) {
-		go i.fs.c.Clunk(i.fid)
+		if i.fid != 0 {
+			go i.fs.c.Clunk(i.fid)
+		}
 	})
 	return i
+}
+
+// lazyChild returns an inode for dir's entry name, known by its stat,
+// without a FID.
+func (i *inode) lazyChildLocked(name string, st vfs.Stat) *inode {
+	c := i.fs.track(&inode{fs: i.fs, parent: i, name: name, st: st, roFD: -1, rwFD: -1})
+	if i.kids == nil {
+		i.kids = make(map[string]*inode)
+	}
+	i.kids[name] = c
+	return c
+}
+
+// getFID returns the inode's FID, walking to it from its parent first if
+// it has none. ESTALE if its name now names another file.
+func (i *inode) getFID() (client.FID, error) {
+	i.mu.Lock()
+	if i.fid != 0 {
+		f := i.fid
+		i.mu.Unlock()
+		return f, nil
+	}
+	p, name, want := i.parent, i.name, i.st
+	i.mu.Unlock()
+	if p == nil {
+		return 0, unix.EIO
+	}
+	pfid, err := p.getFID()
+	if err != nil {
+		return 0, err
+	}
+	fids, stats, err := i.fs.c.Walk(pfid, []string{name})
+	if err != nil || len(fids) != 1 {
+		for _, f := range fids {
+			i.fs.c.Clunk(f)
+		}
+		if err == nil {
+			err = unix.EIO
+		}
+		return 0, err
+	}
+	if stats[0].Dev != want.Dev || stats[0].Ino != want.Ino {
+		i.fs.c.Clunk(fids[0])
+		return 0, unix.ESTALE
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.fid != 0 {
+		i.fs.c.Clunk(fids[0])
+		return i.fid, nil
+	}
+	i.fid = fids[0]
+	p.mu.Lock()
+	if p.kids[name] == i {
+		delete(p.kids, name)
+	}
+	p.mu.Unlock()
+	return i.fid, nil
 }
 
 func convertStat(s client.Stat) vfs.Stat {
@@ -67,13 +130,18 @@ func hostStat(st *unix.Stat_t) vfs.Stat {
 	}
 }
 
-// inode is a file on the gofer.
+// inode is a file on the gofer. An inode found through a directory
+// listing has no FID until something needs one (open, readlink, a change):
+// its parent and name say where to walk.
 type inode struct {
-	fs  *FS
-	fid client.FID
+	fs *FS
 
 	mu sync.Mutex
-	st vfs.Stat
+	// fid is 0 until the file is walked to.
+	fid    client.FID
+	parent *inode
+	name   string
+	st     vfs.Stat
 	// stale is set when the sentry changed the file: the next Stat asks
 	// the gofer.
 	stale bool
@@ -83,7 +151,12 @@ type inode struct {
 	roOpen, rwOpen int
 	target         *string
 	cache          *mm.PageCache
-	dirents        []vfs.Dirent
+	// Directories: the listing, the metadata of its entries (fetched in
+	// batches the first time a name is looked up after a listing), and
+	// the children handed out without a FID, whose names a rename moves.
+	dirents    []vfs.Dirent
+	childStats map[string]vfs.Stat
+	kids       map[string]*inode
 }
 
 var (
@@ -105,7 +178,13 @@ func (i *inode) Stat() (vfs.Stat, error) {
 		}
 	}
 	if i.stale {
-		s, err := i.fs.c.Stat(i.fid)
+		i.mu.Unlock()
+		fid, err := i.getFID()
+		i.mu.Lock()
+		if err != nil {
+			return vfs.Stat{}, err
+		}
+		s, err := i.fs.c.Stat(fid)
 		if err != nil {
 			return vfs.Stat{}, err
 		}
@@ -139,25 +218,76 @@ func (i *inode) dirChanged() {
 	i.mu.Lock()
 	i.stale = true
 	i.dirents = nil
+	i.childStats = nil
 	i.mu.Unlock()
 }
 
-// Lookup implements vfs.Inode.Lookup.
+// Lookup implements vfs.Inode.Lookup. Names are stat'ed without walking:
+// all the entries of a listed directory at once, else one at a time.
 func (i *inode) Lookup(name string) (vfs.Inode, error) {
 	if !i.isDir() {
 		return nil, unix.ENOTDIR
 	}
-	fids, stats, err := i.fs.c.Walk(i.fid, []string{name})
-	if err != nil {
-		for _, f := range fids {
-			i.fs.c.Clunk(f)
+	i.mu.Lock()
+	if i.childStats == nil && i.dirents != nil {
+		ents := i.dirents
+		i.mu.Unlock()
+		i.statListing(ents)
+		i.mu.Lock()
+	}
+	if i.childStats != nil {
+		defer i.mu.Unlock()
+		if st, ok := i.childStats[name]; ok {
+			return i.lazyChildLocked(name, st), nil
 		}
+		return nil, unix.ENOENT
+	}
+	i.mu.Unlock()
+	fid, err := i.getFID()
+	if err != nil {
 		return nil, err
 	}
-	if len(fids) != 1 {
-		return nil, unix.EIO
+	stats, errs, err := i.fs.c.StatAt(fid, []string{name})
+	if err != nil {
+		return nil, err
 	}
-	return i.fs.newInode(fids[0], stats[0]), nil
+	if errs[0] != nil {
+		return nil, errs[0]
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.lazyChildLocked(name, convertStat(stats[0])), nil
+}
+
+// statListing fetches the metadata of every entry of the listing ents.
+func (i *inode) statListing(ents []vfs.Dirent) {
+	fid, err := i.getFID()
+	if err != nil {
+		return
+	}
+	all := make(map[string]vfs.Stat, len(ents))
+	names := make([]string, 0, len(ents))
+	for _, e := range ents {
+		names = append(names, e.Name)
+	}
+	for len(names) > 0 {
+		batch := names[:min(len(names), 256)]
+		names = names[len(batch):]
+		stats, errs, err := i.fs.c.StatAt(fid, batch)
+		if err != nil {
+			return
+		}
+		for k, n := range batch {
+			if errs[k] == nil {
+				all[n] = convertStat(stats[k])
+			}
+		}
+	}
+	i.mu.Lock()
+	if i.dirents != nil {
+		i.childStats = all
+	}
+	i.mu.Unlock()
 }
 
 // Readlink implements vfs.Inode.Readlink.
@@ -168,7 +298,13 @@ func (i *inode) Readlink() (string, error) {
 		return "", unix.EINVAL
 	}
 	if i.target == nil {
-		t, err := i.fs.c.Readlink(i.fid)
+		i.mu.Unlock()
+		fid, err := i.getFID()
+		i.mu.Lock()
+		if err != nil {
+			return "", err
+		}
+		t, err := i.fs.c.Readlink(fid)
 		if err != nil {
 			return "", err
 		}
@@ -205,11 +341,15 @@ func (i *inode) Open(flags int) (vfs.FileImpl, error) {
 // acquireFD takes a use of the shared read-only or read-write host FD,
 // opening it if needed.
 func (i *inode) acquireFD(write bool) error {
+	fid, err := i.getFID()
+	if err != nil {
+		return err
+	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	if write {
 		if i.rwFD < 0 {
-			fd, err := i.fs.c.Open(i.fid, unix.O_RDWR)
+			fd, err := i.fs.c.Open(fid, unix.O_RDWR)
 			if err != nil {
 				return err
 			}
@@ -219,7 +359,7 @@ func (i *inode) acquireFD(write bool) error {
 		return nil
 	}
 	if i.roFD < 0 {
-		fd, err := i.fs.c.Open(i.fid, unix.O_RDONLY)
+		fd, err := i.fs.c.Open(fid, unix.O_RDONLY)
 		if err != nil {
 			return err
 		}
@@ -413,23 +553,36 @@ func (d *dirFile) Sync() error { return nil }
 func (d *dirFile) Readdir() ([]vfs.Dirent, error) {
 	i := d.i
 	i.mu.Lock()
-	defer i.mu.Unlock()
-	if i.dirents == nil {
-		ents, err := i.fs.c.Getdents(i.fid)
-		if err != nil {
-			return nil, err
-		}
-		i.dirents = make([]vfs.Dirent, 0, len(ents))
-		for _, e := range ents {
-			i.dirents = append(i.dirents, vfs.Dirent{Ino: e.Ino, Type: e.Type, Name: e.Name})
-		}
+	ents := i.dirents
+	i.mu.Unlock()
+	if ents != nil {
+		return ents, nil
 	}
-	return i.dirents, nil
+	fid, err := i.getFID()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := i.fs.c.Getdents(fid)
+	if err != nil {
+		return nil, err
+	}
+	ents = make([]vfs.Dirent, 0, len(raw))
+	for _, e := range raw {
+		ents = append(ents, vfs.Dirent{Ino: e.Ino, Type: e.Type, Name: e.Name})
+	}
+	i.mu.Lock()
+	i.dirents = ents
+	i.mu.Unlock()
+	return ents, nil
 }
 
 // Statfs returns the host filesystem's figures, through the gofer.
 func (i *inode) Statfs() (unix.Statfs_t, error) {
-	s, err := i.fs.c.Statfs(i.fid)
+	fid, err := i.getFID()
+	if err != nil {
+		return unix.Statfs_t{}, err
+	}
+	s, err := i.fs.c.Statfs(fid)
 	if err != nil {
 		return unix.Statfs_t{}, err
 	}
@@ -446,7 +599,11 @@ func (i *inode) Statfs() (unix.Statfs_t, error) {
 func (i *inode) Create(name string, n vfs.NewNode, flags int) (vfs.Inode, vfs.FileImpl, error) {
 	// The shared FD is read-write whatever the access mode: later
 	// opens for writing share it.
-	fid, st, fd, err := i.fs.c.Create(i.fid, name, unix.O_RDWR, n.Mode&07777, n.UID, n.GID)
+	dfid, err := i.getFID()
+	if err != nil {
+		return nil, nil, err
+	}
+	fid, st, fd, err := i.fs.c.Create(dfid, name, unix.O_RDWR, n.Mode&07777, n.UID, n.GID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -468,16 +625,19 @@ func (r *readOnly) Write([]byte, int64) (int, error) { return 0, unix.EBADF }
 
 // Mknod implements vfs.WritableDir.Mknod.
 func (i *inode) Mknod(name string, n vfs.NewNode) (vfs.Inode, error) {
+	dfid, err := i.getFID()
+	if err != nil {
+		return nil, err
+	}
 	var fid client.FID
 	var st client.Stat
-	var err error
 	switch n.Mode & unix.S_IFMT {
 	case unix.S_IFDIR:
-		fid, st, err = i.fs.c.Mkdir(i.fid, name, n.Mode&07777, n.UID, n.GID)
+		fid, st, err = i.fs.c.Mkdir(dfid, name, n.Mode&07777, n.UID, n.GID)
 	case unix.S_IFLNK:
-		fid, st, err = i.fs.c.Symlink(i.fid, name, n.Target, n.UID, n.GID)
+		fid, st, err = i.fs.c.Symlink(dfid, name, n.Target, n.UID, n.GID)
 	default:
-		fid, st, err = i.fs.c.Mknod(i.fid, name, n.Mode, n.Rdev, n.UID, n.GID)
+		fid, st, err = i.fs.c.Mknod(dfid, name, n.Mode, n.Rdev, n.UID, n.GID)
 	}
 	if err != nil {
 		return nil, err
@@ -492,7 +652,15 @@ func (i *inode) Link(name string, target vfs.Inode) error {
 	if !ok || t.fs != i.fs {
 		return unix.EXDEV
 	}
-	fid, _, err := i.fs.c.Link(i.fid, name, t.fid)
+	dfid, err := i.getFID()
+	if err != nil {
+		return err
+	}
+	tfid, err := t.getFID()
+	if err != nil {
+		return err
+	}
+	fid, _, err := i.fs.c.Link(dfid, name, tfid)
 	if err != nil {
 		return err
 	}
@@ -508,9 +676,16 @@ func (i *inode) Unlink(name string, dir bool) error {
 	if dir {
 		flags = unix.AT_REMOVEDIR
 	}
-	if err := i.fs.c.Unlink(i.fid, name, flags); err != nil {
+	dfid, err := i.getFID()
+	if err != nil {
 		return err
 	}
+	if err := i.fs.c.Unlink(dfid, name, flags); err != nil {
+		return err
+	}
+	i.mu.Lock()
+	delete(i.kids, name)
+	i.mu.Unlock()
 	i.dirChanged()
 	return nil
 }
@@ -524,8 +699,35 @@ func (i *inode) Rename(oldName string, newDir vfs.Inode, newName string, flags u
 	if flags&vfs.RenameExchange != 0 {
 		return unix.EINVAL
 	}
-	if err := i.fs.c.Rename(i.fid, oldName, nd.fid, newName); err != nil {
+	ofid, err := i.getFID()
+	if err != nil {
 		return err
+	}
+	nfid, err := nd.getFID()
+	if err != nil {
+		return err
+	}
+	if err := i.fs.c.Rename(ofid, oldName, nfid, newName); err != nil {
+		return err
+	}
+	// A child without a FID moves with its name.
+	i.mu.Lock()
+	moved := i.kids[oldName]
+	delete(i.kids, oldName)
+	i.mu.Unlock()
+	nd.mu.Lock()
+	delete(nd.kids, newName)
+	if moved != nil {
+		if nd.kids == nil {
+			nd.kids = make(map[string]*inode)
+		}
+		nd.kids[newName] = moved
+	}
+	nd.mu.Unlock()
+	if moved != nil {
+		moved.mu.Lock()
+		moved.parent, moved.name = nd, newName
+		moved.mu.Unlock()
 	}
 	i.dirChanged()
 	nd.dirChanged()
@@ -568,7 +770,11 @@ func (i *inode) Setattr(a *vfs.SetAttr) error {
 		// does it with an unchanged owner.
 		s.Mask = client.SetStatUID | client.SetStatGID
 	}
-	if err := i.fs.c.SetStat(i.fid, s); err != nil {
+	fid, err := i.getFID()
+	if err != nil {
+		return err
+	}
+	if err := i.fs.c.SetStat(fid, s); err != nil {
 		return err
 	}
 	i.changed()
