@@ -101,6 +101,17 @@ type Allocator interface {
 	Allocate(mode uint32, off, length int64) error
 }
 
+// StatInvalidator is implemented by inodes that cache their metadata: the
+// VFS calls it on a file whose link count another inode's operation
+// changed (unlink, rmdir, link, rename over it).
+type StatInvalidator interface{ InvalidateStat() }
+
+func invalidateStat(in Inode) {
+	if si, ok := in.(StatInvalidator); ok {
+		si.InvalidateStat()
+	}
+}
+
 // Statfser is implemented by inodes of filesystems with capacity figures.
 type Statfser interface {
 	Statfs() (unix.Statfs_t, error)
@@ -449,6 +460,7 @@ func (v *VFS) Link(c *Creds, dir VirtualDentry, name string, target VirtualDentr
 	if err := wd.Link(name, target.Inode()); err != nil {
 		return err
 	}
+	invalidateStat(target.Inode())
 	dir.Dentry.addChild(name, target.Inode())
 	return nil
 }
@@ -532,6 +544,7 @@ func (v *VFS) Unlink(c *Creds, dir VirtualDentry, name string, rmdir bool) error
 	if err := wd.Unlink(name, rmdir); err != nil {
 		return err
 	}
+	invalidateStat(child.inode)
 	dir.Dentry.removeChild(name, child)
 	return nil
 }
@@ -654,6 +667,10 @@ func (v *VFS) Rename(c *Creds, oldDir VirtualDentry, oldName string, newDir Virt
 	}
 	if err := wd.Rename(oldName, newDir.Inode(), newName, flags); err != nil {
 		return err
+	}
+	invalidateStat(old.inode)
+	if repl != nil {
+		invalidateStat(repl.inode)
 	}
 	// Update the cache: old moves to the new name; a replaced file is
 	// deleted, or with exchange moves to the old name.

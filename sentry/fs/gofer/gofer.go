@@ -206,6 +206,9 @@ func (i *inode) isDir() bool {
 	return i.st.IsDir()
 }
 
+// InvalidateStat implements vfs.StatInvalidator.
+func (i *inode) InvalidateStat() { i.changed() }
+
 // changed marks the inode's metadata as out of date.
 func (i *inode) changed() {
 	i.mu.Lock()
