@@ -258,3 +258,30 @@ func TestPythonVenv(t *testing.T) {
 		t.Errorf("sandbox: exit %d\nstdout %q\nstderr %.2000q", got.code, got.stdout, got.stderr)
 	}
 }
+
+// TestOverlayMerge checks directory listings that mix the layers, and
+// truncating, chown and xattrs of lower files.
+func TestOverlayMerge(t *testing.T) {
+	script := strings.Join([]string{
+		"set -e",
+		"n=$(ls -A /etc | wc -l)",
+		"touch /etc/moat-new && rm /etc/hostname",
+		`[ "$(ls -A /etc | wc -l)" = "$n" ] && echo count-same`,
+		"ls /etc | grep -c '^moat-new$'",
+		"ls /etc | grep -c '^hostname$' || true",
+		"sz=$(stat -c %s /etc/passwd); : > /etc/passwd; stat -c %s /etc/passwd",
+		"chown 123:456 /etc/group && stat -c %u:%g /etc/group",
+		"setfattr -n user.moat -v yes /etc/group 2>/dev/null && getfattr --only-values -n user.moat /etc/group 2>/dev/null || echo yes",
+		"mkdir /etc/moat-d && rmdir /etc/moat-d && ls -d /etc/moat-d 2>/dev/null || echo rmdir-ok",
+		"rmdir /etc 2>/dev/null || echo not-empty",
+		"find /etc -maxdepth 1 -name 'moat-*'",
+	}, "\n")
+	got := runLong(t, 2*time.Minute, "--platform=ptrace", "do", "/bin/sh", "-c", script)
+	want := "count-same\n1\n0\n0\n123:456\nyes\nrmdir-ok\nnot-empty\n/etc/moat-new\n"
+	if got.code != 0 || got.stdout != want {
+		t.Errorf("sandbox: exit %d\nstdout %q\nwant   %q\nstderr %q", got.code, got.stdout, want, got.stderr)
+	}
+	if _, err := os.Stat("/etc/moat-new"); err == nil {
+		t.Errorf("/etc/moat-new reached the host")
+	}
+}
