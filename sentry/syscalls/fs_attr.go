@@ -382,7 +382,13 @@ func sysTruncate(t *task, a *args) (uint64, error) {
 	if length > maxFileSize(t) {
 		return 0, unix.EFBIG
 	}
-	return 0, setattr(vd, &vfs.SetAttr{Mask: vfs.SetSize, Size: length})
+	if err := setattr(vd, &vfs.SetAttr{Mask: vfs.SetSize, Size: length}); err != nil {
+		return 0, err
+	}
+	if !t.Creds().VFS().HasCap(vfs.CapFsetid) {
+		killSuid(t.Creds().VFS(), vd.Inode())
+	}
+	return 0, nil
 }
 
 // maxFileSize is the RLIMIT_FSIZE soft limit.
@@ -419,6 +425,9 @@ func sysFtruncate(t *task, a *args) (uint64, error) {
 	}
 	if err := truncateInode(f.VD.Inode(), length); err != nil {
 		return 0, err
+	}
+	if !t.Creds().VFS().HasCap(vfs.CapFsetid) {
+		killSuid(t.Creds().VFS(), f.VD.Inode())
 	}
 	notifyVD(f.VD, unix.IN_MODIFY, 0)
 	return 0, nil

@@ -39,6 +39,28 @@ func init() {
 	wrapIO(abi.SysPwritev2, func(t *task, a *args) (uint64, error) { return rwv2(t, a, true) }, unix.IN_MODIFY)
 }
 
+// killSuid drops a regular file's set-user-ID bit, and its set-group-ID
+// bit if group execution is on or the caller is not in the file's group,
+// as a write or truncate by a caller without CAP_FSETID does
+// (file_remove_privs).
+func killSuid(c *vfs.Creds, in vfs.Inode) {
+	st, err := in.Stat()
+	if err != nil || !st.IsRegular() {
+		return
+	}
+	mode := st.Mode & 07777
+	nm := mode &^ unix.S_ISUID
+	if mode&unix.S_ISGID != 0 && (mode&unix.S_IXGRP != 0 || !c.InGroup(st.GID)) {
+		nm &^= unix.S_ISGID
+	}
+	if nm == mode {
+		return
+	}
+	if sa, ok := in.(vfs.Setattrer); ok {
+		sa.Setattr(&vfs.SetAttr{Mask: vfs.SetMode, Mode: nm})
+	}
+}
+
 // appendQuirk gives pwrite64 and pwritev Linux's behaviour on a file
 // open with O_APPEND: the data goes at the end, whatever the offset
 // (pwrite(2), BUGS).
@@ -69,6 +91,14 @@ func appendQuirk(inner func(t *task, a *args) (uint64, error)) func(t *task, a *
 func wrapIO(nr int, inner func(t *task, a *args) (uint64, error), mask uint32) {
 	register(nr, func(t *task, a *args) (uint64, error) {
 		n, err := inner(t, a)
+		if err == nil && n > 0 && mask == unix.IN_MODIFY && !t.Creds().VFS().HasCap(vfs.CapFsetid) {
+			if f, err := getFile(t, int32(a[0])); err == nil {
+				if f.VD.Ok() {
+					killSuid(t.Creds().VFS(), f.VD.Inode())
+				}
+				f.DecRef()
+			}
+		}
 		if err == nil && n > 0 && watching.Load() > 0 {
 			if f, err := getFile(t, int32(a[0])); err == nil {
 				if f.VD.Ok() {

@@ -375,6 +375,9 @@ func openVD(t *task, vd vfs.VirtualDentry, flags int, created bool) (uint64, err
 			impl.Release()
 			return 0, err
 		}
+		if !t.Creds().VFS().HasCap(vfs.CapFsetid) {
+			killSuid(t.Creds().VFS(), vd.Inode())
+		}
 		notifyVD(vd, unix.IN_MODIFY, 0)
 	}
 	notifyVD(vd, unix.IN_OPEN, 0)
