@@ -78,11 +78,14 @@ func (h *slotHeader) waitSentry(spin int, alive func() error) (slept bool, err e
 	return true, nil
 }
 
-// minSpin is the least spin budget, in rounds of PAUSE; probeEvery is how
-// often a budget that went down is tried at full size again.
+// minSpin is the least spin budget, in rounds of PAUSE. Every probeEvery
+// waits, a wait spins for probeFactor times the full budget: long enough
+// to cover waking the other side, so that a pair that fell back to
+// sleeping finds out when spinning would pay again.
 const (
-	minSpin    = 16
-	probeEvery = 16
+	minSpin     = 16
+	probeEvery  = 32
+	probeFactor = 4
 )
 
 // spinBudget is a spin budget that adapts: spinning pays only when the
@@ -90,6 +93,7 @@ const (
 // or the application computes for long between traps.
 type spinBudget struct {
 	cur, max, n int
+	probing     bool
 }
 
 func newSpinBudget(max int) spinBudget { return spinBudget{cur: max, max: max} }
@@ -97,8 +101,9 @@ func newSpinBudget(max int) spinBudget { return spinBudget{cur: max, max: max} }
 // get returns the budget for the next wait.
 func (b *spinBudget) get() int {
 	b.n++
-	if b.cur < b.max && b.n%probeEvery == 0 {
-		return b.max
+	b.probing = b.n%probeEvery == 0
+	if b.probing {
+		return b.max * probeFactor
 	}
 	return b.cur
 }
