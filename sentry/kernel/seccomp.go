@@ -299,12 +299,6 @@ func (t *Task) seccompKill(sig int, core, group bool) {
 	t.killed.Store(true)
 }
 
-// KillGroupWithSignal ends every task of the process as if by signal sig
-// (core adds the core-dump bit to the wait status).
-func (tg *ThreadGroup) KillGroupWithSignal(sig int, core bool) {
-	tg.groupExit(WaitStatusSignaled(sig, core))
-}
-
 // InstallSeccompProgram checks a seccomp program and installs it on the
 // task as seccomp(SECCOMP_SET_MODE_FILTER) would, without the privilege
 // check: for the sandbox itself to apply an OCI profile
