@@ -54,7 +54,7 @@ func ParseOptions(opts []string, totalMem uint64) (Options, error) {
 			if err != nil {
 				return o, err
 			}
-			o.Size = n
+			o.Size = (n + pageSize - 1) &^ (pageSize - 1)
 		case "nr_blocks":
 			n, err := parseSize(v, 0)
 			if err != nil {
@@ -112,7 +112,7 @@ func parseSize(s string, total uint64) (uint64, error) {
 		if err != nil {
 			return 0, unix.EINVAL
 		}
-		return (total / 100 * n) &^ (pageSize - 1), nil
+		return total / pageSize * n / 100 * pageSize, nil
 	}
 	if mult != 1 {
 		s = s[:len(s)-1]
@@ -121,7 +121,7 @@ func parseSize(s string, total uint64) (uint64, error) {
 	if err != nil {
 		return 0, unix.EINVAL
 	}
-	return (n*mult + pageSize - 1) &^ (pageSize - 1), nil
+	return n * mult, nil
 }
 
 // FS is one tmpfs instance.
