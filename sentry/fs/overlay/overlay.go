@@ -61,9 +61,9 @@ type FS struct {
 // over lower.
 func New(upper, lower vfs.Inode) *FS {
 	fs := &FS{
-		dev:       vfs.NewAnonDev(),
-		whiteouts: make(map[vfs.Inode]map[string]bool),
-		opaque:    make(map[vfs.Inode]bool),
+		dev:        vfs.NewAnonDev(),
+		whiteouts:  make(map[vfs.Inode]map[string]bool),
+		opaque:     make(map[vfs.Inode]bool),
 		origin:     make(map[vfs.Inode]vfs.Inode),
 		nlinkDelta: make(map[vfs.Inode]int64),
 	}
