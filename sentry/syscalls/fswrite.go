@@ -47,6 +47,15 @@ func parentAt(t *task, dirfd int32, pathAddr uint64) (vfs.Parent, error) {
 }
 
 func parentOfPath(t *task, dirfd int32, path string) (vfs.Parent, error) {
+	p, err := parentOfPathAny(t, dirfd, path)
+	if err == nil && p.TooLong {
+		return vfs.Parent{}, unix.ENAMETOOLONG
+	}
+	return p, err
+}
+
+// parentOfPathAny leaves a too-long last name for the caller (TooLong).
+func parentOfPathAny(t *task, dirfd int32, path string) (vfs.Parent, error) {
 	r := t.Resolver(true)
 	if path == "" {
 		return vfs.Parent{}, unix.ENOENT
@@ -58,7 +67,7 @@ func parentOfPath(t *task, dirfd int32, path string) (vfs.Parent, error) {
 		}
 		r.Start = start
 	}
-	return t.Kernel().VFS.ResolveParentLast(r, path)
+	return t.Kernel().VFS.ResolveParentLastAny(r, path)
 }
 
 // createCheck applies filename_create's rules to p: only a normal last
@@ -296,11 +305,19 @@ func renameAt(t *task, olddirfd int32, oldAddr uint64, newdirfd int32, newAddr u
 		flags&vfs.RenameExchange != 0 && flags&(vfs.RenameNoreplace|vfs.RenameWhiteout) != 0 {
 		return 0, unix.EINVAL
 	}
-	op, err := parentAt(t, olddirfd, oldAddr)
+	oldPath, err := copyInPath(t, oldAddr)
 	if err != nil {
 		return 0, err
 	}
-	np, err := parentAt(t, newdirfd, newAddr)
+	newPath, err := copyInPath(t, newAddr)
+	if err != nil {
+		return 0, err
+	}
+	op, err := parentOfPathAny(t, olddirfd, oldPath)
+	if err != nil {
+		return 0, err
+	}
+	np, err := parentOfPathAny(t, newdirfd, newPath)
 	if err != nil {
 		return 0, err
 	}
@@ -323,9 +340,15 @@ func renameAt(t *task, olddirfd int32, oldAddr uint64, newdirfd int32, newAddr u
 		return 0, unix.EPERM
 	}
 	v := t.Kernel().VFS
+	if op.TooLong {
+		return 0, unix.ENAMETOOLONG
+	}
 	old, err := v.Child(op.Dir, op.Name)
 	if err != nil {
 		return 0, err
+	}
+	if np.TooLong {
+		return 0, unix.ENAMETOOLONG
 	}
 	// Trailing slashes are allowed only on directories.
 	if op.Slash || np.Slash {

@@ -154,11 +154,25 @@ type Parent struct {
 	Kind LastKind
 	// Slash is set when the path ends with a slash.
 	Slash bool
+	// TooLong is set when Name is longer than NAME_MAX (only from
+	// ResolveParentLastAny).
+	TooLong bool
 }
 
 // ResolveParentLast walks all but the last component of path and
-// describes the last one.
+// describes the last one; ENAMETOOLONG if it is longer than NAME_MAX.
 func (v *VFS) ResolveParentLast(r *Resolver, path string) (Parent, error) {
+	p, err := v.ResolveParentLastAny(r, path)
+	if err == nil && p.TooLong {
+		return Parent{}, unix.ENAMETOOLONG
+	}
+	return p, err
+}
+
+// ResolveParentLastAny is ResolveParentLast that leaves a last component
+// longer than NAME_MAX for the caller to refuse (TooLong), for calls that
+// report other errors first (rename looks up its old name first).
+func (v *VFS) ResolveParentLastAny(r *Resolver, path string) (Parent, error) {
 	if path == "" {
 		return Parent{}, unix.ENOENT
 	}
@@ -198,9 +212,7 @@ func (v *VFS) ResolveParentLast(r *Resolver, path string) (Parent, error) {
 	case "..":
 		p.Kind = LastDotDot
 	default:
-		if len(name) > maxName {
-			return Parent{}, unix.ENAMETOOLONG
-		}
+		p.TooLong = len(name) > maxName
 	}
 	return p, nil
 }
