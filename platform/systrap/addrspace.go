@@ -229,11 +229,8 @@ func (th *thread) call(cmd, nr uint64, args ...uint64) (uint64, error) {
 		h.args[i] = 0
 	}
 	copy(h.args[:], args)
-	spin := th.as.p.cmdSpin
-	if h.handToStub() {
-		spin = 0 // it was asleep: see Switch
-	}
-	if _, err := h.waitSentry(spin, th.alive); err != nil {
+	h.handToStub()
+	if _, err := h.waitSentry(th.as.p.cmdSpin, th.alive); err != nil {
 		return 0, err
 	}
 	return h.ret, nil

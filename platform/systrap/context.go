@@ -82,23 +82,14 @@ func (c *context) Switch(pas platform.AddressSpace, regs *platform.Registers) (p
 	}
 	th.h.spin = uint64(c.stubSpin.get())
 	th.h.cmd = cmdRun
-	stubSlept := th.h.handToStub()
-	c.stubSpin.update(stubSlept)
-	// A stub that had to be woken will not trap again within a spin;
-	// and spinning may keep it off this CPU.
-	spin := c.eventSpin.get()
-	if stubSlept && !c.eventSpin.probing {
-		spin = 0
-	}
-	slept, err := th.h.waitSentry(spin, c.aliveFn)
+	c.stubSpin.update(th.h.handToStub())
+	slept, err := th.h.waitSentry(c.eventSpin.get(), c.aliveFn)
 	c.running.Store(false)
 	if err != nil {
 		c.forget()
 		return platform.Event{}, err
 	}
-	if spin > 0 {
-		c.eventSpin.update(slept)
-	}
+	c.eventSpin.update(slept)
 	return c.event(regs)
 }
 

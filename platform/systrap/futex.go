@@ -78,14 +78,11 @@ func (h *slotHeader) waitSentry(spin int, alive func() error) (slept bool, err e
 	return true, nil
 }
 
-// minSpin is the least spin budget, in rounds of PAUSE. Every probeEvery
-// waits, a wait spins for probeFactor times the full budget: long enough
-// to cover waking the other side, so that a pair that fell back to
-// sleeping finds out when spinning would pay again.
+// minSpin is the least spin budget, in rounds of PAUSE; probeEvery is how
+// often a budget that went down is tried at full size again.
 const (
-	minSpin     = 16
-	probeEvery  = 32
-	probeFactor = 4
+	minSpin    = 16
+	probeEvery = 16
 )
 
 // spinBudget is a spin budget that adapts: spinning pays only when the
@@ -93,7 +90,6 @@ const (
 // or the application computes for long between traps.
 type spinBudget struct {
 	cur, max, n int
-	probing     bool
 }
 
 func newSpinBudget(max int) spinBudget { return spinBudget{cur: max, max: max} }
@@ -101,9 +97,8 @@ func newSpinBudget(max int) spinBudget { return spinBudget{cur: max, max: max} }
 // get returns the budget for the next wait.
 func (b *spinBudget) get() int {
 	b.n++
-	b.probing = b.n%probeEvery == 0
-	if b.probing {
-		return b.max * probeFactor
+	if b.cur < b.max && b.n%probeEvery == 0 {
+		return b.max
 	}
 	return b.cur
 }

@@ -102,11 +102,11 @@ static inline long sys6(long n, long a, long b, long c, long d, long e, long f)
 static inline u32 load32(u32 *p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
 static inline void store32(u32 *p, u32 v) { __atomic_store_n(p, v, __ATOMIC_SEQ_CST); }
 
-/* wait_turn waits until the sentry hands the slot back, spinning first
- * for spin rounds. */
-static void wait_turn(struct slot *s, u64 spin)
+/* wait_turn waits, spinning first, until the sentry hands the slot back. */
+static void wait_turn(struct slot *s)
 {
-	for (u64 i = 0; i < spin; i++) {
+	u64 n = s->spin;
+	for (u64 i = 0; i < n; i++) {
 		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == ST_STUB)
 			return;
 		__asm__ volatile("pause" ::: "memory");
@@ -121,18 +121,13 @@ static void wait_turn(struct slot *s, u64 spin)
 	store32(&s->stub_waiting, 0);
 }
 
-/* hand_over gives the slot to the sentry and waits until it is back. It
- * spins only if the sentry was not asleep: one that must be woken first
- * will not answer within a spin, and may need this very CPU to run. */
+/* hand_over gives the slot to the sentry and waits until it is back. */
 static void hand_over(struct slot *s)
 {
-	u64 spin = s->spin;
 	store32(&s->state, ST_SENTRY);
-	if (load32(&s->sentry_waiting)) {
+	if (load32(&s->sentry_waiting))
 		sys4(SYS_futex, &s->state, FUTEX_WAKE, 1, 0);
-		spin = 0;
-	}
-	wait_turn(s, spin);
+	wait_turn(s);
 }
 
 /*
@@ -228,7 +223,7 @@ static long fork_as(u64 off, u64 thread_off)
 static void __attribute__((noreturn)) control_loop(struct slot *s)
 {
 	for (;;) {
-		wait_turn(s, s->spin);
+		wait_turn(s);
 		switch (s->cmd) {
 		case CMD_SYSCALL:
 			s->ret = (u64)sys6((long)s->sysno, (long)s->args[0], (long)s->args[1], (long)s->args[2],
