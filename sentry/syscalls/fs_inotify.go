@@ -9,6 +9,7 @@ import (
 
 	"github.com/moat-dev/moat/sentry/abi"
 	"github.com/moat-dev/moat/sentry/fs/eventfd"
+	"github.com/moat-dev/moat/sentry/kernel"
 	"github.com/moat-dev/moat/sentry/vfs"
 	"github.com/moat-dev/moat/sentry/waiter"
 )
@@ -32,8 +33,8 @@ func init() {
 	wrapIO(abi.SysReadv, sysReadv, unix.IN_ACCESS)
 	wrapIO(abi.SysPreadv, sysPreadv, unix.IN_ACCESS)
 	wrapIO(abi.SysPreadv2, func(t *task, a *args) (uint64, error) { return rwv2(t, a, false) }, unix.IN_ACCESS)
-	wrapIO(abi.SysWrite, sysWrite, unix.IN_MODIFY)
-	wrapIO(abi.SysPwrite64, appendQuirk(sysPwrite64), unix.IN_MODIFY)
+	wrapIO(abi.SysWrite, fsizeLimit(sysWrite, false), unix.IN_MODIFY)
+	wrapIO(abi.SysPwrite64, appendQuirk(fsizeLimit(sysPwrite64, true)), unix.IN_MODIFY)
 	wrapIO(abi.SysWritev, sysWritev, unix.IN_MODIFY)
 	wrapIO(abi.SysPwritev, appendQuirk(sysPwritev), unix.IN_MODIFY)
 	wrapIO(abi.SysPwritev2, func(t *task, a *args) (uint64, error) { return rwv2(t, a, true) }, unix.IN_MODIFY)
@@ -58,6 +59,50 @@ func killSuid(c *vfs.Creds, in vfs.Inode) {
 	}
 	if sa, ok := in.(vfs.Setattrer); ok {
 		sa.Setattr(&vfs.SetAttr{Mask: vfs.SetMode, Mode: nm})
+	}
+}
+
+// fsizeLimit applies RLIMIT_FSIZE to write and pwrite64 on regular
+// files: a write that would cross the limit is cut short at it; one that
+// starts at or past it fails with EFBIG and raises SIGXFSZ.
+func fsizeLimit(inner func(t *task, a *args) (uint64, error), positional bool) func(t *task, a *args) (uint64, error) {
+	return func(t *task, a *args) (uint64, error) {
+		limit := maxFileSize(t)
+		if limit == 1<<63-1 || a[2] == 0 {
+			return inner(t, a)
+		}
+		f, err := getFile(t, int32(a[0]))
+		if err != nil {
+			return 0, err
+		}
+		defer f.DecRef()
+		st, err := f.Impl.Stat()
+		if err != nil || !st.IsRegular() || !f.Writable() {
+			return inner(t, a)
+		}
+		var off int64
+		switch {
+		case positional:
+			off = int64(a[3])
+		case f.Flags()&unix.O_APPEND != 0:
+			if s, ok := f.Impl.(vfs.Seekable); ok {
+				off, _ = s.Size()
+			}
+		default:
+			f.PosMu.Lock()
+			off = f.Pos
+			f.PosMu.Unlock()
+		}
+		if off >= limit {
+			t.SendSignal(sigInfoKill(unix.SIGXFSZ, kernel.SI_USER, t))
+			return 0, unix.EFBIG
+		}
+		if uint64(limit-off) < a[2] {
+			b := *a
+			b[2] = uint64(limit - off)
+			return inner(t, &b)
+		}
+		return inner(t, a)
 	}
 }
 
