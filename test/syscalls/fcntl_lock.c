@@ -2,6 +2,7 @@
 
 /* fcntl record locks: F_SETLK, F_SETLKW, F_GETLK between processes. */
 #include "testutil.h"
+#include <poll.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
@@ -58,8 +59,9 @@ int main(void)
 	CHECK_EQ(lk(fd, F_SETLK, F_RDLCK, 5, 10), 0);
 	CHECK_EQ(getlk(fd, F_WRLCK, 0, 0).l_type, F_UNLCK);
 
-	int sync[2];
+	int sync[2], done[2];
 	ASSERT_OK(pipe(sync));
+	ASSERT_OK(pipe(done));
 	pid_t pid = test_fork();
 	if (pid == 0) {
 		/* [0,5) is write-locked, [5,15) read-locked by the parent. */
@@ -78,12 +80,13 @@ int main(void)
 		CHECK_ERRNO(lk(fd, F_SETLK, F_WRLCK, 3, 1), -1, EAGAIN);
 		CHECK_EQ(lk(fd, F_SETLK, F_RDLCK, 6, 2), 0);
 		CHECK_EQ(lk(fd, F_SETLK, F_WRLCK, 100, 0), 0);
-		/* Wait for the parent to drop [0,5), then take it. */
+		/* Wait for the parent to drop [0,5), then take it, and say
+		 * so. */
 		if (write(sync[1], "x", 1) != 1)
 			FATAL("write");
-		long long t0 = now_ns();
 		CHECK_EQ(lk(fd, F_SETLKW, F_WRLCK, 0, 5), 0);
-		CHECK_GE(now_ns() - t0, 50000000);
+		if (write(done[1], "L", 1) != 1)
+			FATAL("write");
 		child_exit();
 	}
 	char c;
@@ -95,8 +98,12 @@ int main(void)
 	CHECK_EQ(fl.l_len, 0);
 	struct timespec ts = {0, 100000000};
 	nanosleep(&ts, NULL);
-	/* Unlocking part of a range splits it. */
+	/* The child is still waiting. */
+	struct pollfd pf = {done[0], POLLIN, 0};
+	CHECK_EQ(poll(&pf, 1, 0), 0);
+	/* Unlocking part of a range splits it, and lets the child in. */
 	CHECK_EQ(lk(fd, F_SETLK, F_UNLCK, 0, 5), 0);
+	CHECK_EQ(read(done[0], &c, 1), 1);
 	int status;
 	CHECK_EQ(waitpid(pid, &status, 0), pid);
 	CHECK_CHILD_OK(status);

@@ -2,6 +2,7 @@
 
 /* flock: shared and exclusive locks of open file descriptions. */
 #include "testutil.h"
+#include <poll.h>
 #include <sys/file.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -68,18 +69,29 @@ int main(void)
 	CHECK_ERRNO(flock(a, LOCK_SH | LOCK_EX), -1, EINVAL);
 	CHECK_ERRNO(flock(999, LOCK_SH), -1, EBADF);
 
-	/* A blocked LOCK_EX waits for the holder to let go. */
+	/* A blocked LOCK_EX waits for the holder to let go: the child
+	 * reports on a pipe once it has the lock, which must not happen
+	 * before the parent unlocks. */
+	int sp[2];
+	ASSERT_OK(pipe(sp));
 	pid_t pid = test_fork();
 	if (pid == 0) {
+		close(sp[0]);
 		int fd = open("f", O_RDONLY);
-		long long t0 = now_ns();
 		CHECK_EQ(flock(fd, LOCK_EX), 0);
-		CHECK_GE(now_ns() - t0, 50000000);
+		if (write(sp[1], "L", 1) != 1)
+			_exit(2);
 		child_exit();
 	}
+	close(sp[1]);
 	struct timespec ts = {0, 100000000};
 	nanosleep(&ts, NULL);
+	struct pollfd pf = {sp[0], POLLIN, 0};
+	CHECK_EQ(poll(&pf, 1, 0), 0);
 	CHECK_EQ(flock(a, LOCK_UN), 0);
+	char got;
+	CHECK_EQ(read(sp[0], &got, 1), 1);
+	close(sp[0]);
 	int status;
 	CHECK_EQ(waitpid(pid, &status, 0), pid);
 	CHECK_CHILD_OK(status);
