@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/gofer/proto"
+	"github.com/moat-dev/moat/seccomp"
 )
 
 // Option changes how Serve runs.
@@ -58,6 +59,17 @@ func Serve(sock int, root string, readonly bool, opts ...Option) error {
 	rootFD, err := unix.Open(root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("gofer: opening root %q: %w", root, err)
+	}
+	if !o.noChroot {
+		// Confined: from here the gofer may make only the host
+		// syscalls its operations need (DESIGN.md invariant 3).
+		prog, err := seccomp.GoferFilter(seccomp.GoferOptions{ReadOnly: readonly})
+		if err == nil {
+			err = seccomp.Install(prog)
+		}
+		if err != nil {
+			return fmt.Errorf("gofer: seccomp: %w", err)
+		}
 	}
 	s := &server{
 		sock:     sock,

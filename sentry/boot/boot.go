@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/runsc/config"
+	"github.com/moat-dev/moat/seccomp"
 	"github.com/moat-dev/moat/sentry/fs/dev"
 	"github.com/moat-dev/moat/sentry/fs/gofer"
 	"github.com/moat-dev/moat/sentry/fs/host"
@@ -70,7 +71,29 @@ func Run(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int) int {
 		return 1
 	}
 	forwardSignals(k)
+	if controlFD >= 0 {
+		// Under a control socket init waits for its start request;
+		// it must be known before the socket serves one.
+		startInit(builtInit)
+	}
 	ctl := startControl(k, spec, log)
+	// From here the sentry may make only the host syscalls it needs
+	// (DESIGN.md invariant 2). Profiling needs more, so a profiled
+	// sentry runs unfiltered.
+	if os.Getenv("MOAT_SENTRY_CPUPROFILE") == "" {
+		prog, err := seccomp.SentryFilter(seccomp.SentryOptions{Platform: conf.Platform})
+		if err == nil {
+			err = seccomp.Install(prog)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "runsc: seccomp: %v\n", err)
+			log.Error("seccomp", "err", err)
+			return 1
+		}
+	}
+	if controlFD < 0 {
+		startInit(builtInit)
+	}
 	<-k.Done()
 	log.Debug("sandbox stats", "syscalls", k.Stats.Syscalls.Load(), "faults", k.Stats.Faults.Load(),
 		"switch_ms", k.Stats.SwitchNanos.Load()/1e6, "memfile_pages", k.MemFile.UsedPages())
@@ -204,9 +227,13 @@ func build(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int, log
 	if err := sandboxSelf(log); err != nil {
 		log.Warn("could not confine the sentry", "err", err)
 	}
-	startInit(t)
+	// Init starts in Run, once the sentry's seccomp filter is in place.
+	builtInit = t
 	return k, nil
 }
+
+// builtInit is the init task build made, started by Run.
+var builtInit *kernel.Task
 
 // execError turns a failed start into the message and status a shell
 // would give.
