@@ -114,6 +114,13 @@ func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error
 	}
 	if opts.Detach {
 		gofer.SysProcAttr.Pdeathsig = 0
+		// The caller's stderr may be a pipe its caller reads to EOF
+		// (containerd's shim does, for create with a terminal): the
+		// long-lived gofer must not hold it. Its errors go to --log.
+		if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+			gofer.Stderr = null
+			defer null.Close()
+		}
 	}
 	slog.Debug("starting gofer", "args", gofer.Args)
 	if err := gofer.Start(); err != nil {
@@ -138,7 +145,11 @@ func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error
 		Stderr:     stdio[2],
 		ExtraFiles: []*os.File{sentryEnd, specR}, // fds 3 and 4
 		SysProcAttr: &syscall.SysProcAttr{
-			Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS,
+			// A network namespace of its own too: the sentry's network
+			// is its own stack, and hooks that configure the
+			// container's netns (Docker's libnetwork-setkey) must not
+			// reach the host's.
+			Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS | syscall.CLONE_NEWNET,
 			// Its own session, so that signals reach it only through
 			// the caller's forwarding, once each.
 			Setsid:    true,
