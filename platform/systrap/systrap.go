@@ -147,7 +147,16 @@ func New(memfd int) (*Platform, error) {
 		}
 		return nil, fmt.Errorf("systrap: master stub did not start: %w", err)
 	}
+	// The first address space starts forking while the sentry boots.
+	p.startForkAhead()
 	return p, nil
+}
+
+func (p *Platform) startForkAhead() {
+	p.spareOnce.Do(func() {
+		p.spare = make(chan spareAS)
+		go p.forkAhead()
+	})
 }
 
 func (p *Platform) destroy() {
@@ -389,10 +398,7 @@ func syscallResult(ret uint64, err error) (uint64, error) {
 // code, its control slot and a first thread. One is kept forked ahead, so
 // that fork and execve do not wait for the stub's start.
 func (p *Platform) NewAddressSpace() (platform.AddressSpace, error) {
-	p.spareOnce.Do(func() {
-		p.spare = make(chan spareAS)
-		go p.forkAhead()
-	})
+	p.startForkAhead()
 	r := <-p.spare
 	if r.err != nil {
 		return nil, r.err
