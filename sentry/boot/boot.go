@@ -144,10 +144,13 @@ func build(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int, log
 	var rootInode vfs.Inode = goferRoot
 	fstype := "9p"
 	if conf.Overlay != "none" {
-		// The upper layer lives in the sandbox's memory; statfs of
-		// the root reports that capacity.
+		// The upper layer lives in the sandbox's memory, sized by
+		// the host's; statfs reports the host disk, less what the
+		// sandbox wrote.
 		upper := tmpfs.New(mf, tmpfs.Options{Mode: 0o755, Size: totalMemory()})
-		rootInode, fstype = overlay.New(upper.Root(), goferRoot).Root(), "overlay"
+		ov := overlay.New(upper.Root(), goferRoot)
+		ov.ReportLowerStatfs()
+		rootInode, fstype = ov.Root(), "overlay"
 	}
 	readonly := spec.Root == nil || spec.Root.Readonly
 	source := "/"

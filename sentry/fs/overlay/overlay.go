@@ -55,7 +55,15 @@ type FS struct {
 	nlinkDelta map[vfs.Inode]int64
 
 	root *Inode
+
+	// lowerStatfs makes statfs report the lower filesystem's figures.
+	lowerStatfs bool
 }
+
+// ReportLowerStatfs makes statfs report the lower filesystem's capacity
+// (the host disk, for the rootfs), less what the upper layer uses and
+// bounded by what it has left, instead of the upper layer's.
+func (fs *FS) ReportLowerStatfs() { fs.lowerStatfs = true }
 
 // New returns an overlay of upper, a writable directory (a tmpfs root),
 // over lower.
@@ -226,12 +234,34 @@ func (fs *FS) adjustNlink(upperDir vfs.Inode, d int64) {
 	fs.meta.Unlock()
 }
 
-// Statfs implements vfs.Statfser with the upper layer's figures.
+// Statfs implements vfs.Statfser with the upper layer's figures (or the
+// lower one's, see ReportLowerStatfs).
 func (in *Inode) Statfs() (unix.Statfs_t, error) {
-	if s, ok := in.fs.root.upper.(vfs.Statfser); ok {
-		return s.Statfs()
+	us, ok := in.fs.root.upper.(vfs.Statfser)
+	if !ok {
+		return unix.Statfs_t{Bsize: 4096, Frsize: 4096, Namelen: 255}, nil
 	}
-	return unix.Statfs_t{Bsize: 4096, Frsize: 4096, Namelen: 255}, nil
+	ust, err := us.Statfs()
+	if err != nil || !in.fs.lowerStatfs {
+		return ust, err
+	}
+	ls, ok := in.fs.root.lower.(vfs.Statfser)
+	if !ok {
+		return ust, nil
+	}
+	lst, err := ls.Statfs()
+	if err != nil || lst.Bsize <= 0 || ust.Bsize <= 0 {
+		return ust, nil
+	}
+	scale := func(blocks uint64) uint64 { return blocks * uint64(ust.Bsize) / uint64(lst.Bsize) }
+	used := scale(ust.Blocks - min(ust.Bfree, ust.Blocks))
+	lst.Bfree -= min(used, lst.Bfree)
+	lst.Bavail -= min(used, lst.Bavail)
+	if ust.Blocks > 0 {
+		// What may still be written is bounded by the memory left.
+		lst.Bavail = min(lst.Bavail, scale(ust.Bavail))
+	}
+	return lst, nil
 }
 
 // Lookup implements vfs.Inode.Lookup.
