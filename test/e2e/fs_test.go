@@ -285,3 +285,19 @@ func TestOverlayMerge(t *testing.T) {
 		t.Errorf("/etc/moat-new reached the host")
 	}
 }
+
+// TestPythonFSSuites runs CPython's filesystem test suites in the
+// sandbox (about a minute): set MOAT_SLOW_TESTS=1 to include it.
+func TestPythonFSSuites(t *testing.T) {
+	if os.Getenv("MOAT_SLOW_TESTS") == "" {
+		t.Skip("set MOAT_SLOW_TESTS=1 to run")
+	}
+	suites := []string{"test_os", "test_shutil", "test_tempfile", "test_pathlib", "test_glob", "test_stat", "test_fileio"}
+	if err := exec.Command("python3", append([]string{"-m", "test"}, suites...)...).Run(); err != nil {
+		t.Skipf("the suites do not pass natively: %v", err)
+	}
+	got := runLong(t, 10*time.Minute, append([]string{"--platform=ptrace", "do", "python3", "-m", "test"}, suites...)...)
+	if got.code != 0 || !strings.Contains(got.stdout, "Result: SUCCESS") {
+		t.Errorf("sandbox: exit %d\nstdout %.4000s\nstderr %.2000s", got.code, got.stdout, got.stderr)
+	}
+}
