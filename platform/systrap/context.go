@@ -41,6 +41,11 @@ type context struct {
 
 	// The last fault, for ProbeWrite.
 	faultAddr, faultErr uint64
+
+	// The system call of the last event (-1 if it was not one) and when
+	// Switch returned it, to learn how long the sentry takes to answer.
+	lastNr  int
+	eventAt int64
 }
 
 // interruptTimeout is how long a stub thread may leave an interrupt
@@ -80,9 +85,16 @@ func (c *context) Switch(pas platform.AddressSpace, regs *platform.Registers) (p
 		c.running.Store(false)
 		return platform.Event{}, err
 	}
+	if c.lastNr >= 0 {
+		c.p.noteHandling(c.lastNr, nanotime()-c.eventAt)
+		c.lastNr = -1
+	}
 	th.h.spin = uint64(c.stubSpin.get())
+	toldNoSpin := atomic.SwapUint32(&th.h.nospin, 0) != 0
 	th.h.cmd = cmdRun
-	c.stubSpin.update(th.h.handToStub())
+	if slept := th.h.handToStub(); !toldNoSpin {
+		c.stubSpin.update(slept)
+	}
 	slept, err := th.h.waitSentry(c.eventSpin.get(), c.aliveFn)
 	c.running.Store(false)
 	if err != nil {
@@ -90,6 +102,7 @@ func (c *context) Switch(pas platform.AddressSpace, regs *platform.Registers) (p
 		return platform.Event{}, err
 	}
 	c.eventSpin.update(slept)
+	c.eventAt = nanotime()
 	return c.event(regs)
 }
 
@@ -206,6 +219,12 @@ func (c *context) event(regs *platform.Registers) (platform.Event, error) {
 		if code == 1 { // SYS_SECCOMP
 			regs.Orig_rax = regs.Rax
 			regs.Rax = negErrno(unix.ENOSYS)
+			if nr := regs.Orig_rax; nr < uint64(len(c.p.handling)) {
+				c.lastNr = int(nr)
+				if c.p.slowSyscall(nr) {
+					atomic.StoreUint32(&th.h.nospin, 1)
+				}
+			}
 			return platform.Event{Type: platform.EventSyscall}, nil
 		}
 	case unix.SIGSEGV:

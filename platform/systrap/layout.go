@@ -62,10 +62,11 @@ type slotHeader struct {
 	gsbase        uint64
 	setbase       uint64
 	spin          uint64
+	nospin        uint32
 }
 
 func checkLayout() error {
-	if sym_stub_layout < codeAddr || sym_stub_layout-codeAddr+8*30 > uint64(len(stubBlob)) {
+	if sym_stub_layout < codeAddr || sym_stub_layout-codeAddr+8*31 > uint64(len(stubBlob)) {
 		return fmt.Errorf("systrap: stub layout table out of range")
 	}
 	want := []uint64{
@@ -76,6 +77,7 @@ func checkLayout() error {
 		uint64(unsafe.Offsetof(slotHeader{}.setbase)), uint64(unsafe.Offsetof(slotHeader{}.spin)),
 		slFprog, slFilter, threadStack, stStub, stSentry, cmdRun, cmdSyscall, cmdExit, cmdNewThread, cmdFork,
 		threadCloneFlags, forkCloneFlags, uint64(unsafe.Offsetof(slotHeader{}.tid)), noMap,
+		uint64(unsafe.Offsetof(slotHeader{}.nospin)),
 	}
 	b := stubBlob[sym_stub_layout-codeAddr:]
 	for i, w := range want {

@@ -29,6 +29,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -77,6 +78,14 @@ type Platform struct {
 	eventSpin int // sentry waiting for application code to trap
 	cmdSpin   int // sentry waiting for a stub command to finish
 	stubSpin  int // stub waiting for the sentry's reply
+	// stubSpinNS is the stub's budget in time.
+	stubSpinNS int64
+
+	// handling is how long the sentry takes to answer each system call
+	// (an average over recent calls, in ns): a stub whose call is one
+	// that usually takes longer than its spin budget is told to sleep at
+	// once, which leaves the CPU to the threads that will end the wait.
+	handling [512]atomic.Int64
 }
 
 // deadSlots are the slots of a killed address space: they are reused once
@@ -189,6 +198,7 @@ func (p *Platform) setSpin() {
 	p.eventSpin = int(us[0] * perUS)
 	p.cmdSpin = int(us[1] * perUS)
 	p.stubSpin = int(us[2] * perUS)
+	p.stubSpinNS = int64(us[2] * 1000)
 }
 
 // slotBytes returns global slot g as the sentry sees it.
@@ -453,9 +463,25 @@ func (p *Platform) retireNow(g int) {
 // NewContext returns a context with no stub thread yet; it gets one in
 // the first address space it switches into.
 func (p *Platform) NewContext() platform.Context {
-	c := &context{p: p, eventSpin: newSpinBudget(p.eventSpin), stubSpin: newSpinBudget(p.stubSpin)}
+	c := &context{p: p, eventSpin: newSpinBudget(p.eventSpin), stubSpin: newSpinBudget(p.stubSpin), lastNr: -1}
 	c.aliveFn = c.alive
 	return c
 }
 
 func negErrno(e unix.Errno) uint64 { return uint64(-int64(e)) }
+
+// noteHandling records that the sentry took d ns to answer system call nr.
+func (p *Platform) noteHandling(nr int, d int64) {
+	h := &p.handling[nr]
+	old := h.Load()
+	h.Store(old + (d-old)/8)
+}
+
+// slowSyscall reports whether system call nr usually takes the sentry
+// longer than the stub's spin budget.
+func (p *Platform) slowSyscall(nr uint64) bool {
+	return nr < uint64(len(p.handling)) && p.handling[nr].Load() > p.stubSpinNS
+}
+
+//go:linkname nanotime runtime.nanotime
+func nanotime() int64

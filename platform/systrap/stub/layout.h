@@ -38,6 +38,7 @@
 #define SL_GSBASE     0x78 /* u64: GS base to set before resuming */
 #define SL_SETBASE    0x80 /* u64: bit 0 set FS base, bit 1 GS base */
 #define SL_SPIN       0x88 /* u64: spin iterations before sleeping */
+#define SL_NOSPIN     0x90 /* u32: stop spinning, the reply will be long */
 #define SL_FPROG      0x100 /* struct sock_fprog for the master's filter */
 #define SL_FILTER     0x200 /* its instructions, up to SLOT_HDR */
 #define THREAD_STACK  0x1000 /* initial stack of a new thread: slot+this */

@@ -70,6 +70,7 @@ struct slot {
 	u64 gsbase;
 	u64 setbase;
 	u64 spin;
+	u32 nospin;
 };
 
 _Static_assert(__builtin_offsetof(struct slot, cmd) == SL_CMD, "SL_CMD");
@@ -77,6 +78,7 @@ _Static_assert(__builtin_offsetof(struct slot, args) == SL_ARGS, "SL_ARGS");
 _Static_assert(__builtin_offsetof(struct slot, ret) == SL_RET, "SL_RET");
 _Static_assert(__builtin_offsetof(struct slot, uctx) == SL_UCTX, "SL_UCTX");
 _Static_assert(__builtin_offsetof(struct slot, spin) == SL_SPIN, "SL_SPIN");
+_Static_assert(__builtin_offsetof(struct slot, nospin) == SL_NOSPIN, "SL_NOSPIN");
 
 void handler(int signo, void *info, void *uctx);
 void restorer(void);
@@ -109,6 +111,8 @@ static void wait_turn(struct slot *s)
 	for (u64 i = 0; i < n; i++) {
 		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == ST_STUB)
 			return;
+		if (__atomic_load_n(&s->nospin, __ATOMIC_RELAXED))
+			break;
 		__asm__ volatile("pause" ::: "memory");
 	}
 	for (;;) {
@@ -300,5 +304,5 @@ __attribute__((used, section(".text.layout"))) const u64 stub_layout[] = {
 	0x6d6f61747374756bUL, STUB_ADDR, STUB_END, CODE_ADDR, CODE_SIZE, SLOT_BASE, SLOT_SIZE, SLOT_HDR,
 	SL_STATE, SL_CMD, SL_ARGS, SL_RET, SL_SIGNO, SL_UCTX, SL_SETBASE, SL_SPIN, SL_FPROG, SL_FILTER,
 	THREAD_STACK, ST_STUB, ST_SENTRY, CMD_RUN, CMD_SYSCALL, CMD_EXIT, CMD_NEWTHREAD, CMD_FORK,
-	THREAD_CLONE_FLAGS, FORK_CLONE_FLAGS, SL_TID, NO_MAP,
+	THREAD_CLONE_FLAGS, FORK_CLONE_FLAGS, SL_TID, NO_MAP, SL_NOSPIN,
 };
