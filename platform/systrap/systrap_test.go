@@ -1,6 +1,7 @@
 package systrap
 
 import (
+	"fmt"
 	"runtime"
 	"testing"
 
@@ -130,5 +131,118 @@ func TestFilter(t *testing.T) {
 	}
 	if len(b)%8 != 0 || len(b) > slotHdr-slFilter {
 		t.Fatalf("filter is %d bytes", len(b))
+	}
+}
+
+// runTo switches until the next non-interrupt event.
+func runTo(t *testing.T, ctx platform.Context, as platform.AddressSpace, regs *platform.Registers) platform.Event {
+	t.Helper()
+	return switchNoInterrupt(t, ctx, as, regs)
+}
+
+func TestFSBaseAndFPState(t *testing.T) {
+	p, memfd := newTestPlatform(t)
+	code := []byte{
+		0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, // mov rax, fs:[0]
+		0x48, 0x89, 0xc7, // mov rdi, rax
+		0x66, 0x48, 0x0f, 0x7e, 0xc6, // movq rsi, xmm0
+		0xb8, 0x27, 0, 0, 0, // mov eax, 39
+		0x0f, 0x05, // syscall
+		0xeb, 0xe6, // jmp 0
+	}
+	unix.Pwrite(memfd, code, 0)
+	var word [8]byte
+	for i := range word {
+		word[i] = byte(0x11 * (i + 1))
+	}
+	unix.Pwrite(memfd, word[:], 0x1000)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	as, err := p.NewAddressSpace()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer as.Release()
+	as.MapFile(0x400000, memfd, 0, 4096, platform.AccessType{Read: true, Execute: true})
+	as.MapFile(0x600000, memfd, 0x1000, 4096, platform.AccessType{Read: true})
+	ctx := p.NewContext()
+	defer ctx.Release()
+	regs := platform.Registers{Rip: 0x400000, Eflags: 0x202, Fs_base: 0x600000}
+	ev := runTo(t, ctx, as, &regs)
+	if ev.Type != platform.EventSyscall || regs.Rdi != 0x8877665544332211 {
+		t.Fatalf("event %+v rdi %#x", ev, regs.Rdi)
+	}
+	fp, err := ctx.FPState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// XMM0 is at offset 160 of the XSAVE area.
+	for i := 0; i < 8; i++ {
+		fp[160+i] = byte(0xa0 + i)
+	}
+	if err := ctx.SetFPState(fp); err != nil {
+		t.Fatal(err)
+	}
+	regs.Rip = 0x400000
+	regs.Fs_base = 0x600004
+	ev = runTo(t, ctx, as, &regs)
+	if ev.Type != platform.EventSyscall || regs.Rsi != 0xa7a6a5a4a3a2a1a0 {
+		t.Fatalf("event %+v rsi %#x", ev, regs.Rsi)
+	}
+	// The new FS base reads 4 bytes further (and zeroes past the word).
+	if regs.Rdi != 0x88776655 {
+		t.Fatalf("rdi %#x", regs.Rdi)
+	}
+}
+
+func TestThreadsShareAddressSpace(t *testing.T) {
+	p, memfd := newTestPlatform(t)
+	// mov eax, 39; syscall; jmp 0
+	unix.Pwrite(memfd, []byte{0xb8, 0x27, 0, 0, 0, 0x0f, 0x05, 0xeb, 0xf7}, 0)
+	as, err := p.NewAddressSpace()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer as.Release()
+	as.MapFile(0x400000, memfd, 0, 4096, platform.AccessType{Read: true, Execute: true})
+	done := make(chan error)
+	for g := 0; g < 4; g++ {
+		go func() {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			for round := 0; round < 3; round++ {
+				ctx := p.NewContext()
+				regs := platform.Registers{Rip: 0x400000, Eflags: 0x202}
+				for i := 0; i < 20; i++ {
+					ev, err := ctx.Switch(as, &regs)
+					if err != nil {
+						done <- err
+						return
+					}
+					if ev.Type == platform.EventInterrupted {
+						continue
+					}
+					if ev.Type != platform.EventSyscall || regs.Orig_rax != 39 {
+						done <- fmt.Errorf("event %+v orig_rax %d", ev, regs.Orig_rax)
+						return
+					}
+				}
+				ctx.Release()
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Exited threads leave their slots for new ones.
+	a := as.(*addressSpace)
+	a.mu.Lock()
+	n := len(a.slots)
+	a.mu.Unlock()
+	if n > 8 {
+		t.Errorf("%d slots for at most 4 threads at once", n)
 	}
 }
