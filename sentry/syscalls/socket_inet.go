@@ -48,7 +48,6 @@ func netStack(t *task) (*inet.Stack, error) {
 	return s.st, nil
 }
 
-
 // inetFamily creates AF_INET or AF_INET6 sockets.
 type inetFamily struct{ family int }
 
