@@ -109,7 +109,8 @@ func stubFilter() ([]byte, error) {
 	// A call from the stub.
 	p.ld(sdNr)
 	for _, nr := range []uint32{unix.SYS_RT_SIGRETURN, unix.SYS_FUTEX, unix.SYS_EXIT, unix.SYS_EXIT_GROUP,
-		unix.SYS_MUNMAP, unix.SYS_RT_SIGPROCMASK, unix.SYS_SIGALTSTACK, unix.SYS_GETTID} {
+		unix.SYS_MUNMAP, unix.SYS_RT_SIGPROCMASK, unix.SYS_SIGALTSTACK, unix.SYS_GETTID, unix.SYS_GETPPID,
+		unix.SYS_GETPGID} {
 		p.jmp(bpfJeqK, nr, "allow", "")
 	}
 	p.jmp(bpfJeqK, unix.SYS_MMAP, "mmap", "")

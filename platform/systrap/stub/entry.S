@@ -88,6 +88,16 @@ thread_start:
 	mov $1, %edi
 	mov $9, %esi
 	syscall
+	/* If the address space's process (the parent, whose PID is the
+	 * process group) died before that, nothing would kill this thread. */
+	mov $110, %eax              /* getppid() */
+	syscall
+	mov %rax, %r12
+	mov $121, %eax              /* getpgid(0) */
+	xor %edi, %edi
+	syscall
+	cmp %rax, %r12
+	jne die
 	push $0
 	mov $14, %eax               /* rt_sigprocmask(SIG_SETMASK, &zero, NULL, 8) */
 	mov $2, %edi

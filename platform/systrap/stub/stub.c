@@ -40,6 +40,7 @@ typedef unsigned int u32;
 #define PR_SET_PDEATHSIG   1
 #define PR_SET_DUMPABLE    4
 #define PR_SET_NO_NEW_PRIVS 38
+#define PR_SET_CHILD_SUBREAPER 36
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
 #define SECCOMP_SET_MODE_FILTER 1
@@ -278,6 +279,11 @@ void master_init(struct slot *ctl)
 	sys4(SYS_rt_sigprocmask, 2 /* SIG_SETMASK */, &all, 0, 8);
 	sys4(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
 	sys4(SYS_prctl, PR_SET_DUMPABLE, 0, 0, 0);
+	/* Stub threads orphaned by the death of their address space's
+	 * process come to the master, which ignores SIGCHLD, so that the
+	 * kernel reaps them (in the sentry's PID namespace they would go to
+	 * the sentry, as its init, and stay zombies). */
+	sys4(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0);
 	if (sys4(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0) != 0)
 		die();
 	if (sys4(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, (u64)ctl + SL_FPROG, 0) != 0)
