@@ -16,12 +16,13 @@ type addressSpace struct {
 	p        *Platform
 	ctl      *control
 	released atomic.Bool
+	// attached counts the contexts holding a thread here.
+	attached atomic.Int32
 
 	mu     sync.Mutex
 	slots  []slotRef // every thread slot mapped in the process
 	free   []slotRef // those with no live thread (or one exiting)
 	closed bool
-	tids   map[int]struct{} // the stub threads (processes) not yet told to exit
 	// first is the thread that the address space started with, until a
 	// context takes it.
 	first *slotRef
@@ -42,6 +43,9 @@ func (s slotRef) addr() uint64 { return slotBase + uint64(s.idx)*slotSize }
 // hostSyscall runs a host syscall in the address space: in the calling
 // task's own stub thread if it has one here, else in the control thread.
 func (as *addressSpace) hostSyscall(nr uint64, args ...uint64) (uint64, error) {
+	if as.released.Load() {
+		return 0, &errStubGone{"address space released"}
+	}
 	if v, ok := as.owners.Load(unix.Gettid()); ok {
 		return syscallResult(v.(*thread).call(cmdSyscall, nr, args...))
 	}
@@ -76,33 +80,22 @@ func (as *addressSpace) Unmap(addr uintptr, length uint64) {
 }
 
 // Release implements platform.AddressSpace.Release: it kills the stub
-// processes, and their slots return to the pool once they are all gone.
+// processes; their slots return to the pool once they are all gone and
+// no context holds one of their threads.
 func (as *addressSpace) Release() {
 	if as.released.Swap(true) {
 		return
 	}
+	as.ctl.release()
 	as.mu.Lock()
 	as.closed = true
 	slots := []int{as.ctl.g}
-	pidfds := []int{}
-	if as.ctl.pidfd >= 0 {
-		pidfds = append(pidfds, as.ctl.pidfd)
-	}
 	for _, s := range as.slots {
 		slots = append(slots, s.g)
 	}
-	for tid := range as.tids {
-		if fd, err := unix.PidfdOpen(tid, 0); err == nil {
-			pidfds = append(pidfds, fd)
-		}
-	}
-	as.tids = nil
 	as.mu.Unlock()
 	as.ctl.kill()
-	if as.ctl.pidfd < 0 {
-		return // no telling when the slots are free: leave them
-	}
-	as.p.retire(pidfds, slots)
+	as.p.retire(as, slots)
 }
 
 // allocSlot finds a slot for a new thread: a free one whose last thread
@@ -136,12 +129,6 @@ func (as *addressSpace) allocSlot() (s slotRef, fresh bool, err error) {
 func (as *addressSpace) freeSlot(s slotRef) {
 	as.mu.Lock()
 	as.free = append(as.free, s)
-	as.mu.Unlock()
-}
-
-func (as *addressSpace) forgetTID(tid int) {
-	as.mu.Lock()
-	delete(as.tids, tid)
 	as.mu.Unlock()
 }
 
@@ -190,12 +177,6 @@ func (as *addressSpace) newThread(spin int) (*thread, error) {
 		return nil, err
 	}
 	th.tid = int(atomic.LoadUint32(&th.h.tid))
-	as.mu.Lock()
-	if as.tids == nil {
-		as.tids = map[int]struct{}{}
-	}
-	as.tids[th.tid] = struct{}{}
-	as.mu.Unlock()
 	return th, nil
 }
 
@@ -223,6 +204,9 @@ func (th *thread) alive() error {
 
 // call runs a command in the thread, which is in its handler.
 func (th *thread) call(cmd, nr uint64, args ...uint64) (uint64, error) {
+	if th.as.released.Load() {
+		return 0, &errStubGone{"address space released"}
+	}
 	h := th.h
 	h.cmd, h.sysno = cmd, nr
 	for i := range h.args {
@@ -243,6 +227,5 @@ func (th *thread) exit() {
 		th.h.cmd = cmdExit
 		th.h.handToStub()
 	}
-	th.as.forgetTID(th.tid)
 	th.as.freeSlot(th.slot)
 }

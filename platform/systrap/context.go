@@ -117,6 +117,7 @@ func (c *context) attach(as *addressSpace) error {
 		return err
 	}
 	c.th = th
+	as.attached.Add(1)
 	c.target.Store(uint64(th.tid))
 	as.owners.Store(c.osTID, th)
 	if c.pendingFP != nil {
@@ -127,6 +128,15 @@ func (c *context) attach(as *addressSpace) error {
 		}
 	}
 	return nil
+}
+
+// forgetReleased lets go of a thread whose address space was released:
+// its slot may not be touched any more. Its FP state is lost, as it is
+// when execve replaces the address space.
+func (c *context) forgetReleased() {
+	if c.th != nil && c.th.as.released.Load() {
+		c.forget()
+	}
 }
 
 // drop ends the context's stub thread.
@@ -146,6 +156,7 @@ func (c *context) forget() *thread {
 	c.cpuBase.Add(int64(processCPUTime(th.tid)))
 	c.target.Store(0)
 	th.as.owners.CompareAndDelete(c.osTID, th)
+	th.as.attached.Add(-1)
 	return th
 }
 
@@ -319,6 +330,7 @@ func (th *thread) fpArea() (off, size int, features uint64, err error) {
 
 // FPState implements platform.Context.FPState.
 func (c *context) FPState() ([]byte, error) {
+	c.forgetReleased()
 	if c.th == nil {
 		return c.pendingFP, nil
 	}
@@ -331,6 +343,7 @@ func (c *context) FPState() ([]byte, error) {
 
 // SetFPState implements platform.Context.SetFPState.
 func (c *context) SetFPState(state []byte) error {
+	c.forgetReleased()
 	if c.th == nil {
 		c.pendingFP = append([]byte(nil), state...)
 		return nil

@@ -89,10 +89,10 @@ type Platform struct {
 }
 
 // deadSlots are the slots of a killed address space: they are reused once
-// its process is gone.
+// no stub process maps them and no context uses them.
 type deadSlots struct {
-	pidfds []int
-	slots  []int
+	as    *addressSpace
+	slots []int
 }
 
 // New starts the master stub. memfd is the memory file; it is the only
@@ -229,24 +229,27 @@ func (p *Platform) allocSlot() (int, error) {
 	return p.next - 1, nil
 }
 
-// retire takes back the slots of an address space whose process was
-// killed, for reuse once it is gone.
-func (p *Platform) retire(pidfds []int, slots []int) {
+// retire takes back the slots of a released address space, for reuse
+// once it is gone (see reapLocked).
+func (p *Platform) retire(as *addressSpace, slots []int) {
 	p.slotMu.Lock()
 	defer p.slotMu.Unlock()
-	p.dead = append(p.dead, deadSlots{pidfds, slots})
+	p.dead = append(p.dead, deadSlots{as, slots})
 }
 
+// reapLocked frees the slots of released address spaces that are gone:
+// every process of their process group has exited (a dying stub may
+// still write to its slot: the kernel clears its state word when it
+// exits) and no context still holds one of their threads (a context
+// reads and writes its thread's slot until it lets go of it).
 func (p *Platform) reapLocked() {
 	keep := p.dead[:0]
 	for _, d := range p.dead {
-		if !allExited(d.pidfds) {
+		if d.as.attached.Load() != 0 || unix.Kill(-d.as.ctl.pid, 0) != unix.ESRCH {
 			keep = append(keep, d)
 			continue
 		}
-		for _, fd := range d.pidfds {
-			unix.Close(fd)
-		}
+		d.as.ctl.closePidfd()
 		for _, g := range d.slots {
 			// Zero it (and give back its memory).
 			if err := unix.Fallocate(p.sysmsg, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE,
@@ -256,18 +259,8 @@ func (p *Platform) reapLocked() {
 			p.free = append(p.free, g)
 		}
 	}
+	clear(p.dead[len(keep):])
 	p.dead = keep
-}
-
-// allExited reports whether the processes of all the pidfds have exited.
-func allExited(pidfds []int) bool {
-	for _, fd := range pidfds {
-		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-		if n, _ := unix.Poll(fds, 0); n <= 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // startMaster execs the stub image. The stub's PR_SET_PDEATHSIG watches
@@ -339,26 +332,34 @@ func stubELF() []byte {
 
 // control is the control slot of an address space (or of the master).
 type control struct {
-	p     *Platform
-	mu    sync.Mutex
-	g     int
-	h     *slotHeader
-	pid   int
-	pidfd int
+	p   *Platform
+	mu  sync.Mutex // serializes calls
+	g   int
+	h   *slotHeader
+	pid int
+	// dead is set (with mu held) when the address space is released:
+	// no call touches the slot after that.
+	dead  atomic.Bool
+	pidfd atomic.Int64 // -1 once closed
 }
 
 func newControl(p *Platform, g, pid int) (*control, error) {
-	pidfd, err := unix.PidfdOpen(pid, 0)
+	c := &control{p: p, g: g, h: p.header(g), pid: pid}
+	fd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
-		pidfd = -1
+		fd = -1
 	}
-	return &control{p: p, g: g, h: p.header(g), pid: pid, pidfd: pidfd}, nil
+	c.pidfd.Store(int64(fd))
+	return c, nil
 }
 
 // alive reports an error once the process is gone.
 func (c *control) alive() error {
-	if c.pidfd >= 0 {
-		fds := []unix.PollFd{{Fd: int32(c.pidfd), Events: unix.POLLIN}}
+	if c.dead.Load() {
+		return &errStubGone{"address space released"}
+	}
+	if fd := c.pidfd.Load(); fd >= 0 {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
 		if n, _ := unix.Poll(fds, 0); n > 0 {
 			return &errStubGone{fmt.Sprintf("process %d exited", c.pid)}
 		}
@@ -368,6 +369,19 @@ func (c *control) alive() error {
 		return &errStubGone{fmt.Sprintf("process %d exited", c.pid)}
 	}
 	return nil
+}
+
+// release ends the control slot's use: it waits for a call in flight.
+func (c *control) release() {
+	c.mu.Lock()
+	c.dead.Store(true)
+	c.mu.Unlock()
+}
+
+func (c *control) closePidfd() {
+	if fd := c.pidfd.Swap(-1); fd >= 0 {
+		unix.Close(int(fd))
+	}
 }
 
 // kill kills the process and, through its process group, its threads.
@@ -380,6 +394,9 @@ func (c *control) kill() {
 func (c *control) call(cmd, nr uint64, args ...uint64) (uint64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.dead.Load() {
+		return 0, &errStubGone{"address space released"}
+	}
 	h := c.h
 	h.cmd, h.sysno = cmd, nr
 	for i := range h.args {
