@@ -169,7 +169,8 @@ func (as *addressSpace) newThread(spin int) (*thread, error) {
 			return nil, fmt.Errorf("systrap: new stub thread: %w", err)
 		}
 	}
-	th := &thread{as: as, slot: s, h: as.p.header(s.g), mem: as.p.slotBytes(s.g), base: s.addr()}
+	th := &thread{as: as, slot: s, h: as.p.header(s.g), mem: as.p.slotBytes(s.g), base: s.addr(),
+		cmdSpin: newSpinBudget(as.p.cmdSpin)}
 	// Its first trap (an int3 in thread_start) says it is ready; it has
 	// written its thread ID by then.
 	if _, err := th.h.waitSentry(as.p.cmdSpin, func() error { return as.ctl.alive() }); err != nil {
@@ -190,6 +191,9 @@ type thread struct {
 	tid  int
 	// fsbase and gsbase are the thread's bases on the host.
 	fsbase, gsbase uint64
+	// cmdSpin is the sentry's spin budget for the thread's commands
+	// (mmap and munmap, which can take long).
+	cmdSpin spinBudget
 }
 
 func (th *thread) alive() error {
@@ -214,9 +218,11 @@ func (th *thread) call(cmd, nr uint64, args ...uint64) (uint64, error) {
 	}
 	copy(h.args[:], args)
 	h.handToStub()
-	if _, err := h.waitSentry(th.as.p.cmdSpin, th.alive); err != nil {
+	slept, err := h.waitSentry(th.cmdSpin.get(), th.alive)
+	if err != nil {
 		return 0, err
 	}
+	th.cmdSpin.update(slept)
 	return h.ret, nil
 }
 

@@ -89,19 +89,29 @@ func (c *context) Switch(pas platform.AddressSpace, regs *platform.Registers) (p
 		c.p.noteHandling(c.lastNr, nanotime()-c.eventAt)
 		c.lastNr = -1
 	}
-	th.h.spin = uint64(c.stubSpin.get())
+	// With more application threads running than CPUs, a spinning
+	// thread only takes a CPU from one that has work: nobody spins.
+	crowded := int(c.p.inApp.Add(1)) > c.p.cpus
+	stubSpin, eventSpin := c.stubSpin.get(), c.eventSpin.get()
+	if crowded {
+		stubSpin, eventSpin = 0, 0
+	}
+	th.h.spin = uint64(stubSpin)
 	toldNoSpin := atomic.SwapUint32(&th.h.nospin, 0) != 0
 	th.h.cmd = cmdRun
-	if slept := th.h.handToStub(); !toldNoSpin {
+	if slept := th.h.handToStub(); !toldNoSpin && !crowded {
 		c.stubSpin.update(slept)
 	}
-	slept, err := th.h.waitSentry(c.eventSpin.get(), c.aliveFn)
+	slept, err := th.h.waitSentry(eventSpin, c.aliveFn)
+	c.p.inApp.Add(-1)
 	c.running.Store(false)
 	if err != nil {
 		c.forget()
 		return platform.Event{}, err
 	}
-	c.eventSpin.update(slept)
+	if !crowded {
+		c.eventSpin.update(slept)
+	}
 	c.eventAt = nanotime()
 	return c.event(regs)
 }

@@ -80,6 +80,10 @@ type Platform struct {
 	stubSpin  int // stub waiting for the sentry's reply
 	// stubSpinNS is the stub's budget in time.
 	stubSpinNS int64
+	// inApp counts the contexts whose application code is running;
+	// cpus is how many CPUs the sentry may use.
+	inApp atomic.Int32
+	cpus  int
 
 	// handling is how long the sentry takes to answer each system call
 	// (an average over recent calls, in ns): a stub whose call is one
@@ -121,7 +125,7 @@ func New(memfd int) (*Platform, error) {
 		unix.Close(sysmsg)
 		return nil, fmt.Errorf("systrap: map sysmsg: %w", err)
 	}
-	p := &Platform{memfd: memfd, sysmsg: sysmsg, msg: msg, next: 1}
+	p := &Platform{memfd: memfd, sysmsg: sysmsg, msg: msg, next: 1, cpus: runtime.NumCPU()}
 	p.setSpin()
 	s := p.slotBytes(0)
 	binary.LittleEndian.PutUint16(s[slFprog:], uint16(len(filter)/8))
