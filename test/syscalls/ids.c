@@ -105,7 +105,22 @@ int main(void)
 	CHECK_GT(pgid, 0);
 	CHECK_EQ(RAW(SYS_getpgrp), pgid);
 	CHECK_EQ(RAW(SYS_getpgid, pid), pgid);
-	CHECK_GT(RAW(SYS_getsid, 0), 0);
+	/* The session may be 0 when the harness was started from one (CI). */
+	pid_t sid = RAW(SYS_getsid, 0);
+	CHECK_GE(sid, 0);
+	CHECK_EQ(RAW(SYS_getsid, pid), sid);
+	/* A new session: the leader's pid names both the session and group. */
+	c = test_fork();
+	if (c == 0) {
+		pid_t me = RAW(SYS_getpid);
+		CHECK_EQ(RAW(SYS_setsid), me);
+		CHECK_EQ(RAW(SYS_getsid, 0), me);
+		CHECK_EQ(RAW(SYS_getpgid, 0), me);
+		CHECK_ERRNO(RAW(SYS_setsid), -1, EPERM);
+		child_exit();
+	}
+	CHECK_EQ(waitpid(c, &st, 0), c);
+	CHECK_CHILD_OK(st);
 	CHECK_ERRNO(RAW(SYS_getpgid, 0x3fffffff), -1, ESRCH);
 	return test_done();
 }
