@@ -77,6 +77,8 @@ func deleteContainer(conf *config.Config, id string, force bool) error {
 	defer c.Unlock()
 	switch c.State.Status {
 	case container.Stopped:
+		// init has exited, but the sentry may still be winding down.
+		killHost(&c.State)
 	case container.Created, container.Creating:
 		killHost(&c.State)
 	default:

@@ -270,9 +270,12 @@ func (c *Container) refresh() {
 		c.readExit()
 		return
 	}
-	if !ProcessAlive(s.Pid, s.SentryStart) {
+	// The sentry records init's exit status before it answers waiters
+	// and winds down, so a status on file means stopped even while the
+	// sentry process is still ending: `runsc wait` then `delete` works.
+	c.readExit()
+	if s.ExitStatus != nil || !ProcessAlive(s.Pid, s.SentryStart) {
 		s.Status = Stopped
-		c.readExit()
 	}
 }
 
