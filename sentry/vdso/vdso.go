@@ -157,42 +157,57 @@ func symbol(img []byte, name string) (uint64, bool) {
 var tk timekeeper
 
 type timekeeper struct {
-	mu    sync.Mutex
+	mu    sync.Mutex // serializes writers of the pages
 	pages []*params
 	once  sync.Once
-	cur   params // what the pages hold
+	cur   params // what the pages hold (anchored at the last update)
 }
 
 func (t *timekeeper) add(v *VDSO) {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.pages = append(t.pages, v.page)
-	cur := t.cur
-	t.mu.Unlock()
-	if cur.ready != 0 {
-		publish(v.page, &cur)
+	if t.cur.ready != 0 {
+		publish(v.page, &t.cur)
 	}
 	t.once.Do(func() { go t.run() })
 }
 
-// publish writes p into a time page under its sequence count.
+// publish writes p into a time page under its sequence count, re-anchored
+// at a TSC reading taken while the page is marked busy.
+//
+// CLOCK_MONOTONIC must not go back when the parameters change, for any
+// reader on any CPU. A reader that finished with the old parameters read
+// the TSC before the sequence count went odd, so before the reading
+// publish takes here; one that uses the new parameters reads the TSC after
+// the count went even again. Anchoring the new parameters at a reading
+// taken while the count is odd, at no less than the old parameters give
+// for it, therefore keeps every pair of readings in order.
 func publish(page *params, p *params) {
-	seq := atomic.AddUint32(&page.seq, 1) // odd: readers retry
-	_ = seq
-	page.tscBase, page.mult = p.tscBase, p.mult
-	page.monoBase, page.realOff, page.bootOff = p.monoBase, p.realOff, p.bootOff
+	atomic.AddUint32(&page.seq, 1) // odd: readers retry
+	now := readTSC()
+	base := monoAt(p, now)
+	if page.ready != 0 {
+		base = max(base, monoAt(page, now))
+	}
+	page.tscBase, page.mult, page.monoBase = now, p.mult, base
+	page.realOff, page.bootOff = p.realOff, p.bootOff
 	atomic.StoreUint32(&page.ready, p.ready)
 	atomic.AddUint32(&page.seq, 1)
 }
 
+// set publishes p in every page.
 func (t *timekeeper) set(p params) {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.cur = p
-	pages := t.pages
-	t.mu.Unlock()
-	for _, pg := range pages {
+	for _, pg := range t.pages {
 		publish(pg, &p)
 	}
 }
+
+// readTSC reads the TSC; tests replace it.
+var readTSC = rdtsc
 
 //go:linkname nanotime runtime.nanotime
 func nanotime() int64
@@ -281,51 +296,75 @@ func (t *timekeeper) run() {
 	if !invariantTSC() {
 		return
 	}
-	prev := take()
-	var cur params
+	st := steering{prev: take()}
 	for i := 0; ; i++ {
 		next := period
 		if i < len(intervals) {
 			next = intervals[i]
 		}
 		time.Sleep(next)
-		s := take()
-		dt, dm := s.tsc-prev.tsc, s.mono-prev.mono
-		if dt == 0 || dm <= 0 {
+		real, boot := offsets()
+		p, ok := st.update(take(), real, boot)
+		if !ok {
 			continue
 		}
-		// Nanoseconds per tick over the last interval, << 32.
-		rate := float64(dm) / float64(dt)
-		if rate < 0.05 || rate > 20 { // a TSC between 50 MHz and 20 GHz
-			t.set(params{})
+		t.set(p)
+		if p.ready == 0 {
 			return
 		}
-		real, boot := offsets()
-		p := params{ready: 1, tscBase: s.tsc, realOff: real, bootOff: boot}
-		if cur.ready == 0 {
-			p.monoBase = s.mono
-		} else {
-			// Keep the clock continuous, and steer it to the host's
-			// over the next period.
-			p.monoBase = monoAt(&cur, s.tsc)
-			drift := float64(s.mono - p.monoBase)
-			if drift > 1e6 || drift < -1e6 {
-				// Far off (the host clock stepped?): jump, but
-				// never back.
-				if s.mono > p.monoBase {
-					p.monoBase = s.mono
-				}
+	}
+}
+
+// steering computes the time page's parameters from successive samples
+// of the TSC and the host's clocks.
+type steering struct {
+	prev sample
+	cur  params
+}
+
+// update takes a new sample s and the host's CLOCK_REALTIME and
+// CLOCK_BOOTTIME offsets from CLOCK_MONOTONIC, and returns the parameters
+// to publish, or false to keep the current ones. Parameters that are not
+// ready (the TSC's rate is implausible) turn the vDSO's clocks off.
+func (st *steering) update(s sample, real, boot int64) (params, bool) {
+	dt, dm := s.tsc-st.prev.tsc, s.mono-st.prev.mono
+	if int64(dt) <= 0 || dm <= 0 {
+		return params{}, false
+	}
+	// Nanoseconds per tick over the last interval.
+	rate := float64(dm) / float64(dt)
+	if rate < 0.05 || rate > 20 { // a TSC between 50 MHz and 20 GHz
+		st.cur = params{}
+		return params{}, true
+	}
+	p := params{ready: 1, tscBase: s.tsc, realOff: real, bootOff: boot}
+	if st.cur.ready == 0 {
+		p.monoBase = s.mono
+	} else {
+		// Keep the clock continuous, and steer it to the host's over
+		// the next period (by at most 0.1%).
+		p.monoBase = monoAt(&st.cur, s.tsc)
+		drift := float64(s.mono - p.monoBase)
+		if drift > 1e6 || drift < -1e6 {
+			// Far off: the host's clock stepped within the
+			// interval, so its rate over the interval means
+			// nothing; keep the last one. Jump forward with the
+			// host; ahead of it, steer back (never jump back:
+			// publish keeps it from going back in any case).
+			rate = float64(st.cur.mult) / (1 << 32)
+			if drift > 0 {
+				p.monoBase = s.mono
 				drift = 0
 			}
-			corr := drift / float64(period.Nanoseconds())
-			corr = max(-0.001, min(0.001, corr))
-			rate *= 1 + corr
 		}
-		p.mult = uint64(rate * (1 << 32))
-		cur = p
-		t.set(p)
-		prev = s
+		corr := drift / float64(period.Nanoseconds())
+		corr = max(-0.001, min(0.001, corr))
+		rate *= 1 + corr
 	}
+	p.mult = uint64(rate * (1 << 32))
+	st.cur = p
+	st.prev = s
+	return p, true
 }
 
 func callC(fn, a0, a1, a2 uintptr) uintptr

@@ -1,6 +1,11 @@
 package vdso
 
 import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -120,5 +125,174 @@ func TestMul64(t *testing.T) {
 		if hi != want[0] || lo != want[1] {
 			t.Errorf("mul64(%#x, %#x) = %#x %#x, want %#x %#x", c[0], c[1], hi, lo, want[0], want[1])
 		}
+	}
+}
+
+// fakeTSC replaces readTSC for a test with a counter the test sets.
+func fakeTSC(t *testing.T) *uint64 {
+	var tsc uint64
+	old := readTSC
+	readTSC = func() uint64 { return tsc }
+	t.Cleanup(func() { readTSC = old })
+	return &tsc
+}
+
+// TestPublishNeverBack changes the parameters of a page to a slower rate
+// anchored in the past (as an update does when the timekeeper was
+// descheduled between its sample and the publish): a reading with the
+// new parameters is never below one taken earlier with the old ones.
+func TestPublishNeverBack(t *testing.T) {
+	tsc := fakeTSC(t)
+	page := &params{}
+	*tsc = 1000
+	publish(page, &params{ready: 1, tscBase: 1000, mult: 1 << 32, monoBase: 5000})
+	if page.seq != 2 || page.ready != 1 || monoAt(page, 1000) != 5000 {
+		t.Fatalf("first publish: %+v", *page)
+	}
+	*tsc = 2_000_000
+	before := monoAt(page, *tsc)
+	// Sampled at TSC 1000 with half the rate: as of now it would be far
+	// below what readers have seen.
+	publish(page, &params{ready: 1, tscBase: 1000, mult: 1 << 31, monoBase: 5000, realOff: 7})
+	if page.seq != 4 || page.realOff != 7 || page.mult != 1<<31 {
+		t.Fatalf("second publish: %+v", *page)
+	}
+	for _, d := range []uint64{0, 1, 10, 1000, 1 << 20} {
+		if got := monoAt(page, *tsc+d); got < before+int64(d)/2 {
+			t.Errorf("at +%d ticks: %d, before the update %d", d, got, before)
+		}
+	}
+	if got := monoAt(page, *tsc); got != before {
+		t.Errorf("at the update: %d, want %d (continuous)", got, before)
+	}
+}
+
+// host simulates the host's clocks against a TSC for the steering tests.
+type host struct {
+	tsc        uint64
+	mono       float64 // ns
+	rate       float64 // host ns per tick
+	real, boot int64
+}
+
+func (h *host) advance(d time.Duration) {
+	ticks := uint64(float64(d.Nanoseconds()) / h.rate)
+	h.tsc += ticks
+	h.mono += float64(ticks) * h.rate
+}
+
+func (h *host) sample() sample { return sample{tsc: h.tsc, mono: int64(h.mono)} }
+
+func TestSteering(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// change is applied to the host after the clocks have settled.
+		change func(h *host)
+		// check looks at the vDSO's clock (err: vDSO minus host
+		// CLOCK_MONOTONIC, ns) and offsets after the change.
+		check func(t *testing.T, p params, err int64)
+	}{
+		{"steady", func(h *host) {}, func(t *testing.T, p params, err int64) {
+			if err < -1000 || err > 1000 {
+				t.Errorf("error %d ns", err)
+			}
+		}},
+		{"host slews 500 ppm", func(h *host) { h.rate *= 1.0005 }, func(t *testing.T, p params, err int64) {
+			if err < -20_000 || err > 20_000 {
+				t.Errorf("error %d ns after the host slewed", err)
+			}
+		}},
+		{"realtime stepped an hour", func(h *host) { h.real += int64(time.Hour) }, func(t *testing.T, p params, err int64) {
+			if p.realOff != 1_700_000_000_000_000_000+int64(time.Hour) {
+				t.Errorf("realOff %d: the step was not followed", p.realOff)
+			}
+		}},
+		{"boottime jumped (suspend)", func(h *host) { h.boot += int64(time.Minute) }, func(t *testing.T, p params, err int64) {
+			if p.bootOff != int64(time.Minute) {
+				t.Errorf("bootOff %d", p.bootOff)
+			}
+		}},
+		{"monotonic jumped forward", func(h *host) { h.mono += 50e6 }, func(t *testing.T, p params, err int64) {
+			if err < -1_000_000 || err > 1000 {
+				t.Errorf("error %d ns: did not jump with the host", err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tsc := fakeTSC(t)
+			h := &host{tsc: 1 << 40, mono: 1e12, rate: 1 / 2.9, real: 1_700_000_000_000_000_000}
+			st := steering{prev: h.sample()}
+			page := &params{}
+			var last int64
+			step := func(d time.Duration) {
+				h.advance(d)
+				*tsc = h.tsc
+				p, ok := st.update(h.sample(), h.real, h.boot)
+				if !ok {
+					t.Fatal("update skipped")
+				}
+				publish(page, &p)
+				if now := monoAt(page, h.tsc); now < last {
+					t.Fatalf("went back: %d after %d", now, last)
+				} else {
+					last = now
+				}
+			}
+			for _, d := range intervals {
+				step(d)
+			}
+			for i := 0; i < 8; i++ {
+				step(period)
+			}
+			tc.change(h)
+			for i := 0; i < 40; i++ {
+				step(period)
+			}
+			if page.ready != 1 {
+				t.Fatal("page not ready")
+			}
+			tc.check(t, *page, monoAt(page, h.tsc)-int64(h.mono))
+		})
+	}
+}
+
+func TestSteeringImplausibleRate(t *testing.T) {
+	st := steering{prev: sample{tsc: 1000, mono: 1000}}
+	// 1000 ticks in 100 s: a 10 Hz TSC.
+	p, ok := st.update(sample{tsc: 2000, mono: 1000 + 100e9}, 0, 0)
+	if !ok || p.ready != 0 {
+		t.Fatalf("got %+v, %v; want a page that is not ready", p, ok)
+	}
+	if _, ok := st.update(sample{tsc: 1000, mono: 2000}, 0, 0); ok {
+		t.Fatal("a TSC that went back was accepted")
+	}
+}
+
+// TestBlobUpToDate rebuilds the image from src/ and compares it with the
+// checked-in vdso_blob.go, when this machine has the compiler the blob was
+// built with (other compilers give other, equally good, bytes).
+func TestBlobUpToDate(t *testing.T) {
+	blob, err := os.ReadFile("vdso_blob.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("gcc", "--version").Output()
+	if err != nil {
+		t.Skipf("no gcc: %v", err)
+	}
+	cc := strings.SplitN(string(out), "\n", 2)[0]
+	if !bytes.Contains(blob, []byte("// Built with: "+cc+"\n")) {
+		t.Skipf("the blob was built with another compiler than %q", cc)
+	}
+	fresh := filepath.Join(t.TempDir(), "blob.go")
+	if out, err := exec.Command("sh", "src/gen.sh", fresh).CombinedOutput(); err != nil {
+		t.Fatalf("gen.sh: %v\n%s", err, out)
+	}
+	got, err := os.ReadFile(fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, blob) {
+		t.Error("vdso_blob.go is not what src/ builds: run go generate ./sentry/vdso")
 	}
 }
