@@ -30,14 +30,16 @@ import (
 var micro = []struct {
 	name, title string
 	goal        float64
+	big         bool // reads the big file, not the small one
 }{
-	{"getpid", "getpid", 7},
-	{"clock_gettime", "clock_gettime", 2},
-	{"open_read_close", "open+read+close", 6},
-	{"fork_wait", "fork+waitpid", 3},
-	{"pipe_pingpong", "pipe round trip", 4},
-	{"mmap_touch_1m", "mmap+touch+munmap 1 MiB", 0},
-	{"page_fault", "page fault (storm, per page)", 0},
+	{"getpid", "getpid", 7, false},
+	{"clock_gettime", "clock_gettime", 2, false},
+	{"open_read_close", "open+read+close", 6, false},
+	{"fork_wait", "fork+waitpid", 3, false},
+	{"pipe_pingpong", "pipe round trip", 4, false},
+	{"mmap_touch_1m", "mmap+touch+munmap 1 MiB", 0, false},
+	{"page_fault", "page fault (storm, per page)", 0, false},
+	{"stream_read", "streamed read 256 MiB", 1.5, true},
 }
 
 const (
@@ -84,7 +86,7 @@ func main() {
 	}
 	dir := filepath.Join(root, "test", "bench")
 	build := filepath.Join(dir, "build")
-	bin, data, err := buildMicro(dir, build)
+	bin, data, big, err := buildMicro(dir, build)
 	if err != nil {
 		fatal(err)
 	}
@@ -123,7 +125,11 @@ func main() {
 		fmt.Printf("%-30s", m.title)
 		var native float64
 		for _, e := range envs {
-			cmd := []string{bin, m.name, data}
+			file := data
+			if m.big {
+				file = big
+			}
+			cmd := []string{bin, m.name, file}
 			if e != "native" {
 				cmd = append([]string{runsc, "--platform=" + e, "do"}, cmd...)
 			}
@@ -147,7 +153,7 @@ func main() {
 			}
 		}
 		if m.goal > 0 {
-			fmt.Printf(" %6.0fx", m.goal)
+			fmt.Printf(" %6sx", strconv.FormatFloat(m.goal, 'g', -1, 64))
 		}
 		fmt.Println()
 	}
@@ -222,30 +228,60 @@ func repoRoot() (string, error) {
 	}
 }
 
-// buildMicro compiles micro.c (when it changed) and writes the small file
-// that open_read_close reads. The file is outside /tmp, which is the
-// sandbox's own tmpfs.
-func buildMicro(dir, build string) (bin, data string, err error) {
+// bigSize is the size of the file that stream_read reads.
+const bigSize = 256 << 20
+
+// buildMicro compiles micro.c (when it changed), writes the small file
+// that open_read_close reads, and makes the big file that stream_read
+// reads (once). The files are outside /tmp, which is the sandbox's own
+// tmpfs.
+func buildMicro(dir, build string) (bin, data, big string, err error) {
 	if err := os.MkdirAll(build, 0o755); err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
 	src := filepath.Join(dir, "micro.c")
 	bin = filepath.Join(build, "micro")
 	si, err := os.Stat(src)
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
 	if bi, err := os.Stat(bin); err != nil || bi.ModTime().Before(si.ModTime()) {
 		out, err := exec.Command("gcc", "-O2", "-Wall", "-o", bin, src).CombinedOutput()
 		if err != nil {
-			return "", "", fmt.Errorf("gcc micro.c: %v\n%s", err, out)
+			return "", "", "", fmt.Errorf("gcc micro.c: %v\n%s", err, out)
 		}
 	}
 	data = filepath.Join(build, "data.txt")
 	if err := os.WriteFile(data, bytes.Repeat([]byte("moat bench\n"), 20), 0o644); err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
-	return bin, data, nil
+	big = filepath.Join(build, "big.dat")
+	if fi, err := os.Stat(big); err != nil || fi.Size() != bigSize {
+		if err := writeBig(big); err != nil {
+			return "", "", "", err
+		}
+	}
+	return bin, data, big, nil
+}
+
+// writeBig writes bigSize bytes of a pattern (not a sparse file: reads of
+// holes are cheaper than reads of data).
+func writeBig(path string) error {
+	chunk := bytes.Repeat([]byte("moat streamed read benchmark\n\x00\x01"), (1<<20)/32)
+	f, err := os.Create(path + ".tmp")
+	if err != nil {
+		return err
+	}
+	for n := 0; n < bigSize; n += len(chunk) {
+		if _, err := f.Write(chunk[:min(len(chunk), bigSize-n)]); err != nil {
+			f.Close()
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(path+".tmp", path)
 }
 
 // bestOf returns the least of n results of f.

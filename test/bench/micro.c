@@ -3,6 +3,7 @@
 /*
  * Microbenchmarks for `make bench`. Usage: micro NAME [ARG]
  *
+ * ARG is the file that open_read_close and stream_read read.
  * Runs benchmark NAME for REPS repetitions of about TARGET_MS each and
  * prints one line per repetition: "NAME NS_PER_OP". The runner (bench.go)
  * runs it natively and under each platform and takes the medians.
@@ -113,6 +114,27 @@ static void op_mmap_touch(void)
 	munmap(p, len);
 }
 
+/* One op is a streamed read of the whole big file (arg), 128 KiB at a
+ * time, as cp and cat read. */
+static void op_stream_read(void)
+{
+	static char buf[128 << 10];
+	int fd = open(arg, O_RDONLY);
+	if (fd < 0) {
+		perror(arg);
+		exit(1);
+	}
+	ssize_t n;
+	long long total = 0;
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		total += n;
+	if (n < 0 || total == 0) {
+		perror("read");
+		exit(1);
+	}
+	close(fd);
+}
+
 /* One op is one page fault: a write to a new page of a big mapping. */
 static size_t storm_off;
 static void op_fault(void)
@@ -145,6 +167,7 @@ static const struct {
 	{"pipe_pingpong", op_pipe_pingpong, 100, setup_pipe, teardown_pipe},
 	{"mmap_touch_1m", op_mmap_touch, 5},
 	{"page_fault", op_fault, 256},
+	{"stream_read", op_stream_read, 1},
 };
 
 int main(int argc, char **argv)
