@@ -115,6 +115,7 @@ func loadImage(t *Task, a ProcessArgs) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	recordExe(t.mm, img)
 	img.Exe.Close()
 	t.Regs = initialRegs(img.Entry, img.SP)
 	return img.Path, nil

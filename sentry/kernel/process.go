@@ -100,6 +100,7 @@ func (k *Kernel) CreateInit(a ProcessArgs) (*Task, error) {
 		m.DecUsers()
 		return nil, err
 	}
+	recordExe(m, img)
 	img.Exe.Close()
 	t.SetName(path.Base(img.Path))
 	t.Regs = initialRegs(img.Entry, img.SP)
@@ -292,6 +293,7 @@ func (t *Task) Execve(p string, argv, envv []string) error {
 		m.DecUsers()
 		return err
 	}
+	recordExe(m, img)
 	img.Exe.Close()
 	// Past the point of no return. Other threads die, and the caller
 	// becomes the thread group leader with the process's ID.
@@ -385,13 +387,22 @@ func (o execOpener) OpenExecutable(p string) (loader.Executable, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &executable{impl: impl, st: st, name: t.k.VFS.PathOf(t.k.Root, vd)}, nil
+	return &executable{impl: impl, st: st, name: t.k.VFS.PathOf(t.k.Root, vd), vd: vd}, nil
+}
+
+// recordExe remembers in m the file img was loaded from, which
+// /proc/PID/exe shows.
+func recordExe(m *mm.MemoryManager, img *loader.Image) {
+	if e, ok := img.Exe.(*executable); ok {
+		m.ExeFile = e.vd
+	}
 }
 
 type executable struct {
 	impl vfs.FileImpl
 	st   vfs.Stat
 	name string
+	vd   vfs.VirtualDentry
 }
 
 func (e *executable) ReadAt(b []byte, off int64) (int, error) {

@@ -86,6 +86,11 @@ type MemoryManager struct {
 	// Fields for /proc and prctl, set by the loader.
 	ArgStart, ArgEnd, EnvStart, EnvEnd uint64
 	Auxv                               []uint64
+	// ExeFile is the file the program was loaded from (a
+	// vfs.VirtualDentry, which this package cannot name), for
+	// /proc/PID/exe: the path the program was run by, such as
+	// /proc/self/exe, need not name it any more.
+	ExeFile any
 }
 
 // New returns an empty memory manager whose mappings appear in as.
@@ -659,6 +664,7 @@ func (mm *MemoryManager) Fork(as platform.AddressSpace) *MemoryManager {
 	c.brkStart, c.brk, c.mmapBase = mm.brkStart, mm.brk, mm.mmapBase
 	c.ArgStart, c.ArgEnd, c.EnvStart, c.EnvEnd = mm.ArgStart, mm.ArgEnd, mm.EnvStart, mm.EnvEnd
 	c.Auxv = mm.Auxv
+	c.ExeFile = mm.ExeFile
 	for _, v := range mm.vmas {
 		nv := *v
 		c.vmas = append(c.vmas, &nv)

@@ -9,8 +9,8 @@ import (
 	"github.com/moat-dev/moat/sentry/vfs"
 )
 
-// The kernel does not record which files a process image came from, so
-// /proc finds them in the image itself: the auxiliary vector gives the
+// Exec records the executable's file (mm.ExeFile); for the rest /proc
+// looks in the image itself: the auxiliary vector gives the
 // path the program was loaded from (AT_EXECFN), its entry point
 // (AT_ENTRY, inside the executable's mapping) and the interpreter's base
 // (AT_BASE), and the program headers in memory name the interpreter
@@ -85,7 +85,13 @@ func (p *procFS) imageOf(t *kernel.Task, m *mm.MemoryManager, vmas []mm.VMA, roo
 			img.interpID, img.hasInterp = devIno{v.Dev, v.Ino}, true
 		}
 	}
-	if fn, ok := auxv(m, atExecfn); ok {
+	// Exec records the file it loaded. Resolving the path it was run by
+	// instead would be wrong for /proc/self/exe (the reader's own exe, or
+	// endless recursion when resolving it reads this link again).
+	if vd, ok := m.ExeFile.(vfs.VirtualDentry); ok && vd.Ok() {
+		img.exe = p.k.VFS.PathOf(root, vd)
+	}
+	if fn, ok := auxv(m, atExecfn); ok && img.exe == "" {
 		if s, err := m.CopyInString(fn, pathMax); err == nil && s != "" {
 			img.exe = p.canonicalPath(t, s, root)
 		}
