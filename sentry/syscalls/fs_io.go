@@ -385,7 +385,7 @@ func sysSplice(t *task, a *args) (uint64, error) {
 			return 0, unix.EPIPE
 		}
 		err := waitFor(t, out, waiter.EventOut, nonblock || out.Flags()&unix.O_NONBLOCK != 0, func() bool {
-			return p.Capacity()-p.Buffered() > 0 || p.Readers() == 0
+			return p.Room() > 0 || p.Readers() == 0
 		})
 		if err != nil {
 			return 0, err
@@ -394,7 +394,7 @@ func sysSplice(t *task, a *args) (uint64, error) {
 			sendSIGPIPE(t)
 			return 0, unix.EPIPE
 		}
-		length = min(length, uint64(p.Capacity()-p.Buffered()))
+		length = min(length, uint64(p.Room()))
 	}
 	n, err := copyBetween(t, in, inOff, out, outOff, length, nonblock)
 	if err != nil {

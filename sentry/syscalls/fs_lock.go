@@ -75,13 +75,17 @@ func sysFcntlFS(t *task, a *args) (uint64, error) {
 			return 0, err
 		}
 		defer f.DecRef()
-		if nf, ok := f.Impl.(*namedFIFO); ok {
-			if cmd == unix.F_GETPIPE_SZ {
-				return uint64(nf.Pipe().Capacity()), nil
-			}
-			n, err := nf.Pipe().SetCapacity(int(int32(a[2])))
-			return uint64(n), err
+		e := pipeEnd(f)
+		if e == nil {
+			return 0, unix.EBADF
 		}
+		if cmd == unix.F_GETPIPE_SZ {
+			return uint64(e.Pipe().Capacity()), nil
+		}
+		// The argument is an unsigned int; SetCapacity refuses
+		// what is above 2^31 as negative.
+		n, err := e.Pipe().SetCapacity(int(int32(a[2])), t.Creds().HasCap(unix.CAP_SYS_RESOURCE))
+		return uint64(n), err
 	}
 	return sysFcntl(t, a)
 }

@@ -67,9 +67,11 @@ func pipe2(t *task, addr uint64, flags int) (uint64, error) {
 	p := pipe.New(0)
 	c := t.Creds()
 	p.SetOwner(c.EffectiveUID, c.EffectiveGID)
+	// Only the write end carries O_DIRECT: packet mode is a property of
+	// the writes.
 	status := flags & unix.O_NONBLOCK
 	r := vfs.NewFile(p.ReaderImpl(), vfs.VirtualDentry{}, unix.O_RDONLY|status)
-	w := vfs.NewFile(p.WriterImpl(), vfs.VirtualDentry{}, unix.O_WRONLY|status)
+	w := vfs.NewFile(p.WriterImpl(), vfs.VirtualDentry{}, unix.O_WRONLY|status|flags&unix.O_DIRECT)
 	cloexec := flags&unix.O_CLOEXEC != 0
 	rfd, err := t.FDTable().New(0, r, cloexec, nofile(t))
 	r.DecRef()

@@ -58,10 +58,10 @@ type Pipe struct {
 	oq waiter.Queue // waiters for ends being opened or closed (FIFO open)
 
 	mu sync.Mutex
-	// buf is a ring buffer of data bytes starting at head; it is
-	// allocated on first write and has length capacity.
-	buf      []byte
-	head     int
+	// segs are the occupied slots, oldest first; size is the number of
+	// data bytes in them and capacity the number of slots times
+	// pageSize.
+	segs     []segment
 	size     int
 	capacity int
 	// initCap is the capacity restored when a FIFO's last end closes.
@@ -78,6 +78,15 @@ type Pipe struct {
 
 	// rEnd and wEnd are the ends created by New, for pipe(2).
 	rEnd, wEnd *End
+}
+
+// segment is one slot: a page of which data[off:off+n] holds data.
+type segment struct {
+	data   []byte
+	off, n int
+	// packet marks a packet-mode write: it is never topped up, and a
+	// read that reaches it ends with it, dropping what did not fit.
+	packet bool
 }
 
 // roundCapacity rounds n up as F_SETPIPE_SZ does: to a power of two number
@@ -231,28 +240,24 @@ func (p *Pipe) Capacity() int {
 
 // SetCapacity implements F_SETPIPE_SZ: n is rounded up to a power of two
 // number of pages, at least one page. It returns the new capacity, or
-// EINVAL for a negative n or one above 2^31, EPERM above MaxCapacity, and
-// EBUSY if the pipe holds more data than the new capacity.
-func (p *Pipe) SetCapacity(n int) (int, error) {
+// EINVAL for a negative n or one above 2^31; EPERM to grow beyond
+// MaxCapacity unless privileged (CAP_SYS_RESOURCE); EBUSY if the data
+// occupies more slots than the new capacity has.
+func (p *Pipe) SetCapacity(n int, privileged bool) (int, error) {
 	if n < 0 || n > 1<<31 {
 		return 0, unix.EINVAL
 	}
 	c := roundCapacity(n)
-	if c > MaxCapacity {
+	p.mu.Lock()
+	if c > p.capacity && c > MaxCapacity && !privileged {
+		p.mu.Unlock()
 		return 0, unix.EPERM
 	}
-	p.mu.Lock()
-	if p.size > c {
+	if len(p.segs) > c/pageSize {
 		p.mu.Unlock()
 		return 0, unix.EBUSY
 	}
 	grew := c > p.capacity
-	if c != p.capacity && p.buf != nil {
-		nb := make([]byte, c)
-		p.copyOut(nb[:p.size])
-		p.buf = nb
-		p.head = 0
-	}
 	p.capacity = c
 	p.mu.Unlock()
 	if grew {
@@ -268,40 +273,92 @@ func (p *Pipe) Buffered() int {
 	return p.size
 }
 
+// Room returns how many bytes a stream write could add now: the free
+// slots' pages and the free tail of the last slot's page.
+func (p *Pipe) Room() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	room := (p.capacity/pageSize - len(p.segs)) * pageSize
+	if l := len(p.segs); l > 0 && !p.segs[l-1].packet {
+		s := &p.segs[l-1]
+		room += pageSize - s.off - s.n
+	}
+	return max(room, 0)
+}
+
+// full reports whether every slot is in use. p.mu must be held.
+func (p *Pipe) full() bool { return len(p.segs) >= p.capacity/pageSize }
+
 // copyOut copies the first len(dst) buffered bytes to dst without
 // consuming them. p.mu must be held and len(dst) <= p.size.
 func (p *Pipe) copyOut(dst []byte) {
-	n := copy(dst, p.buf[p.head:min(p.head+len(dst), len(p.buf))])
-	copy(dst[n:], p.buf)
+	done := 0
+	for i := 0; done < len(dst) && i < len(p.segs); i++ {
+		s := &p.segs[i]
+		done += copy(dst[done:], s.data[s.off:s.off+s.n])
+	}
 }
 
-// read moves up to len(dst) bytes to dst. p.mu must be held.
+// read moves up to len(dst) bytes to dst, oldest first; it stops after a
+// packet slot, whose unread rest is dropped. p.mu must be held.
 func (p *Pipe) read(dst []byte) int {
-	n := min(len(dst), p.size)
-	p.copyOut(dst[:n])
-	p.head += n
-	if p.head >= len(p.buf) {
-		p.head -= len(p.buf)
+	done := 0
+	for done < len(dst) && len(p.segs) > 0 {
+		s := &p.segs[0]
+		m := copy(dst[done:], s.data[s.off:s.off+s.n])
+		done += m
+		p.size -= m
+		s.off += m
+		s.n -= m
+		packet := s.packet
+		if packet {
+			p.size -= s.n
+			s.n = 0
+		}
+		if s.n == 0 {
+			p.segs[0] = segment{}
+			p.segs = p.segs[1:]
+		}
+		if packet {
+			break
+		}
 	}
-	p.size -= n
-	if p.size == 0 {
-		p.head = 0
+	if len(p.segs) == 0 {
+		p.segs = nil
 	}
-	return n
+	return done
 }
 
-// write appends src, which must fit. p.mu must be held.
+// appendData adds src as Linux's pipe_write does, using at most maxSlots
+// slots in all, and returns how many bytes it took. A stream write first
+// puts its part beyond whole pages (len(src) mod pageSize) at the end of
+// the last slot's page if it fits there; then each new slot takes up to a
+// page. p.mu must be held.
+func (p *Pipe) appendData(src []byte, packet bool, maxSlots int) int {
+	done := 0
+	if chars := len(src) & (pageSize - 1); chars != 0 && !packet && len(p.segs) > 0 {
+		s := &p.segs[len(p.segs)-1]
+		if !s.packet && s.off+s.n+chars <= pageSize {
+			copy(s.data[s.off+s.n:], src[:chars])
+			s.n += chars
+			done = chars
+		}
+	}
+	for done < len(src) && len(p.segs) < maxSlots {
+		m := min(len(src)-done, pageSize)
+		page := make([]byte, pageSize)
+		copy(page, src[done:done+m])
+		p.segs = append(p.segs, segment{data: page, n: m, packet: packet})
+		done += m
+	}
+	p.size += done
+	return done
+}
+
+// write appends all of src as stream data, taking slots beyond the
+// capacity if it must. p.mu must be held; callers check the room first.
 func (p *Pipe) write(src []byte) {
-	if p.buf == nil {
-		p.buf = make([]byte, p.capacity)
-	}
-	tail := p.head + p.size
-	if tail >= len(p.buf) {
-		tail -= len(p.buf)
-	}
-	n := copy(p.buf[tail:], src)
-	copy(p.buf, src[n:])
-	p.size += len(src)
+	p.appendData(src, false, int(^uint(0)>>1))
 }
 
 func nowSpec() vfs.Timespec {
@@ -336,6 +393,9 @@ type End struct {
 	// 0: EventHUp is reported once writers are gone and wOpens differs.
 	hupBase  uint64
 	released atomic.Bool
+	// packet is set while the end's file has O_DIRECT: its writes are
+	// packets.
+	packet atomic.Bool
 }
 
 var (
@@ -381,12 +441,24 @@ func (e *End) Read(dst []byte, _ int64) (int, error) {
 	return n, nil
 }
 
-// Write implements vfs.FileImpl.Write. With no reader it returns EPIPE
-// (the caller sends SIGPIPE). A write of at most PipeBuf bytes is atomic:
-// all of it or EAGAIN. A larger one writes what fits and returns the
-// count, or EAGAIN if nothing fits; a blocking caller retries with the
-// rest.
+// StatusFlagsChanged implements vfs.StatusFlagsObserver: O_DIRECT turns
+// packet mode on (pipe2(2)).
+func (e *End) StatusFlagsChanged(flags int) {
+	e.packet.Store(flags&unix.O_DIRECT != 0)
+}
+
+// Write implements vfs.FileImpl.Write (see WriteMode), in packet mode if
+// the end's file has O_DIRECT.
 func (e *End) Write(src []byte, _ int64) (int, error) {
+	return e.WriteMode(src, e.packet.Load())
+}
+
+// WriteMode writes src, in packet mode if packet. With no reader it returns EPIPE (the caller sends SIGPIPE).
+// It writes what fits as Linux does (see appendData) and returns the
+// count, or EAGAIN if nothing fits; a write of at most PipeBuf bytes
+// always fits whole or not at all. A blocking caller waits and retries
+// with the rest.
+func (e *End) WriteMode(src []byte, packet bool) (int, error) {
 	if !e.write {
 		return 0, unix.EBADF
 	}
@@ -399,21 +471,11 @@ func (e *End) Write(src []byte, _ int64) (int, error) {
 		p.mu.Unlock()
 		return 0, unix.EPIPE
 	}
-	free := p.capacity - p.size
-	n := len(src)
-	if n <= PipeBuf {
-		if free < n {
-			p.mu.Unlock()
-			return 0, unix.EAGAIN
-		}
-	} else {
-		if free == 0 {
-			p.mu.Unlock()
-			return 0, unix.EAGAIN
-		}
-		n = min(n, free)
+	n := p.appendData(src, packet, p.capacity/pageSize)
+	if n == 0 {
+		p.mu.Unlock()
+		return 0, unix.EAGAIN
 	}
-	p.write(src[:n])
 	now := nowSpec()
 	p.mtime, p.ctime = now, now
 	p.mu.Unlock()
@@ -446,7 +508,7 @@ func (e *End) Release() {
 	if p.readers == 0 && p.writers == 0 {
 		// No one can reach the data any more; a FIFO reopened later
 		// starts empty.
-		p.buf, p.head, p.size = nil, 0, 0
+		p.segs, p.size = nil, 0
 		p.capacity = p.initCap
 	}
 	p.mu.Unlock()
@@ -461,9 +523,9 @@ func (e *End) Release() {
 
 // Readiness implements waiter.Waitable.Readiness, as Linux's pipe_poll:
 // a read end is readable when it holds data, and reports EventHUp when no
-// writer is left (once it has seen one); a write end is writable when at
-// least PipeBuf bytes are free, so that any atomic write then succeeds,
-// and reports EventErr when no reader is left.
+// writer is left (once it has seen one); a write end is writable when a
+// slot is free, so that any atomic write then succeeds, and reports
+// EventErr when no reader is left.
 func (e *End) Readiness(mask waiter.Mask) waiter.Mask {
 	p := e.p
 	var r waiter.Mask
@@ -477,7 +539,7 @@ func (e *End) Readiness(mask waiter.Mask) waiter.Mask {
 		}
 	}
 	if e.write {
-		if p.capacity-p.size >= PipeBuf {
+		if !p.full() {
 			r |= writableEvents
 		}
 		if p.readers == 0 {

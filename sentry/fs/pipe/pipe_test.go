@@ -43,11 +43,14 @@ func TestScript(t *testing.T) {
 		{"EOF after writer closes, after the data", []op{{"w", 3, 3, nil}, {"closeW", 0, 0, nil}, {"r", 10, 3, nil}, {"r", 10, 0, nil}, {"r", 10, 0, nil}}},
 		{"EPIPE without reader", []op{{"closeR", 0, 0, nil}, {"w", 1, 0, unix.EPIPE}, {"w", big, 0, unix.EPIPE}, {"w", 0, 0, nil}}},
 		{"fill to capacity", []op{{"w", 65536, 65536, nil}, {"w", 1, 0, unix.EAGAIN}, {"w", big, 0, unix.EAGAIN}}},
-		{"large write is partial", []op{{"w", 65536 - 100, 65436, nil}, {"w", big, 100, nil}, {"r", 65536, 65536, nil}}},
+		// The last of 16 slots has 36 bytes free: a big write puts its
+		// part beyond whole pages (1 byte) there, and no more fits.
+		{"large write is partial", []op{{"w", 65536 - 36, 65500, nil}, {"w", big, 1, nil}, {"r", 65536, 65501, nil}}},
+		// A read that leaves part of the head slot frees no slot.
 		{"PIPE_BUF write is atomic", []op{
 			{"w", 65536, 65536, nil}, {"r", 1, 1, nil},
-			{"w", PipeBuf, 0, unix.EAGAIN}, {"w", 1, 1, nil}, {"r", 4095, 4095, nil},
-			{"w", PipeBuf, 0, unix.EAGAIN}, {"r", 1, 1, nil}, {"w", PipeBuf, PipeBuf, nil},
+			{"w", PipeBuf, 0, unix.EAGAIN}, {"w", 1, 0, unix.EAGAIN}, {"r", 4095, 4095, nil},
+			{"w", PipeBuf, PipeBuf, nil}, {"w", 1, 0, unix.EAGAIN},
 		}},
 		// The sequence of test/syscalls/pipe.c.
 		{"pipe.c nonblocking", []op{
@@ -301,22 +304,24 @@ func TestCapacity(t *testing.T) {
 	tests := []struct {
 		held    int
 		n       int
+		priv    bool
 		want    int
 		wantErr error
 	}{
-		{0, 0, 4096, nil},
-		{0, 1, 4096, nil},
-		{0, 4096, 4096, nil},
-		{0, 4097, 8192, nil},
-		{0, 3 * 4096, 16384, nil},
-		{0, 1 << 20, 1 << 20, nil},
-		{0, 1<<20 + 1, 0, unix.EPERM},
-		{0, -1, 0, unix.EINVAL},
-		{0, 1<<31 + 1, 0, unix.EINVAL},
-		{5000, 4096, 0, unix.EBUSY},
-		{5000, 8192, 8192, nil},
-		{65536, 65536, 65536, nil},
-		{100, 1 << 18, 1 << 18, nil},
+		{0, 0, false, 4096, nil},
+		{0, 1, false, 4096, nil},
+		{0, 4096, false, 4096, nil},
+		{0, 4097, false, 8192, nil},
+		{0, 3 * 4096, false, 16384, nil},
+		{0, 1 << 20, false, 1 << 20, nil},
+		{0, 1<<20 + 1, false, 0, unix.EPERM},
+		{0, -1, false, 0, unix.EINVAL},
+		{0, 1<<31 + 1, false, 0, unix.EINVAL},
+		{5000, 4096, false, 0, unix.EBUSY},
+		{5000, 8192, false, 8192, nil},
+		{65536, 65536, false, 65536, nil},
+		{100, 1 << 18, false, 1 << 18, nil},
+		{0, 1<<20 + 1, true, 2 << 20, nil},
 	}
 	for _, tc := range tests {
 		p, r, w := ends(t, 0)
@@ -337,7 +342,7 @@ func TestCapacity(t *testing.T) {
 			}
 			off += n
 		}
-		got, err := p.SetCapacity(tc.n)
+		got, err := p.SetCapacity(tc.n, tc.priv)
 		if got != tc.want || err != tc.wantErr {
 			t.Errorf("held %d SetCapacity(%d) = %d, %v; want %d, %v", tc.held, tc.n, got, err, tc.want, tc.wantErr)
 			continue
@@ -546,5 +551,60 @@ func TestBlockedWriterGetsEPIPE(t *testing.T) {
 	r.Release()
 	if err := <-done; err != unix.EPIPE {
 		t.Errorf("blocked write: %v, want EPIPE", err)
+	}
+}
+
+// TestSlots checks the page-slot accounting Linux uses: a write tops up
+// the last page with its part beyond whole pages, else takes new slots;
+// packet writes are never merged and are read one at a time.
+func TestSlots(t *testing.T) {
+	type step struct {
+		write  bool
+		packet bool
+		n      int
+		want   int
+		err    error
+	}
+	w := func(n, want int, err error) step { return step{write: true, n: n, want: want, err: err} }
+	pw := func(n, want int, err error) step { return step{write: true, packet: true, n: n, want: want, err: err} }
+	r := func(n, want int) step { return step{n: n, want: want} }
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"full pipe refuses", []step{w(65536, 65536, nil), w(1, 0, unix.EAGAIN), w(PipeBuf+1, 0, unix.EAGAIN)}},
+		{"byte takes a slot", []step{w(1, 1, nil), w(65536, 61440, nil), r(1<<17, 61441)}},
+		{"small writes merge", []step{w(4000, 4000, nil), w(96, 96, nil), w(1, 1, nil), r(1<<17, 4097)}},
+		{"half page read frees nothing", []step{w(65536, 65536, nil), r(2048, 2048), w(100, 0, unix.EAGAIN)}},
+		{"page read frees a slot", []step{w(65536, 65536, nil), r(4096, 4096), w(3*4096, 4096, nil)}},
+		{"merge only the tail", []step{w(1, 1, nil), w(4097, 4097, nil), r(1<<17, 4098)}},
+		{"atomic write needs a slot", []step{
+			w(3000, 3000, nil), w(3000, 3000, nil), w(3000, 3000, nil), w(3000, 3000, nil),
+			w(3000, 3000, nil), w(3000, 3000, nil), w(3000, 3000, nil), w(3000, 3000, nil),
+			w(3000, 3000, nil), w(3000, 3000, nil), w(3000, 3000, nil), w(3000, 3000, nil),
+			w(3000, 3000, nil), w(3000, 3000, nil), w(3000, 3000, nil), w(3000, 3000, nil),
+			w(2000, 0, unix.EAGAIN), w(1000, 1000, nil), w(97, 0, unix.EAGAIN)}},
+		{"packets", []step{pw(5, 5, nil), pw(6, 6, nil), r(100, 5), r(3, 3), r(100, 0)}},
+		{"big packet splits", []step{pw(PipeBuf+10, PipeBuf+10, nil), r(1<<17, PipeBuf), r(1<<17, 10)}},
+		{"stream then packet", []step{w(5, 5, nil), pw(5, 5, nil), w(5, 5, nil), r(100, 10), r(100, 5)}},
+	}
+	for _, tc := range tests {
+		_, re, we := ends(t, 0)
+		for i, s := range tc.steps {
+			var got int
+			var err error
+			if s.write {
+				got, err = we.WriteMode(make([]byte, s.n), s.packet)
+			} else {
+				got, err = re.Read(make([]byte, s.n), 0)
+				if err == unix.EAGAIN {
+					got, err = 0, nil
+				}
+			}
+			if got != s.want || !errors.Is(err, s.err) && err != s.err {
+				t.Errorf("%s: step %d (%+v): got %d, %v", tc.name, i, s, got, err)
+				break
+			}
+		}
 	}
 }
