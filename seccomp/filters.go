@@ -121,6 +121,9 @@ func SentryRules(opts SentryOptions) bpf.SyscallRules {
 		unix.SYS_PREAD64:  nil,
 		unix.SYS_PWRITE64: nil,
 		unix.SYS_FSTAT:    nil,
+		// Reads of donated files straight into application memory
+		// (the pieces of the memory file behind a buffer).
+		unix.SYS_PREADV: nil,
 		// Waiting for host FDs (stdio, the gofer socket); host.File's
 		// cancellable wait also uses an eventfd (eventfd2, above).
 		unix.SYS_PPOLL: nil,

@@ -207,6 +207,57 @@ func (mm *MemoryManager) access(addr uint64, n int, write, force bool, fn func(b
 	return done, nil
 }
 
+// FillUser prepares [addr, addr+n) for writing as CopyOut does (pages
+// allocated, copy-on-write broken), and calls fill once with the memory
+// file's bytes behind the range, in order (pieces contiguous in the file
+// merged), so that a host read can land in application memory with no
+// copy through a sentry buffer. fill returns how many bytes it wrote. If
+// the range stops being writable part way, fill gets the part before;
+// with none, FillUser returns EFAULT and does not call fill.
+//
+// fill runs with the memory manager locked: it must not block on anything
+// in the sandbox or touch any memory manager (a pread of a host file).
+func (mm *MemoryManager) FillUser(addr uint64, n int, fill func(bufs [][]byte) (int, error)) (int, error) {
+	if n == 0 {
+		return fill(nil)
+	}
+	if addr+uint64(n) < addr {
+		return 0, unix.EFAULT
+	}
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	var bufs [][]byte
+	var lastOff uint64 // memory file offset just past the last piece
+	done := 0
+	for done < n {
+		a := addr + uint64(done)
+		v := mm.vmaAt(a)
+		if v == nil || !v.Perms.Write {
+			break
+		}
+		p, changed, err := mm.getPage(a/pageSize, v, v.Private)
+		if err != nil {
+			break
+		}
+		if changed {
+			mm.mapPages(v, PageRoundDown(a), PageRoundDown(a)+pageSize)
+		}
+		in := a & pageMask
+		m := min(uint64(n-done), pageSize-in)
+		if k := len(bufs); k > 0 && lastOff == p.off+in {
+			bufs[k-1] = mm.mf.Bytes(p.off+in-uint64(len(bufs[k-1])), uint64(len(bufs[k-1]))+m)
+		} else {
+			bufs = append(bufs, mm.mf.Bytes(p.off+in, m))
+		}
+		lastOff = p.off + in + m
+		done += int(m)
+	}
+	if done == 0 {
+		return 0, unix.EFAULT
+	}
+	return fill(bufs)
+}
+
 // Atomic32 runs fn on the 32-bit word at addr, which must be aligned and
 // writable, through the sentry's mapping of the memory file, so that
 // sync/atomic operations on it are atomic with respect to the

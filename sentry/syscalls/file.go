@@ -6,6 +6,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/sentry/abi"
+	"github.com/moat-dev/moat/sentry/fs/pipe"
 	"github.com/moat-dev/moat/sentry/kernel"
 	"github.com/moat-dev/moat/sentry/socket"
 	"github.com/moat-dev/moat/sentry/vfs"
@@ -115,6 +116,9 @@ func readToUser(t *task, f *vfs.File, addr, count uint64, off int64) (uint64, er
 	if count > maxIO {
 		count = maxIO
 	}
+	if sr, ok := vfs.ScatterReaderOf(f.Impl); ok && f.Readable() && f.Seekable() {
+		return readScatterToUser(t, f, sr, addr, count, off)
+	}
 	var total uint64
 	for total < count {
 		buf := make([]byte, min(count-total, ioBufLimit))
@@ -143,6 +147,38 @@ func readToUser(t *task, f *vfs.File, addr, count uint64, off int64) (uint64, er
 		}
 	}
 	return total, nil
+}
+
+// readScatterToUser is readToUser for a vfs.ScatterReader: the host file is
+// read straight into the memory behind [addr, addr+count), ioBufLimit at
+// a time, with no sentry buffer and no copy.
+func readScatterToUser(t *task, f *vfs.File, sr vfs.ScatterReader, addr, count uint64, off int64) (uint64, error) {
+	if off < 0 {
+		f.PosMu.Lock()
+		defer f.PosMu.Unlock()
+		off = f.Pos
+		defer func() { f.Pos = off }()
+	}
+	var total uint64
+	for {
+		chunk := min(count-total, ioBufLimit)
+		n, err := t.MM().FillUser(addr+total, int(chunk), func(bufs [][]byte) (int, error) {
+			return sr.ReadScatter(bufs, off)
+		})
+		if n > 0 {
+			total += uint64(n)
+			off += int64(n)
+		}
+		if err != nil {
+			if total > 0 {
+				return total, nil
+			}
+			return 0, err
+		}
+		if uint64(n) < chunk || total == count {
+			return total, nil
+		}
+	}
 }
 
 func writeFromUser(t *task, f *vfs.File, addr, count uint64, off int64) (uint64, error) {
@@ -456,6 +492,17 @@ func sysFcntl(t *task, a *args) (uint64, error) {
 	case unix.F_SETFL:
 		f.SetFlags(int(a[2]))
 		return 0, nil
+	case unix.F_GETPIPE_SZ:
+		if e, ok := f.Impl.(*pipe.End); ok {
+			return uint64(e.Pipe().Capacity()), nil
+		}
+		return 0, unix.EBADF
+	case unix.F_SETPIPE_SZ:
+		if e, ok := f.Impl.(*pipe.End); ok {
+			n, err := e.Pipe().SetCapacity(int(int32(a[2])))
+			return uint64(n), err
+		}
+		return 0, unix.EBADF
 	case unix.F_GETOWN:
 		return 0, nil
 	case unix.F_SETOWN:

@@ -142,9 +142,6 @@ func mayKill(t *task, target *kernel.Task) bool {
 
 func sysKill(t *task, a *args) (uint64, error) {
 	pid, sig := int32(a[0]), int(a[1])
-	if sig < 0 || sig > kernel.NumSignals {
-		return 0, unix.EINVAL
-	}
 	k := t.Kernel()
 	var targets []*kernel.ThreadGroup
 	switch {
@@ -171,15 +168,22 @@ func sysKill(t *task, a *args) (uint64, error) {
 			}
 		}
 	}
+	// As in Linux, the targets are found before the signal number is
+	// checked: a bad number to nobody is ESRCH.
+	if sig < 0 || sig > kernel.NumSignals {
+		if len(targets) == 0 {
+			return 0, unix.ESRCH
+		}
+		return 0, unix.EINVAL
+	}
 	sent := false
 	permErr := false
 	for _, tg := range targets {
 		leader := tg.Leader()
 		if tg.IsZombie() || leader == nil {
-			if pid > 0 {
-				// A zombie exists but takes no signals.
-				sent = true
-			}
+			// A zombie exists, in its process group too, until it is
+			// reaped, but takes no signals.
+			sent = true
 			continue
 		}
 		if !mayKill(t, leader) {

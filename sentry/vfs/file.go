@@ -98,17 +98,7 @@ func NewFile(impl FileImpl, vd VirtualDentry, flags int) *File {
 	f := &File{Impl: impl, VD: vd}
 	f.flags.Store(uint32(flags &^ (unix.O_CLOEXEC | unix.O_CREAT | unix.O_EXCL | unix.O_NOCTTY | unix.O_TRUNC)))
 	f.refs.Store(1)
-	if o, ok := impl.(StatusFlagsObserver); ok {
-		o.StatusFlagsChanged(f.Flags())
-	}
 	return f
-}
-
-// StatusFlagsObserver is implemented by a FileImpl whose behaviour depends
-// on status flags of its one open file description (a pipe end writes
-// packets when O_DIRECT is set). NewFile and SetFlags pass it the flags.
-type StatusFlagsObserver interface {
-	StatusFlagsChanged(flags int)
 }
 
 // IncRef takes a reference.
@@ -166,9 +156,6 @@ func (f *File) SetFlags(flags int) {
 		old := f.flags.Load()
 		n := old&^settableFlags | uint32(flags)&settableFlags
 		if f.flags.CompareAndSwap(old, n) {
-			if o, ok := f.Impl.(StatusFlagsObserver); ok {
-				o.StatusFlagsChanged(int(n))
-			}
 			return
 		}
 	}
@@ -184,6 +171,34 @@ func (f *File) Readable() bool {
 func (f *File) Writable() bool {
 	m := f.Flags() & unix.O_ACCMODE
 	return m == unix.O_WRONLY || m == unix.O_RDWR
+}
+
+// ScatterReader is a file that reads into several buffers at once without
+// blocking on the sandbox or touching sentry state (a host file), so that
+// read system calls can read from it straight into application memory.
+type ScatterReader interface {
+	ReadScatter(bufs [][]byte, off int64) (int, error)
+}
+
+// ReadThrougher is a wrapper whose reads are those of another file.
+type ReadThrougher interface {
+	ReadThrough() FileImpl
+}
+
+// ScatterReaderOf returns the ScatterReader that serves impl's reads,
+// looking through wrappers (ReadThrougher), if there is one.
+func ScatterReaderOf(impl FileImpl) (ScatterReader, bool) {
+	for impl != nil {
+		if s, ok := impl.(ScatterReader); ok {
+			return s, true
+		}
+		w, ok := impl.(ReadThrougher)
+		if !ok {
+			break
+		}
+		impl = w.ReadThrough()
+	}
+	return nil, false
 }
 
 // Seekable reports whether the file has an offset.

@@ -985,6 +985,9 @@ type regFile struct {
 
 func (f *regFile) Stat() (vfs.Stat, error) { return f.in.Stat() }
 
+// ReadThrough implements vfs.ReadThrougher: reads are the layer's file's.
+func (f *regFile) ReadThrough() vfs.FileImpl { return f.FileImpl }
+
 // Size implements vfs.Seekable.
 func (f *regFile) Size() (int64, error) {
 	if s, ok := f.FileImpl.(vfs.Seekable); ok {
