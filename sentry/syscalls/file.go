@@ -6,7 +6,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/sentry/abi"
-	"github.com/moat-dev/moat/sentry/fs/pipe"
 	"github.com/moat-dev/moat/sentry/kernel"
 	"github.com/moat-dev/moat/sentry/socket"
 	"github.com/moat-dev/moat/sentry/vfs"
@@ -492,17 +491,6 @@ func sysFcntl(t *task, a *args) (uint64, error) {
 	case unix.F_SETFL:
 		f.SetFlags(int(a[2]))
 		return 0, nil
-	case unix.F_GETPIPE_SZ:
-		if e, ok := f.Impl.(*pipe.End); ok {
-			return uint64(e.Pipe().Capacity()), nil
-		}
-		return 0, unix.EBADF
-	case unix.F_SETPIPE_SZ:
-		if e, ok := f.Impl.(*pipe.End); ok {
-			n, err := e.Pipe().SetCapacity(int(int32(a[2])))
-			return uint64(n), err
-		}
-		return 0, unix.EBADF
 	case unix.F_GETOWN:
 		return 0, nil
 	case unix.F_SETOWN:

@@ -98,7 +98,17 @@ func NewFile(impl FileImpl, vd VirtualDentry, flags int) *File {
 	f := &File{Impl: impl, VD: vd}
 	f.flags.Store(uint32(flags &^ (unix.O_CLOEXEC | unix.O_CREAT | unix.O_EXCL | unix.O_NOCTTY | unix.O_TRUNC)))
 	f.refs.Store(1)
+	if o, ok := impl.(StatusFlagsObserver); ok {
+		o.StatusFlagsChanged(f.Flags())
+	}
 	return f
+}
+
+// StatusFlagsObserver is implemented by a FileImpl whose behaviour depends
+// on status flags of its one open file description (a pipe end writes
+// packets when O_DIRECT is set). NewFile and SetFlags pass it the flags.
+type StatusFlagsObserver interface {
+	StatusFlagsChanged(flags int)
 }
 
 // IncRef takes a reference.
@@ -156,6 +166,9 @@ func (f *File) SetFlags(flags int) {
 		old := f.flags.Load()
 		n := old&^settableFlags | uint32(flags)&settableFlags
 		if f.flags.CompareAndSwap(old, n) {
+			if o, ok := f.Impl.(StatusFlagsObserver); ok {
+				o.StatusFlagsChanged(int(n))
+			}
 			return
 		}
 	}
