@@ -157,7 +157,7 @@ func build(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int, log
 	if fstype == "overlay" {
 		source = "overlay"
 	}
-	v, rootMount := vfs.New(rootInode, fstype, source, readonly)
+	v, rootMount := vfs.New(rootInode, fstype, source, vfs.MountFlags{Readonly: readonly})
 	root := vfs.VirtualDentry{Mount: rootMount, Dentry: rootMount.Root}
 	k := kernel.New(p, mf, v, root, log)
 	if conf.Strace {
@@ -317,7 +317,7 @@ func mountSynthetic(k *kernel.Kernel, spec *specs.Spec, mf *memfile.File, lower 
 		if err != nil {
 			continue
 		}
-		k.VFS.Mount(vd, m.root(), m.fstype, m.fstype, false)
+		k.VFS.Mount(vd, m.root(), m.fstype, m.fstype, specMountFlags(spec, m.dst))
 	}
 	for _, m := range spec.Mounts {
 		// A mount the sandbox cannot make (a bind mount of a host
@@ -329,6 +329,45 @@ func mountSynthetic(k *kernel.Kernel, spec *specs.Spec, mf *memfile.File, lower 
 		}
 	}
 	return nil
+}
+
+// mountFlags returns the per-mount flags OCI mount options name (ro,
+// nosuid, nodev, noexec; a later rw, suid, dev or exec undoes one).
+func mountFlags(opts []string) vfs.MountFlags {
+	var f vfs.MountFlags
+	for _, o := range opts {
+		switch o {
+		case "ro":
+			f.Readonly = true
+		case "rw":
+			f.Readonly = false
+		case "nosuid":
+			f.NoSuid = true
+		case "suid":
+			f.NoSuid = false
+		case "nodev":
+			f.NoDev = true
+		case "dev":
+			f.NoDev = false
+		case "noexec":
+			f.NoExec = true
+		case "exec":
+			f.NoExec = false
+		}
+	}
+	return f
+}
+
+// specMountFlags returns the flags the spec gives the mount at dst, for
+// the sandbox's own /dev, /proc and /sys.
+func specMountFlags(spec *specs.Spec, dst string) vfs.MountFlags {
+	var f vfs.MountFlags
+	for _, m := range spec.Mounts {
+		if path.Clean("/"+m.Destination) == dst {
+			f = mountFlags(m.Options)
+		}
+	}
+	return f
 }
 
 // hasOption reports whether opts holds o.
@@ -378,7 +417,7 @@ func mountPoint(k *kernel.Kernel, dst string) (vfs.VirtualDentry, error) {
 // mountSpec performs one OCI mount.
 func mountSpec(k *kernel.Kernel, spec *specs.Spec, mf *memfile.File, lower vfs.Inode, m specs.Mount) error {
 	dst := path.Clean("/" + m.Destination)
-	readonly := hasOption(m.Options, "ro")
+	flags := mountFlags(m.Options)
 	bind := m.Type == "bind" || hasOption(m.Options, "bind") || hasOption(m.Options, "rbind")
 	switch {
 	case bind:
@@ -408,7 +447,7 @@ func mountSpec(k *kernel.Kernel, spec *specs.Spec, mf *memfile.File, lower vfs.I
 		if err != nil {
 			return err
 		}
-		k.VFS.Mount(vd, in, "9p", src, readonly)
+		k.VFS.Mount(vd, in, "9p", src, flags)
 	case m.Type == "tmpfs" && dst != "/dev":
 		o, err := tmpfs.ParseOptions(m.Options, totalMemory())
 		if err != nil {
@@ -435,7 +474,7 @@ func mountSpec(k *kernel.Kernel, spec *specs.Spec, mf *memfile.File, lower vfs.I
 				}
 			}
 		}
-		k.VFS.Mount(vd, root, "tmpfs", src, readonly)
+		k.VFS.Mount(vd, root, "tmpfs", src, flags)
 	}
 	return nil
 }

@@ -96,7 +96,7 @@ func mountDevpts(k *kernel.Kernel) *devpts.FS {
 		return nil
 	}
 	if vd.Mount.FSType != "devpts" {
-		k.VFS.Mount(vd, vd.Inode(), "devpts", "devpts", false)
+		k.VFS.Mount(vd, vd.Inode(), "devpts", "devpts", vfs.MountFlags{NoSuid: true, NoExec: true})
 	}
 	return fs
 }

@@ -380,6 +380,9 @@ func (o execOpener) OpenExecutable(p string) (loader.Executable, error) {
 	if st.IsDir() || !st.IsRegular() {
 		return nil, unix.EACCES
 	}
+	if t.k.VFS.Flags(vd.Mount).NoExec {
+		return nil, unix.EACCES
+	}
 	if err := r.Creds.CheckAccess(&st, vfs.MayExec); err != nil {
 		return nil, err
 	}

@@ -83,7 +83,9 @@ func sysMount(t *task, a *args) (uint64, error) {
 		if vd.Dentry != m.Root {
 			return 0, unix.EINVAL
 		}
-		m.Readonly = flags&msRdonly != 0
+		// With or without MS_BIND, the mount's flags become exactly
+		// those given.
+		v.SetFlags(m, mountFlags(flags))
 		return 0, nil
 	case flags&msBind != 0:
 		src, err := copyInPath(t, srcAddr)
@@ -108,7 +110,9 @@ func sysMount(t *task, a *args) (uint64, error) {
 			}
 			return 0, unix.EISDIR
 		}
-		v.Mount(vd, svd.Inode(), svd.Mount.FSType, svd.Mount.Source, svd.Mount.Readonly)
+		// A new bind mount has the flags of the mount it copies;
+		// flags given with MS_BIND take a remount to apply.
+		v.Mount(vd, svd.Inode(), svd.Mount.FSType, svd.Mount.Source, v.Flags(svd.Mount))
 		return 0, nil
 	case flags&msMove != 0:
 		return 0, unix.EINVAL
@@ -134,7 +138,6 @@ func sysMount(t *task, a *args) (uint64, error) {
 	if source == "" {
 		source = "none"
 	}
-	readonly := flags&msRdonly != 0
 	var root vfs.Inode
 	switch fstype {
 	case "tmpfs":
@@ -149,7 +152,7 @@ func sysMount(t *task, a *args) (uint64, error) {
 		root = tmpfs.New(sharedAnonMemFile, o).Root()
 	case "proc", "sysfs":
 		// The sandbox's one instance, mounted again.
-		for _, m := range v.Mounts() {
+		for _, m := range v.Mounts(vd.Mount.NS) {
 			if m.FSType == fstype {
 				root = m.Root.Inode()
 				break
@@ -163,8 +166,18 @@ func sysMount(t *task, a *args) (uint64, error) {
 	default:
 		return 0, unix.ENODEV
 	}
-	v.Mount(vd, root, fstype, source, readonly)
+	v.Mount(vd, root, fstype, source, mountFlags(flags))
 	return 0, nil
+}
+
+// mountFlags picks the per-mount flags out of mount(2)'s flags.
+func mountFlags(flags uint64) vfs.MountFlags {
+	return vfs.MountFlags{
+		Readonly: flags&msRdonly != 0,
+		NoSuid:   flags&msNosuid != 0,
+		NoDev:    flags&msNodev != 0,
+		NoExec:   flags&msNoexec != 0,
+	}
 }
 
 // totalRAM is what tmpfs's size=N% means.

@@ -84,6 +84,14 @@ func sysMmap(t *task, a *args) (uint64, error) {
 				}
 			}
 		}
+		if f.VD.Ok() && t.Kernel().VFS.Flags(f.VD.Mount).NoExec {
+			// A file of a noexec mount is never executable, nor
+			// can mprotect make it so later (EACCES there).
+			if o.Perms.Execute {
+				return 0, unix.EPERM
+			}
+			o.MaxPerms.Execute = false
+		}
 		obj, err := mp.Mappable()
 		if err != nil {
 			return 0, err

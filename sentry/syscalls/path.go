@@ -361,6 +361,10 @@ func openVD(t *task, vd vfs.VirtualDentry, flags int, created bool) (uint64, err
 			return 0, err
 		}
 	}
+	if ft := st.Mode & unix.S_IFMT; (ft == unix.S_IFCHR || ft == unix.S_IFBLK) && t.Kernel().VFS.Flags(vd.Mount).NoDev {
+		// Device nodes on a nodev mount are only names.
+		return 0, unix.EACCES
+	}
 	var impl vfs.FileImpl
 	if fi, ok := vd.Inode().(fifoInode); ok && st.Mode&unix.S_IFMT == unix.S_IFIFO && fi.FIFO() != nil {
 		impl, err = openFIFO(t, vd.Inode(), fi.FIFO(), flags)
@@ -680,10 +684,18 @@ func accessAt(t *task, dirfd int32, pathAddr uint64, mode uint32, flags int) (ui
 			vc.DACOverride = c.CapPermitted&(1<<vfs.CapDACOverride) != 0
 		}
 	}
+	if mode&1 != 0 && vd != nil && st.IsRegular() && t.Kernel().VFS.Flags(vd.Mount).NoExec {
+		// Nothing on a noexec mount can be executed, whoever asks.
+		return 0, unix.EACCES
+	}
+	if err := vc.CheckAccess(&st, mode); err != nil {
+		return 0, err
+	}
+	// A read-only mount is reported once the permissions allow.
 	if mode&2 != 0 && vd != nil && vd.Mount.Readonly && (st.IsRegular() || st.IsDir() || st.IsSymlink()) {
 		return 0, unix.EROFS
 	}
-	return 0, vc.CheckAccess(&st, mode)
+	return 0, nil
 }
 
 func sysAccess(t *task, a *args) (uint64, error) {

@@ -51,8 +51,14 @@ func statfsOf(vd vfs.VirtualDentry) (unix.Statfs_t, error) {
 	}
 	// f_flags are the mount's flags, ST_VALID (0x20) included.
 	st.Flags = 0x20 | stRelatim
-	if vd.Mount.Readonly {
-		st.Flags |= stRdonly
+	f := vd.Mount.MountFlags
+	for _, b := range []struct {
+		set  bool
+		flag int64
+	}{{f.Readonly, stRdonly}, {f.NoSuid, stNosuid}, {f.NoDev, stNodev}, {f.NoExec, stNoexec}} {
+		if b.set {
+			st.Flags |= b.flag
+		}
 	}
 	return st, nil
 }

@@ -125,15 +125,39 @@ func (d *Dentry) InvalidateAll() {
 	d.mu.Unlock()
 }
 
+// MountFlags are the per-mount flags of mount(2) (MS_RDONLY, MS_NOSUID,
+// MS_NODEV, MS_NOEXEC): they apply to one mount, not to the filesystem,
+// so bind mounts of one tree may differ.
+type MountFlags struct {
+	Readonly bool
+	// NoSuid: execve ignores set-user-ID and set-group-ID bits.
+	NoSuid bool
+	// NoDev: device nodes cannot be opened (EACCES).
+	NoDev bool
+	// NoExec: files cannot be executed (EACCES) or mapped executable
+	// (EPERM).
+	NoExec bool
+}
+
 // Mount is a filesystem mounted at a dentry of its parent mount.
 type Mount struct {
-	ID       uint64
-	Root     *Dentry
-	Parent   *Mount
-	Point    *Dentry
-	Readonly bool
-	FSType   string
-	Source   string
+	ID     uint64
+	Root   *Dentry
+	Parent *Mount
+	Point  *Dentry
+	MountFlags
+	FSType string
+	Source string
+	// NS is the mount namespace the mount belongs to.
+	NS *MountNamespace
+}
+
+// MountNamespace is a set of mounts seen together (mount_namespaces(7)).
+// Every mount belongs to one; unshare(CLONE_NEWNS) copies the caller's.
+// The VFS keeps the mounts of all namespaces in one table, since a
+// mount's parent, and so its key, is in its own namespace.
+type MountNamespace struct {
+	ID uint64
 }
 
 // VirtualDentry is a dentry in a mount.
@@ -159,33 +183,106 @@ type VFS struct {
 	mounts map[mountKey]*Mount
 	all    []*Mount
 	nextID uint64
+	nextNS uint64
 }
 
 // New returns a VFS whose root mount serves root.
-func New(root Inode, fstype, source string, readonly bool) (*VFS, *Mount) {
-	v := &VFS{mounts: make(map[mountKey]*Mount), nextID: 1}
-	m := &Mount{ID: v.nextID, Root: NewDentry(root), FSType: fstype, Source: source, Readonly: readonly}
+func New(root Inode, fstype, source string, flags MountFlags) (*VFS, *Mount) {
+	v := &VFS{mounts: make(map[mountKey]*Mount), nextID: 1, nextNS: 1}
+	ns := v.newNamespace()
+	m := &Mount{ID: v.nextID, Root: NewDentry(root), FSType: fstype, Source: source, MountFlags: flags, NS: ns}
 	v.nextID++
 	v.all = append(v.all, m)
 	return v, m
 }
 
-// Mount attaches root at point.
-func (v *VFS) Mount(point VirtualDentry, root Inode, fstype, source string, readonly bool) *Mount {
+func (v *VFS) newNamespace() *MountNamespace {
+	ns := &MountNamespace{ID: v.nextNS}
+	v.nextNS++
+	return ns
+}
+
+// Mount attaches root at point, in point's mount namespace.
+func (v *VFS) Mount(point VirtualDentry, root Inode, fstype, source string, flags MountFlags) *Mount {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	m := &Mount{ID: v.nextID, Root: NewDentry(root), Parent: point.Mount, Point: point.Dentry, FSType: fstype, Source: source, Readonly: readonly}
+	m := &Mount{ID: v.nextID, Root: NewDentry(root), Parent: point.Mount, Point: point.Dentry,
+		FSType: fstype, Source: source, MountFlags: flags, NS: point.Mount.NS}
 	v.nextID++
 	v.mounts[mountKey{point.Mount, point.Dentry}] = m
 	v.all = append(v.all, m)
 	return m
 }
 
-// Mounts returns every mount, in mount order.
-func (v *VFS) Mounts() []*Mount {
+// Flags returns m's per-mount flags.
+func (v *VFS) Flags(m *Mount) MountFlags {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
-	return append([]*Mount(nil), v.all...)
+	return m.MountFlags
+}
+
+// SetFlags changes m's per-mount flags (a remount).
+func (v *VFS) SetFlags(m *Mount, flags MountFlags) {
+	v.mu.Lock()
+	m.MountFlags = flags
+	v.mu.Unlock()
+}
+
+// Mounts returns the mounts of namespace ns, in mount order.
+func (v *VFS) Mounts(ns *MountNamespace) []*Mount {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	var ms []*Mount
+	for _, m := range v.all {
+		if m.NS == ns {
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}
+
+// CloneNamespace returns a new mount namespace holding a copy of every
+// mount of ns, and the map from each mount to its copy, with which the
+// caller moves its root and working directory into the new namespace.
+// The copies share their filesystems' dentries with the originals.
+func (v *VFS) CloneNamespace(ns *MountNamespace) (*MountNamespace, map[*Mount]*Mount) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	nns := v.newNamespace()
+	copies := make(map[*Mount]*Mount)
+	var order []*Mount
+	for _, m := range v.all {
+		if m.NS != ns {
+			continue
+		}
+		c := &Mount{ID: v.nextID, Root: m.Root, Point: m.Point, MountFlags: m.MountFlags,
+			FSType: m.FSType, Source: m.Source, NS: nns}
+		v.nextID++
+		copies[m] = c
+		order = append(order, m)
+	}
+	for _, m := range order {
+		c := copies[m]
+		if m.Parent == nil {
+			continue
+		}
+		p, ok := copies[m.Parent]
+		if !ok {
+			// Detached from the tree: the copy is unreachable too.
+			delete(copies, m)
+			continue
+		}
+		c.Parent = p
+		if v.mounts[mountKey{m.Parent, m.Point}] == m {
+			v.mounts[mountKey{p, m.Point}] = c
+		}
+	}
+	for _, m := range order {
+		if c, ok := copies[m]; ok {
+			v.all = append(v.all, c)
+		}
+	}
+	return nns, copies
 }
 
 // crossMounts follows mounts stacked on vd.

@@ -56,7 +56,7 @@ func newFixture(t *testing.T) *fixture {
 
 	upper := tmpfs.New(mf, tmpfs.Options{Mode: 0o755})
 	ov := New(upper.Root(), lower)
-	v, m := vfs.New(ov.Root(), "overlay", "overlay", false)
+	v, m := vfs.New(ov.Root(), "overlay", "overlay", vfs.MountFlags{})
 	return &fixture{t: t, v: v, root: vfs.VirtualDentry{Mount: m, Dentry: m.Root}, lower: lower}
 }
 

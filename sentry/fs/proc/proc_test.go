@@ -148,14 +148,14 @@ func newFixture(t *testing.T) *fixture {
 		"proc": synth.NewDir(1, nil),
 		"usr":  synth.NewDir(1, map[string]vfs.Inode{"local": synth.StaticSymlink(1, "/bin")}),
 	})
-	v, rootMount := vfs.New(rootDir, "9p", "/", true)
+	v, rootMount := vfs.New(rootDir, "9p", "/", vfs.MountFlags{Readonly: true})
 	root := vfs.VirtualDentry{Mount: rootMount, Dentry: rootMount.Root}
 	k := kernel.New(fakePlatform{}, mf, v, root, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	pd, err := v.Resolve(&vfs.Resolver{Root: root, Start: root}, "/proc")
 	if err != nil {
 		t.Fatal(err)
 	}
-	v.Mount(pd, New(k), "proc", "proc", false)
+	v.Mount(pd, New(k), "proc", "proc", vfs.MountFlags{})
 
 	fds := vfs.NewFDTable()
 	add := func(impl vfs.FileImpl, flags int, cloexec bool) int {
@@ -360,13 +360,13 @@ func TestProcessFiles(t *testing.T) {
 	if got := f.read(t, "/proc/self/limits"); !strings.Contains(got, "\nMax open files            1024                 524288               files     \n") {
 		t.Errorf("limits:\n%s", got)
 	}
-	if got := f.read(t, "/proc/self/mounts"); got != "/ / 9p ro 0 0\nproc /proc proc rw 0 0\n" {
+	if got := f.read(t, "/proc/self/mounts"); got != "/ / 9p ro,relatime 0 0\nproc /proc proc rw,relatime 0 0\n" {
 		t.Errorf("mounts %q", got)
 	}
-	if got := f.read(t, "/proc/mounts"); got != "/ / 9p ro 0 0\nproc /proc proc rw 0 0\n" {
+	if got := f.read(t, "/proc/mounts"); got != "/ / 9p ro,relatime 0 0\nproc /proc proc rw,relatime 0 0\n" {
 		t.Errorf("/proc/mounts %q", got)
 	}
-	if got := f.read(t, "/proc/self/mountinfo"); got != "1 0 0:1 / / ro - 9p / ro\n2 1 0:22 / /proc rw - proc proc rw\n" {
+	if got := f.read(t, "/proc/self/mountinfo"); got != "1 0 0:1 / / ro,relatime - 9p / ro\n2 1 0:22 / /proc rw,relatime - proc proc rw\n" {
 		t.Errorf("mountinfo %q", got)
 	}
 	if got := f.read(t, "/proc/self/cgroup"); got != "0::/\n" {

@@ -465,12 +465,9 @@ func (p *procFS) mounts(t *kernel.Task, info bool) ([]byte, error) {
 		root = fs.Root()
 	}
 	var b strings.Builder
-	for _, m := range p.k.VFS.Mounts() {
+	for _, m := range p.k.VFS.Mounts(root.Mount.NS) {
 		point := p.k.VFS.PathOf(root, vfs.VirtualDentry{Mount: m, Dentry: m.Root})
-		opts := "rw"
-		if m.Readonly {
-			opts = "ro"
-		}
+		opts := mountOptions(p.k.VFS.Flags(m))
 		source := m.Source
 		if source == "" {
 			source = "none"
@@ -487,8 +484,31 @@ func (p *procFS) mounts(t *kernel.Task, info bool) ([]byte, error) {
 		if st, err := m.Root.Inode().Stat(); err == nil {
 			dev = st.Dev
 		}
+		super := "rw"
+		if m.Readonly {
+			super = "ro"
+		}
 		fmt.Fprintf(&b, "%d %d %d:%d / %s %s - %s %s %s\n", m.ID, parent, unix.Major(dev), unix.Minor(dev),
-			escapeMountField(point), opts, m.FSType, escapeMountField(source), opts)
+			escapeMountField(point), opts, m.FSType, escapeMountField(source), super)
 	}
 	return []byte(b.String()), nil
+}
+
+// mountOptions formats per-mount flags as Linux shows them: ro or rw,
+// then nosuid, nodev and noexec, then the atime rule (always relatime).
+func mountOptions(f vfs.MountFlags) string {
+	opts := []string{"rw"}
+	if f.Readonly {
+		opts[0] = "ro"
+	}
+	if f.NoSuid {
+		opts = append(opts, "nosuid")
+	}
+	if f.NoDev {
+		opts = append(opts, "nodev")
+	}
+	if f.NoExec {
+		opts = append(opts, "noexec")
+	}
+	return strings.Join(append(opts, "relatime"), ",")
 }

@@ -1,0 +1,55 @@
+package kernel
+
+import "golang.org/x/sys/unix"
+
+// Unshare implements unshare(2): the caller stops sharing its
+// filesystem context (CLONE_FS), file table (CLONE_FILES) or mount
+// namespace (CLONE_NEWNS, which implies CLONE_FS) with other tasks.
+// CLONE_THREAD, CLONE_SIGHAND and CLONE_VM are accepted from a
+// single-threaded process, which shares none of them. Other namespaces
+// are not supported: EPERM, as clone answers.
+func (t *Task) Unshare(flags uint64) error {
+	const allowed = CLONE_FS | CLONE_FILES | CLONE_SYSVSEM | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM | cloneNamespaces
+	if flags&^allowed != 0 {
+		return unix.EINVAL
+	}
+	if flags&(CLONE_THREAD|CLONE_SIGHAND|CLONE_VM) != 0 && len(t.tg.Tasks()) > 1 {
+		return unix.EINVAL
+	}
+	if flags&cloneNamespaces&^CLONE_NEWNS != 0 {
+		t.k.Log.Info("unshare: namespace not supported", "flags", flags&cloneNamespaces&^CLONE_NEWNS)
+		return unix.EPERM
+	}
+	if flags&CLONE_NEWNS != 0 {
+		if !t.Creds().HasCap(CapSysAdmin) {
+			return unix.EPERM
+		}
+		flags |= CLONE_FS
+	}
+	if flags&CLONE_FILES != 0 && t.fds.refs.Load() > 1 {
+		nf := newFDTable(t.fds.Fork())
+		old := t.fds
+		t.fds = nf
+		old.decRef()
+	}
+	if flags&CLONE_FS != 0 && t.fs.refs.Load() > 1 {
+		nfs := t.fs.fork()
+		old := t.fs
+		t.fs = nfs
+		old.refs.Add(-1)
+	}
+	if flags&CLONE_NEWNS != 0 {
+		fs := t.fs
+		root, cwd := fs.Root(), fs.Cwd()
+		_, copies := t.k.VFS.CloneNamespace(root.Mount.NS)
+		if m, ok := copies[root.Mount]; ok {
+			root.Mount = m
+		}
+		if m, ok := copies[cwd.Mount]; ok {
+			cwd.Mount = m
+		}
+		fs.SetRoot(root)
+		fs.SetCwd(cwd)
+	}
+	return nil
+}
