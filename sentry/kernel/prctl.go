@@ -36,6 +36,14 @@ func (tg *ThreadGroup) Dumpable() int32 {
 	return tg.dumpable
 }
 
+// wouldDumpCore reports whether a death by a core-dumping signal is
+// reported with the core flag (WCOREDUMP, CLD_DUMPED). Linux sets it only
+// when it wrote a core, which it never does for a process that is not
+// dumpable or (with a plain core_pattern) whose RLIMIT_CORE is 0.
+func (tg *ThreadGroup) wouldDumpCore() bool {
+	return tg.Dumpable() != 0 && tg.Limit(RlimitCore).Cur != 0
+}
+
 // ClearChildTID returns the set_tid_address address.
 func (t *Task) ClearChildTID() uint64 { return t.clearChildTID }
 

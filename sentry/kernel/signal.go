@@ -332,7 +332,7 @@ func (t *Task) handleSignals() bool {
 				t.tg.groupExit(WaitStatusSignaled(sig, false))
 				return true
 			case actCore:
-				t.tg.groupExit(WaitStatusSignaled(sig, true))
+				t.tg.groupExit(WaitStatusSignaled(sig, t.tg.wouldDumpCore()))
 				return true
 			}
 		}
@@ -376,7 +376,7 @@ func (t *Task) handleSignals() bool {
 		}
 		if err := arch.SetupFrame(t.MM(), &t.Regs, frame); err != nil {
 			// The stack is unusable: the task dies of SIGSEGV.
-			t.tg.groupExit(WaitStatusSignaled(int(unix.SIGSEGV), true))
+			t.tg.groupExit(WaitStatusSignaled(int(unix.SIGSEGV), t.tg.wouldDumpCore()))
 			return true
 		}
 		k.sigMu.Lock()

@@ -236,13 +236,15 @@ func (t *Task) exit() {
 	}
 	parent := tg.parent
 	isInit := tg == init
-	autoreap := false
+	quiet := false
 	if parent != nil {
 		parent.k.sigMu.Lock()
 		act := parent.handlers.actions[unix.SIGCHLD]
 		parent.k.sigMu.Unlock()
 		if tg.exitSignal == int(unix.SIGCHLD) && (act.Handler == sigIGN || act.Flags&saNoCldWait != 0) {
-			autoreap = true
+			// Reaped at once. With SA_NOCLDWAIT and a handler, the
+			// parent still gets its SIGCHLD.
+			quiet = act.Handler == sigIGN
 			delete(parent.children, tg)
 			delete(k.tgs, tg.ID)
 		}
@@ -260,7 +262,7 @@ func (t *Task) exit() {
 		}
 	}
 	if parent != nil {
-		if tg.exitSignal > 0 && !autoreap {
+		if tg.exitSignal > 0 && !quiet {
 			parent.sendSignal(childSigInfo(tg, status), false)
 		}
 		parent.ChildEvents.Notify(waiter.EventIn)
