@@ -372,10 +372,62 @@ func (i *inode) acquireFD(write bool) error {
 	return nil
 }
 
-func (i *inode) releaseFD(write bool) {
+// Read-only host FDs outlive their last open file for a while, so that
+// opening the file again (a program reading the same file over and over,
+// a shell running the same binary) needs no gofer round trip. At most
+// maxIdleFDs of them are kept, the least recently released closed first.
+// A reopen through an idle FD reads the file the name named when it was
+// opened: if the host replaced the file by renaming another over it
+// meanwhile, the sandbox reads the old one until the FD is evicted (the
+// gofer's reopen would have failed with ESTALE).
+const maxIdleFDs = 64
+
+var idleFDs struct {
+	mu     sync.Mutex
+	inodes []*inode // oldest first; an inode reopened since stays until evicted
+}
+
+// keepIdleFD records that i's read-only FD is idle, and closes the FDs
+// of the least recently idle inodes beyond maxIdleFDs. Called without i.mu.
+func keepIdleFD(i *inode) {
+	idleFDs.mu.Lock()
+	if n := len(idleFDs.inodes); n == 0 || idleFDs.inodes[n-1] != i {
+		idleFDs.inodes = append(idleFDs.inodes, i)
+	}
+	var evict []*inode
+	if n := len(idleFDs.inodes) - maxIdleFDs; n > 0 {
+		evict = append(evict, idleFDs.inodes[:n]...)
+		idleFDs.inodes = append(idleFDs.inodes[:0], idleFDs.inodes[n:]...)
+	}
+	idleFDs.mu.Unlock()
+	for _, e := range evict {
+		e.closeIdleFD()
+	}
+}
+
+// closeIdleFD closes the read-only FD if no open file uses it and the
+// inode is not also further back in the idle list.
+func (i *inode) closeIdleFD() {
+	idleFDs.mu.Lock()
+	for _, o := range idleFDs.inodes {
+		if o == i {
+			idleFDs.mu.Unlock()
+			return
+		}
+	}
+	idleFDs.mu.Unlock()
 	i.mu.Lock()
 	defer i.mu.Unlock()
+	if i.roOpen == 0 && i.roFD >= 0 {
+		unix.Close(i.roFD)
+		i.roFD = -1
+	}
+}
+
+func (i *inode) releaseFD(write bool) {
+	i.mu.Lock()
 	if write {
+		defer i.mu.Unlock()
 		i.rwOpen--
 		if i.rwOpen == 0 && i.rwFD >= 0 {
 			unix.Close(i.rwFD)
@@ -385,9 +437,10 @@ func (i *inode) releaseFD(write bool) {
 		return
 	}
 	i.roOpen--
-	if i.roOpen == 0 && i.roFD >= 0 {
-		unix.Close(i.roFD)
-		i.roFD = -1
+	idle := i.roOpen == 0 && i.roFD >= 0
+	i.mu.Unlock()
+	if idle {
+		keepIdleFD(i)
 	}
 }
 
