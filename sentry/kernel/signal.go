@@ -21,6 +21,12 @@ const (
 	saNoDefer   = 0x40000000
 	saResetHand = 0x80000000
 	saRestorer  = 0x04000000
+	// saExposeTagBits means nothing on x86 but is a known flag.
+	saExposeTagBits = 0x800
+	// saKnown are the flags Linux keeps; it drops others (such as
+	// SA_UNSUPPORTED, 0x400) so that programs can probe for support.
+	saKnown = saNoCldStop | saNoCldWait | saSiginfo | saOnStack | saRestart |
+		saNoDefer | saResetHand | saRestorer | saExposeTagBits
 
 	// Signal codes.
 	SI_USER    = 0
@@ -362,7 +368,8 @@ func (t *Task) handleSignals() bool {
 			newMask |= sigBit(sig)
 		}
 		if act.Flags&saResetHand != 0 {
-			t.tg.handlers.actions[sig] = SigAction{}
+			// Linux resets only the handler; flags and mask stay.
+			t.tg.handlers.actions[sig].Handler = sigDFL
 		}
 		alt := t.altStack
 		k.sigMu.Unlock()
@@ -421,6 +428,7 @@ func (t *Task) SigAction(sig int, act *SigAction) (SigAction, error) {
 		}
 		a := *act
 		a.Mask &^= unblockable
+		a.Flags &= saKnown
 		t.tg.handlers.actions[sig] = a
 		// Setting SIG_IGN (or a default of ignore) discards pending
 		// instances.
