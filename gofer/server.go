@@ -27,12 +27,20 @@ type Option func(*options)
 type options struct {
 	noChroot bool
 	log      *slog.Logger
+	mounts   []string
 }
 
 // WithoutChroot makes Serve skip the unshare, mount and chroot steps and
 // serve root by path from the current mount namespace and root. Tests use
 // it to run a server inside the test process.
 func WithoutChroot() Option { return func(o *options) { o.noChroot = true } }
+
+// WithMounts serves the host files or directories at paths as extra
+// trees, attached as 1, 2, ... in order: the sources of bind mounts
+// outside the root filesystem. They are opened before the server
+// confines itself to root. A path that cannot be opened is logged, and
+// attaching it fails with its errno.
+func WithMounts(paths []string) Option { return func(o *options) { o.mounts = paths } }
 
 // WithLogger makes Serve log to l instead of slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
@@ -53,6 +61,7 @@ func Serve(sock int, root string, readonly bool, opts ...Option) error {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	mounts := openMounts(o.mounts, readonly, o.log)
 	if !o.noChroot {
 		root = confine(root, o.log)
 	}
@@ -76,6 +85,7 @@ func Serve(sock int, root string, readonly bool, opts ...Option) error {
 		rootFD:   rootFD,
 		readonly: readonly,
 		log:      o.log,
+		mounts:   mounts,
 		fids:     make(map[proto.FID]*node),
 		next:     1,
 	}
@@ -115,6 +125,10 @@ type node struct {
 	ino    uint64
 
 	dirents []proto.Dirent // Getdents snapshot, taken at offset 0
+
+	// root is the extra tree a root node that is a file belongs to:
+	// such a node has no parent to reopen it through.
+	root *extraRoot
 }
 
 func (n *node) isDir() bool     { return n.mode&unix.S_IFMT == unix.S_IFDIR }
@@ -135,6 +149,7 @@ func (n *node) at() (int, string) {
 type server struct {
 	sock     int
 	rootFD   int
+	mounts   []extraRoot
 	readonly bool
 	log      *slog.Logger
 	fids     map[proto.FID]*node
@@ -147,6 +162,14 @@ func (s *server) closeAll() {
 		s.decRef(n)
 	}
 	unix.Close(s.rootFD)
+	for _, m := range s.mounts {
+		if m.errno == 0 {
+			unix.Close(m.fd)
+		}
+		if m.data >= 0 {
+			unix.Close(m.data)
+		}
+	}
 }
 
 func (s *server) loop() error {
@@ -203,7 +226,7 @@ func (s *server) reply(op proto.Op, errno uint32, m proto.Message, donate int) e
 func (s *server) handle(op proto.Op, req proto.Message) (proto.Message, int, unix.Errno) {
 	switch r := req.(type) {
 	case *proto.AttachReq:
-		m, err := s.attach()
+		m, err := s.attach(r)
 		return m, -1, err
 	case *proto.WalkReq:
 		m, err := s.walk(r)
@@ -370,6 +393,9 @@ func openat(dirfd int, name string, flags int, mode uint32) (int, unix.Errno) {
 // another file, it fails with ESTALE.
 func (s *server) reopen(n *node, flags int) (int, unix.Errno) {
 	flags |= unix.O_NOFOLLOW | unix.O_CLOEXEC
+	if n.root != nil && !n.isDir() {
+		return n.root.reopen(flags)
+	}
 	if n.parent == nil || n.isDir() {
 		return openat(n.fd, ".", flags, 0)
 	}
@@ -407,8 +433,20 @@ func (s *server) walkOne(dir *node, name string) (proto.FID, proto.Stat, unix.Er
 
 // ---- operations ----
 
-func (s *server) attach() (*proto.NodeResp, unix.Errno) {
-	fd, err := unix.FcntlInt(uintptr(s.rootFD), unix.F_DUPFD_CLOEXEC, 0)
+func (s *server) attach(r *proto.AttachReq) (*proto.NodeResp, unix.Errno) {
+	rootFD := s.rootFD
+	var extra *extraRoot
+	if r.Root > 0 {
+		if int(r.Root) > len(s.mounts) {
+			return nil, unix.ENOENT
+		}
+		extra = &s.mounts[r.Root-1]
+		if extra.errno != 0 {
+			return nil, extra.errno
+		}
+		rootFD = extra.fd
+	}
+	fd, err := unix.FcntlInt(uintptr(rootFD), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		return nil, errnoOf(err)
 	}
@@ -417,7 +455,76 @@ func (s *server) attach() (*proto.NodeResp, unix.Errno) {
 		unix.Close(fd)
 		return nil, errno
 	}
-	return &proto.NodeResp{FID: s.add(fd, nil, "", &st), Stat: toStat(&st)}, 0
+	fid := s.add(fd, nil, "", &st)
+	s.fids[fid].root = extra
+	return &proto.NodeResp{FID: fid, Stat: toStat(&st)}, 0
+}
+
+// extraRoot is a tree served besides the root filesystem: a bind
+// mount's source, a directory or a file, opened before the server
+// confined itself.
+type extraRoot struct {
+	path  string
+	fd    int // O_PATH
+	errno unix.Errno
+	// data is a file root opened for I/O (-1 if not a regular file):
+	// an O_PATH FD cannot be reopened without /proc, so opens of the
+	// file share it. writable says whether it was opened for writing.
+	data     int
+	writable bool
+}
+
+// openMounts opens the extra trees. Symlinks in their paths are
+// followed: they are host paths the runtime's caller chose.
+func openMounts(paths []string, readonly bool, log *slog.Logger) []extraRoot {
+	out := make([]extraRoot, len(paths))
+	for i, p := range paths {
+		m := &out[i]
+		m.path, m.data = p, -1
+		fd, err := unix.Open(p, unix.O_PATH|unix.O_CLOEXEC, 0)
+		if err != nil {
+			log.Warn("gofer: cannot open a bind mount source", "path", p, "err", err)
+			m.errno = errnoOf(err)
+			continue
+		}
+		m.fd = fd
+		st, errno := fstat(fd)
+		if errno != 0 || st.Mode&unix.S_IFMT != unix.S_IFREG {
+			continue
+		}
+		if !readonly {
+			if m.data, err = unix.Open(p, unix.O_RDWR|unix.O_CLOEXEC|unix.O_NOCTTY, 0); err == nil {
+				m.writable = true
+				continue
+			}
+		}
+		if m.data, err = unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY, 0); err != nil {
+			log.Warn("gofer: cannot open a bind mount source", "path", p, "err", err)
+			m.data = -1
+		}
+	}
+	return out
+}
+
+// reopen opens a file root with flags: a new FD for its shared open file.
+func (m *extraRoot) reopen(flags int) (int, unix.Errno) {
+	if m.data < 0 {
+		return -1, unix.EACCES
+	}
+	if flags&unix.O_ACCMODE != unix.O_RDONLY && !m.writable {
+		return -1, unix.EACCES
+	}
+	fd, err := unix.FcntlInt(uintptr(m.data), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return -1, errnoOf(err)
+	}
+	if flags&unix.O_TRUNC != 0 && flags&unix.O_ACCMODE != unix.O_RDONLY {
+		if err := unix.Ftruncate(fd, 0); err != nil {
+			unix.Close(fd)
+			return -1, errnoOf(err)
+		}
+	}
+	return fd, 0
 }
 
 func (s *server) walk(r *proto.WalkReq) (*proto.WalkResp, unix.Errno) {

@@ -101,9 +101,13 @@ func checkNode(op proto.Op, r *proto.NodeResp) error {
 }
 
 // Attach returns a new FID for the root of the served tree, and its Stat.
-func (c *Client) Attach() (FID, Stat, error) {
+func (c *Client) Attach() (FID, Stat, error) { return c.AttachRoot(0) }
+
+// AttachRoot returns a FID for the root of the server's extra tree n (a
+// bind mount's source; 0 is the root filesystem, as Attach).
+func (c *Client) AttachRoot(n uint32) (FID, Stat, error) {
 	var r proto.NodeResp
-	if _, err := c.call(proto.OpAttach, &proto.AttachReq{}, &r, false); err != nil {
+	if _, err := c.call(proto.OpAttach, &proto.AttachReq{Root: n}, &r, false); err != nil {
 		return 0, Stat{}, err
 	}
 	return r.FID, r.Stat, nil

@@ -243,8 +243,12 @@ func decodeFID(d *Decoder) FID {
 
 // ---- Requests ----
 
-// AttachReq asks for the root of the served tree.
-type AttachReq struct{}
+// AttachReq asks for the root of a served tree: 0 is the root
+// filesystem, N the Nth extra tree (a bind mount's source) given to the
+// server.
+type AttachReq struct {
+	Root uint32
+}
 
 // WalkReq walks Names one component at a time from directory Dir.
 type WalkReq struct {
@@ -353,10 +357,10 @@ type SetStatReq struct {
 }
 
 // Encode implements Message.
-func (*AttachReq) Encode(*Encoder) {}
+func (m *AttachReq) Encode(e *Encoder) { e.Uint32(m.Root) }
 
 // Decode implements Message.
-func (*AttachReq) Decode(*Decoder) {}
+func (m *AttachReq) Decode(d *Decoder) { m.Root = d.Uint32() }
 
 // Encode implements Message.
 func (m *WalkReq) Encode(e *Encoder) {

@@ -18,7 +18,9 @@ type Gofer struct {
 	root     string
 	ioFD     int
 	readonly bool
+	mounts   stringList
 }
+
 
 // NewGofer returns the gofer command, using the global configuration conf.
 func NewGofer(conf *config.Config) *Gofer { return &Gofer{conf: conf} }
@@ -33,10 +35,12 @@ func (*Gofer) Synopsis() string {
 
 // Usage implements subcommands.Command.
 func (*Gofer) Usage() string {
-	return `gofer --root DIR --io-fd N [--readonly]
+	return `gofer --root DIR --io-fd N [--readonly] [--mount PATH]...
 
 Internal. Serves the tree at DIR over the SOCK_SEQPACKET socket on FD N,
 chrooted into DIR in its own mount namespace, until the socket closes.
+Each --mount PATH (a bind mount's source outside DIR, file or directory)
+is opened first and served as an extra tree, attached as 1, 2, ...
 `
 }
 
@@ -45,6 +49,7 @@ func (g *Gofer) SetFlags(f *flag.FlagSet) {
 	f.StringVar(&g.root, "root", "", "`DIR` to serve")
 	f.IntVar(&g.ioFD, "io-fd", -1, "`FD` of the socket to serve on")
 	f.BoolVar(&g.readonly, "readonly", false, "refuse every change to the tree with EROFS")
+	f.Var(&g.mounts, "mount", "also serve `PATH`, a bind mount source (repeatable)")
 }
 
 // Execute implements subcommands.Command.
@@ -67,7 +72,7 @@ func (g *Gofer) Execute(_ context.Context, f *flag.FlagSet, _ ...any) subcommand
 		}
 	}
 	slog.Debug("gofer: serving", "root", g.root, "fd", g.ioFD, "readonly", g.readonly)
-	if err := gofer.Serve(g.ioFD, g.root, g.readonly); err != nil {
+	if err := gofer.Serve(g.ioFD, g.root, g.readonly, gofer.WithMounts(g.mounts)); err != nil {
 		return Failf(g.conf, "%v", err) // Serve's errors say "gofer: ..."
 	}
 	return subcommands.ExitSuccess

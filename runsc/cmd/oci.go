@@ -19,6 +19,7 @@ import (
 	"github.com/moat-dev/moat/runsc/config"
 	"github.com/moat-dev/moat/runsc/container"
 	"github.com/moat-dev/moat/runsc/sandbox"
+	"github.com/moat-dev/moat/sentry/boot"
 	"github.com/moat-dev/moat/sentry/control"
 )
 
@@ -97,7 +98,9 @@ func createContainer(conf *config.Config, id string, o createOptions) (_ *create
 	if !spec.Process.Terminal && o.consoleSocket != "" {
 		return nil, errors.New("--console-socket given but process.terminal is false")
 	}
-	prepareSpec(spec)
+	if err := prepareSpec(spec); err != nil {
+		return nil, err
+	}
 
 	c, err := container.Create(conf.Root, id)
 	if err != nil {
@@ -212,27 +215,19 @@ func createContainer(conf *config.Config, id string, o createOptions) (_ *create
 	return cr, nil
 }
 
-// prepareSpec adjusts a bundle's spec for the sandbox.
-func prepareSpec(spec *specs.Spec) {
+// prepareSpec adjusts a bundle's spec for the sandbox and checks what
+// it names on the host: the sources of bind mounts outside the root,
+// which the gofer serves, must exist, as runc requires.
+func prepareSpec(spec *specs.Spec) error {
 	if spec.Process.Cwd == "" {
 		spec.Process.Cwd = "/"
 	}
-	// Bind mounts of host paths outside the root are not served by the
-	// gofer yet (Docker's /etc/hosts, /etc/hostname, /etc/resolv.conf):
-	// leave them out rather than fail.
-	var mounts []specs.Mount
-	for _, m := range spec.Mounts {
-		bind := m.Type == "bind"
-		for _, o := range m.Options {
-			bind = bind || o == "bind" || o == "rbind"
+	for _, src := range boot.GoferMounts(spec) {
+		if _, err := os.Stat(src); err != nil {
+			return fmt.Errorf("bind mount source: %w", err)
 		}
-		if bind && !strings.HasPrefix(filepath.Clean(m.Source)+"/", spec.Root.Path+"/") && spec.Root.Path != "/" {
-			slog.Warn("bind mount outside the root is not supported yet; skipped", "source", m.Source, "destination", m.Destination)
-			continue
-		}
-		mounts = append(mounts, m)
 	}
-	spec.Mounts = mounts
+	return nil
 }
 
 // hooksOf returns the hooks of one kind.

@@ -9,6 +9,9 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/moat-dev/moat/seccomp"
+	"github.com/moat-dev/moat/sentry/kernel"
 )
 
 // MaxConfigSize bounds config.json.
@@ -118,6 +121,11 @@ func Validate(spec *specs.Spec) error {
 			}
 			seen[ns.Type] = true
 		}
+		if spec.Linux.Seccomp != nil {
+			if _, _, err := seccomp.OCIFilter(spec.Linux.Seccomp); err != nil {
+				return fmt.Errorf("linux.seccomp: %w", err)
+			}
+		}
 	}
 	if err := ValidateHooks(spec.Hooks); err != nil {
 		return err
@@ -156,6 +164,19 @@ func ValidateProcess(p *specs.Process) error {
 		if !strings.Contains(e, "=") {
 			return fmt.Errorf("process.env: %q is not of the form K=V", e)
 		}
+	}
+	if c := p.Capabilities; c != nil {
+		for name, set := range map[string][]string{
+			"bounding": c.Bounding, "effective": c.Effective, "permitted": c.Permitted,
+			"inheritable": c.Inheritable, "ambient": c.Ambient,
+		} {
+			if _, err := kernel.CapabilitySet(set); err != nil {
+				return fmt.Errorf("process.capabilities.%s: %w", name, err)
+			}
+		}
+	}
+	if p.OOMScoreAdj != nil && (*p.OOMScoreAdj < kernel.OOMScoreAdjMin || *p.OOMScoreAdj > kernel.OOMScoreAdjMax) {
+		return fmt.Errorf("process.oomScoreAdj %d is outside [%d, %d]", *p.OOMScoreAdj, kernel.OOMScoreAdjMin, kernel.OOMScoreAdjMax)
 	}
 	return nil
 }

@@ -26,6 +26,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/runsc/config"
+	"github.com/moat-dev/moat/sentry/boot"
 )
 
 // DefaultExe is the binary the sandbox processes run: runsc itself.
@@ -99,6 +100,9 @@ func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error
 	goferArgs := append(conf.ToFlags(), "gofer", "--root", spec.Root.Path, "--io-fd", fmt.Sprint(GoferIOFD))
 	if goferReadonly(conf, spec) {
 		goferArgs = append(goferArgs, "--readonly")
+	}
+	for _, src := range boot.GoferMounts(spec) {
+		goferArgs = append(goferArgs, "--mount", src)
 	}
 	gofer := &exec.Cmd{
 		Path:       exe,
@@ -179,6 +183,17 @@ func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error
 	sb.Sentry = sentry
 	sentryEnd.Close()
 	specR.Close()
+	if spec.Process != nil && spec.Process.OOMScoreAdj != nil {
+		// As runc sets it on the container's process: here the host
+		// processes that make up the sandbox. The sentry shows the
+		// value inside.
+		for _, pid := range []int{gofer.Process.Pid, sentry.Process.Pid} {
+			p := fmt.Sprintf("/proc/%d/oom_score_adj", pid)
+			if err := os.WriteFile(p, []byte(fmt.Sprint(*spec.Process.OOMScoreAdj)), 0); err != nil {
+				slog.Warn("setting oom_score_adj", "pid", pid, "err", err)
+			}
+		}
+	}
 
 	// The pipe may be smaller than the spec: write it while the sentry
 	// reads. If the sentry dies first the write fails with EPIPE, and its

@@ -102,3 +102,13 @@ func (s *Stack) RunAll(d *Data) (ret uint32, log bool) {
 	}
 	return ret, log
 }
+
+// Depth returns the number of filters in the stack (/proc's
+// Seccomp_filters); 0 for nil.
+func (s *Stack) Depth() int {
+	n := 0
+	for ; s != nil; s = s.prev {
+		n++
+	}
+	return n
+}

@@ -91,6 +91,7 @@ func Run(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int) int {
 			return 1
 		}
 	}
+	ctl.serve()
 	if controlFD < 0 {
 		startInit(builtInit)
 	}
@@ -118,6 +119,9 @@ func build(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int, log
 	}
 	readHostAuxv()
 	raiseNofile()
+	if err := setHostOOMScoreAdj(spec.Process); err != nil {
+		log.Warn("oom_score_adj", "err", err)
+	}
 	// A write to a closed pipe must come back as EPIPE, for the sentry to
 	// turn into the application's SIGPIPE.
 	signal.Ignore(unix.SIGPIPE)
@@ -175,6 +179,17 @@ func build(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int, log
 	if err := mountSynthetic(k, spec, mf, goferRoot); err != nil {
 		return nil, err
 	}
+	if spec.Linux != nil {
+		if err := maskPaths(k, mf, spec.Linux.MaskedPaths); err != nil {
+			return nil, err
+		}
+		if err := readonlyPaths(k, spec.Linux.ReadonlyPaths); err != nil {
+			return nil, err
+		}
+	}
+	if err := compileSeccomp(spec); err != nil {
+		return nil, err
+	}
 
 	fds := vfs.NewFDTable()
 	for i, hfd := range stdio {
@@ -193,7 +208,10 @@ func build(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int, log
 	}
 
 	proc := spec.Process
-	creds := kernel.UserCreds(proc.User.UID, proc.User.GID, proc.User.AdditionalGids)
+	creds, err := ProcessCreds(proc)
+	if err != nil {
+		return nil, err
+	}
 	limits := kernel.DefaultLimits()
 	var hostNofile unix.Rlimit
 	if unix.Getrlimit(unix.RLIMIT_NOFILE, &hostNofile) == nil {
@@ -223,6 +241,9 @@ func build(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int, log
 	})
 	if err != nil {
 		return nil, execError(argv[0], err)
+	}
+	if err := applyProcess(t, proc, proc.OOMScoreAdj); err != nil {
+		return nil, err
 	}
 	if err := setupTerminal(k, spec, t, stdio); err != nil {
 		return nil, err
@@ -421,33 +442,17 @@ func mountSpec(k *kernel.Kernel, spec *specs.Spec, mf *memfile.File, lower vfs.I
 	bind := m.Type == "bind" || hasOption(m.Options, "bind") || hasOption(m.Options, "rbind")
 	switch {
 	case bind:
-		// The gofer serves the rootfs; a host directory inside it is
-		// reached by walking the gofer's tree.
-		rootPath := "/"
-		if spec.Root != nil && spec.Root.Path != "" {
-			rootPath = path.Clean(spec.Root.Path)
-		}
-		src := path.Clean(m.Source)
-		rel, ok := strings.CutPrefix(src, rootPath)
-		if !ok || rootPath != "/" && rel != "" && rel[0] != '/' {
-			return fmt.Errorf("source %s is outside the root %s", src, rootPath)
-		}
-		in := lower
-		for _, name := range strings.Split(strings.Trim(rel, "/"), "/") {
-			if name == "" {
-				continue
-			}
-			next, err := in.Lookup(name)
-			if err != nil {
-				return err
-			}
-			in = next
-		}
-		vd, err := mountPoint(k, dst)
+		// The gofer serves the rootfs, and the sources outside it
+		// (GoferMounts) as trees of their own.
+		in, err := bindSource(spec, lower, m.Source)
 		if err != nil {
 			return err
 		}
-		k.VFS.Mount(vd, in, "9p", src, flags)
+		vd, err := bindMountPoint(k, dst, in)
+		if err != nil {
+			return err
+		}
+		k.VFS.Mount(vd, in, "9p", path.Clean(m.Source), flags)
 	case m.Type == "tmpfs" && dst != "/dev":
 		o, err := tmpfs.ParseOptions(m.Options, totalMemory())
 		if err != nil {

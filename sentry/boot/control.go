@@ -90,16 +90,29 @@ func startControl(k *kernel.Kernel, spec *specs.Spec, log *slog.Logger) *control
 	srv, err := control.NewServer(controlFD, c, log)
 	if err != nil {
 		log.Error("control socket", "err", err)
-		// Without the socket nobody can start init: start it now
+		// Without the socket nobody can start init: serve starts it
 		// rather than hang.
-		if c.init != nil {
-			c.init.Start()
-		}
-		return nil
+		return c
 	}
 	c.srv = srv
-	go srv.Serve()
 	return c
+}
+
+// serve starts answering requests on the control socket. Run calls it
+// only once the sentry's seccomp filter is installed: a request (exec,
+// start) runs application code, which must never run in an unfiltered
+// sentry; until then connections wait in the listen backlog.
+func (c *controller) serve() {
+	switch {
+	case c == nil:
+	case c.srv != nil:
+		go c.srv.Serve()
+	case c.init != nil:
+		c.mu.Lock()
+		c.started = true
+		c.mu.Unlock()
+		c.init.Start()
+	}
 }
 
 // finish records init's exit status and lets requests in flight (a wait
@@ -115,7 +128,9 @@ func (c *controller) finish(status int) {
 		unix.Pwrite(exitFD, []byte(strconv.Itoa(status)+"\n"), 0)
 		unix.Close(exitFD)
 	}
-	c.srv.Close(time.Second)
+	if c.srv != nil {
+		c.srv.Close(time.Second)
+	}
 }
 
 // shellStatus converts a wait status into a shell-style exit status.
@@ -223,6 +238,9 @@ func (c *controller) Wait(pid int32, stop <-chan struct{}) (int, error) {
 		}
 	}
 	ws, err := c.ext.Wait(pid, stop)
+	if err == nil {
+		c.closeConsole(pid)
+	}
 	if err != nil {
 		if err == unix.ECHILD {
 			return 0, fmt.Errorf("process %d was not started by exec or was already waited for: %w", pid, unix.ESRCH)
@@ -313,7 +331,10 @@ func (c *controller) Exec(p *specs.Process, fds []int) (pid int32, err error) {
 	case !p.Terminal && len(fds) != 3:
 		return 0, fmt.Errorf("exec needs 3 stdio FDs, got %d", len(fds))
 	}
-	creds := kernel.UserCreds(p.User.UID, p.User.GID, p.User.AdditionalGids)
+	creds, err := ProcessCreds(p)
+	if err != nil {
+		return 0, err
+	}
 	limits := kernel.DefaultLimits()
 	if init := c.k.Init(); init != nil {
 		limits = init.Limits()
@@ -366,8 +387,22 @@ func (c *controller) Exec(p *specs.Process, fds []int) (pid int32, err error) {
 		}
 		return 0, execError(p.Args[0], err)
 	}
+	var oomScoreAdj *int
+	if c.spec.Process != nil {
+		oomScoreAdj = c.spec.Process.OOMScoreAdj
+	}
+	if err := applyProcess(t, p, oomScoreAdj); err != nil {
+		// The task exists: it dies at once, before running any code.
+		t.ThreadGroup().SendSignal(arch.SigInfo{Signo: int32(unix.SIGKILL), Code: kernel.SI_KERNEL})
+		t.Start()
+		if con != nil {
+			con.close()
+		}
+		return 0, err
+	}
 	if con != nil {
 		c.k.AttachTTY(t.ThreadGroup(), con.con.TTY())
+		con.pid = t.ThreadGroup().ID
 		con.start()
 		c.mu.Lock()
 		c.consoles = append(c.consoles, con)
@@ -382,6 +417,7 @@ func (c *controller) Exec(p *specs.Process, fds []int) (pid int32, err error) {
 type execConsole struct {
 	con    *devpts.Console
 	hostFD int
+	pid    int32
 }
 
 // newConsole makes a sandbox pseudoterminal whose slave is the stdio of
@@ -446,6 +482,25 @@ func (e *execConsole) start() {
 func (e *execConsole) close() {
 	e.con.Close()
 	unix.Close(e.hostFD)
+}
+
+// closeConsole releases the terminal of exec'd process pid once it has
+// been reaped: its output was drained when its last FD of the terminal
+// closed. The host terminal FD and the copier of output go with it.
+func (c *controller) closeConsole(pid int32) {
+	c.mu.Lock()
+	var found *execConsole
+	for i, e := range c.consoles {
+		if e.pid == pid {
+			found = e
+			c.consoles = append(c.consoles[:i], c.consoles[i+1:]...)
+			break
+		}
+	}
+	c.mu.Unlock()
+	if found != nil {
+		found.close()
+	}
 }
 
 // resizeConsoles copies the host terminals' sizes to the exec'd

@@ -25,6 +25,9 @@ type Creds struct {
 	Groups                                 []uint32
 	CapEffective, CapPermitted             uint64
 	CapInheritable, CapBounding            uint64
+	// CapAmbient is the ambient set (capabilities(7)): kept across
+	// execve of unprivileged programs.
+	CapAmbient uint64
 	// KeepCaps keeps permitted capabilities when all UIDs leave 0
 	// (PR_SET_KEEPCAPS); execve clears it.
 	KeepCaps bool

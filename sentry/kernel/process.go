@@ -230,6 +230,7 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 			parent: parent, pgid: t.tg.pgid, sid: t.tg.sid, exitSignal: a.ExitSignal,
 			handlers: handlers, limits: t.tg.Limits(), dumpable: t.tg.dumpable,
 		}
+		nt.tg.oomScoreAdj.Store(t.tg.oomScoreAdj.Load())
 		parent.children[nt.tg] = struct{}{}
 		k.tgs[id] = nt.tg
 	}
@@ -320,11 +321,7 @@ func (t *Task) Execve(p string, argv, envv []string) error {
 	t.tg.dumpable = 1
 	k.mu.Unlock()
 	t.pdeathSig.Store(0)
-	if c := t.Creds(); c.KeepCaps {
-		nc := c.Copy()
-		nc.KeepCaps = false
-		t.SetCreds(nc)
-	}
+	t.SetCreds(t.Creds().ForExec())
 	t.SetName(path.Base(img.Path))
 	t.Regs = initialRegs(img.Entry, img.SP)
 	if t.vforkDone != nil {

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/moat-dev/moat/sentry/arch"
 
@@ -48,6 +49,9 @@ type ThreadGroup struct {
 
 	limitsMu sync.Mutex
 	limits   Limits
+
+	// oomScoreAdj is /proc/[pid]/oom_score_adj, inherited on fork.
+	oomScoreAdj atomic.Int32
 
 	// exitedCPU is the CPU time of exited threads; childrenCPU that of
 	// reaped children. Guarded by k.mu.

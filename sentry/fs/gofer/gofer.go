@@ -9,6 +9,7 @@
 package gofer
 
 import (
+	"fmt"
 	"runtime"
 	"sync"
 
@@ -857,4 +858,19 @@ func (i *inode) Setattr(a *vfs.SetAttr) error {
 		i.invalidateCache()
 	}
 	return nil
+}
+
+// AttachMount returns the root of the gofer's extra tree n (a bind
+// mount's source outside the root filesystem), served on the connection
+// of root, an inode New returned.
+func AttachMount(root vfs.Inode, n uint32) (vfs.Inode, error) {
+	ri, ok := root.(*inode)
+	if !ok {
+		return nil, fmt.Errorf("gofer: %T is not a gofer inode", root)
+	}
+	fid, st, err := ri.fs.c.AttachRoot(n)
+	if err != nil {
+		return nil, err
+	}
+	return ri.fs.newInode(fid, st), nil
 }

@@ -58,13 +58,13 @@ func (p *procFS) taskDir(t *kernel.Task, thread bool) vfs.Inode {
 		"mountinfo":     file("mountinfo", 0o444, func() ([]byte, error) { return p.mounts(t, true) }),
 		"cgroup":        file("cgroup", 0o444, text("0::/\n")),
 		"oom_score":     file("oom_score", 0o444, text("0\n")),
-		"oom_adj":       file("oom_adj", 0o644, text("0\n")),
+		"oom_adj":       file("oom_adj", 0o644, func() ([]byte, error) { return []byte(strconv.Itoa(oomAdj(tg.OOMScoreAdj())) + "\n"), nil }),
 		"loginuid":      file("loginuid", 0o644, text("4294967295\n")),
 		"sessionid":     file("sessionid", 0o444, text("4294967295\n")),
 		"uid_map":       file("uid_map", 0o644, text(idMap)),
 		"gid_map":       file("gid_map", 0o644, text(idMap)),
 		"wchan":         file("wchan", 0o444, text("0")),
-		"oom_score_adj": file("oom_score_adj", 0o644, text("0\n")),
+		"oom_score_adj": file("oom_score_adj", 0o644, func() ([]byte, error) { return []byte(strconv.Itoa(int(tg.OOMScoreAdj())) + "\n"), nil }),
 		"exe":           link("exe", func() (string, error) { return p.exeTarget(t, thread) }),
 		"cwd": link("cwd", func() (string, error) {
 			return p.fsTarget(t, func(fs *kernel.FSContext) vfs.VirtualDentry { return fs.Cwd() })
@@ -383,7 +383,8 @@ func (p *procFS) statusInfo(t *kernel.Task, thread bool) *statusInfo {
 		SigPnd:   t.TaskPendingSignals(),
 		ShdPnd:   tg.SharedPendingSignals(),
 		SigBlk:   t.SignalMask(),
-		CapInh:   c.CapInheritable, CapPrm: c.CapPermitted, CapEff: c.CapEffective, CapBnd: c.CapBounding,
+		CapInh:   c.CapInheritable, CapPrm: c.CapPermitted, CapEff: c.CapEffective, CapBnd: c.CapBounding, CapAmb: c.CapAmbient,
+		NoNewPrivs: t.NoNewPrivs(), Seccomp: int(t.SeccompMode()), SeccompFilters: t.SeccompFilters(),
 		Affinity: t.Affinity(),
 		NumCPU:   p.ncpu,
 	}
