@@ -21,7 +21,6 @@ type Gofer struct {
 	mounts   stringList
 }
 
-
 // NewGofer returns the gofer command, using the global configuration conf.
 func NewGofer(conf *config.Config) *Gofer { return &Gofer{conf: conf} }
 
