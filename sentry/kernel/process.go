@@ -320,8 +320,15 @@ func (t *Task) Execve(p string, argv, envv []string) error {
 	t.tg.execed = true
 	t.tg.dumpable = 1
 	k.mu.Unlock()
-	t.pdeathSig.Store(0)
-	t.SetCreds(t.Creds().ForExec())
+	oc := t.Creds()
+	nc := oc.ForExec()
+	t.SetCreds(nc)
+	// Linux clears the parent-death signal only when exec changes the
+	// effective or filesystem IDs or grants capabilities.
+	if nc.EffectiveUID != oc.EffectiveUID || nc.EffectiveGID != oc.EffectiveGID ||
+		nc.FSUID != oc.FSUID || nc.FSGID != oc.FSGID || nc.CapPermitted&^oc.CapPermitted != 0 {
+		t.pdeathSig.Store(0)
+	}
 	t.SetName(path.Base(img.Path))
 	t.Regs = initialRegs(img.Entry, img.SP)
 	if t.vforkDone != nil {
