@@ -144,9 +144,6 @@ func openPath(t *task, dirfd int32, path string, flags int, mode uint32, resolve
 		}
 		return openTmpfile(t, dirfd, path, flags|oLargefile, mode, resolve)
 	}
-	if flags&unix.O_ACCMODE == 3 && flags&unix.O_PATH == 0 {
-		return 0, unix.EINVAL
-	}
 	// O_CREAT|O_DIRECTORY is refused since Linux 6.4.
 	if flags&(unix.O_CREAT|unix.O_DIRECTORY) == unix.O_CREAT|unix.O_DIRECTORY {
 		return 0, unix.EINVAL
@@ -334,19 +331,25 @@ func openVD(t *task, vd vfs.VirtualDentry, flags int, created bool) (uint64, err
 		f := vfs.NewFile(&pathFile{in: vd.Inode()}, vd, flags)
 		return newFD(t, f, flags&unix.O_CLOEXEC != 0)
 	}
-	if st.IsSymlink() {
-		return 0, unix.ELOOP
-	}
+	// O_DIRECTORY is checked before a final symlink (O_NOFOLLOW).
 	if flags&unix.O_DIRECTORY != 0 && !st.IsDir() {
 		return 0, unix.ENOTDIR
 	}
+	if st.IsSymlink() {
+		return 0, unix.ELOOP
+	}
 	acc := flags & unix.O_ACCMODE
+	// Access mode 3 asks for both permissions but gives neither read
+	// nor write; it opens files for ioctls. FIFOs refuse it.
 	var may uint32
-	if acc == unix.O_RDONLY || acc == unix.O_RDWR {
+	if acc != unix.O_WRONLY {
 		may |= vfs.MayRead
 	}
-	if acc == unix.O_WRONLY || acc == unix.O_RDWR || flags&unix.O_TRUNC != 0 {
+	if acc != unix.O_RDONLY || flags&unix.O_TRUNC != 0 {
 		may |= vfs.MayWrite
+	}
+	if acc == 3 && st.Mode&unix.S_IFMT == unix.S_IFIFO {
+		return 0, unix.EINVAL
 	}
 	if may&vfs.MayWrite != 0 {
 		if st.IsDir() {
