@@ -187,10 +187,19 @@ func sysNanosleep(t *task, a *args) (uint64, error) {
 
 func sysClockNanosleep(t *task, a *args) (uint64, error) {
 	id, flags := int32(a[0]), a[1]
-	switch id {
-	case unix.CLOCK_REALTIME, unix.CLOCK_MONOTONIC, unix.CLOCK_BOOTTIME, unix.CLOCK_TAI:
-	case unix.CLOCK_THREAD_CPUTIME_ID:
+	switch {
+	case id == unix.CLOCK_REALTIME || id == unix.CLOCK_MONOTONIC || id == unix.CLOCK_BOOTTIME || id == unix.CLOCK_TAI:
+	case id == unix.CLOCK_THREAD_CPUTIME_ID:
 		return 0, unix.EOPNOTSUPP
+	case id == unix.CLOCK_PROCESS_CPUTIME_ID:
+		return cpuSleep(t, id, flags&unix.TIMER_ABSTIME != 0, a[2], a[3])
+	case id < 0:
+		// clock_getcpuclockid's clocks: a process's, or a thread's
+		// other than the caller's own (which would never advance).
+		if pid := ^(id >> 3); id&4 != 0 && (pid == 0 || pid == t.ID) {
+			return 0, unix.EINVAL
+		}
+		return cpuSleep(t, id, flags&unix.TIMER_ABSTIME != 0, a[2], a[3])
 	default:
 		if _, err := clockNow(id); err != nil {
 			return 0, err
@@ -211,6 +220,54 @@ func sysClockNanosleep(t *task, a *args) (uint64, error) {
 		}
 	}
 	return sleep(t, d, a[3], abs)
+}
+
+// cpuSleepPoll bounds each wait of a sleep on a CPU clock: nothing wakes
+// a sleeper when CPU time advances, so it looks at the clock this often.
+const cpuSleepPoll = 5 * time.Millisecond
+
+// cpuSleep implements clock_nanosleep on a process CPU clock.
+func cpuSleep(t *task, id int32, abs bool, tsAddr, rem uint64) (uint64, error) {
+	now, err := taskClock(t, id)
+	if err != nil {
+		return 0, err
+	}
+	ts, err := getTimespec(t, tsAddr)
+	if err != nil {
+		return 0, err
+	}
+	deadline := time.Duration(ts.Nano())
+	if !abs {
+		deadline += time.Duration(now.Nano())
+	}
+	return cpuSleepUntil(t, id, deadline, rem, abs)
+}
+
+func cpuSleepUntil(t *task, id int32, deadline time.Duration, rem uint64, abs bool) (uint64, error) {
+	for {
+		now, err := taskClock(t, id)
+		if err != nil {
+			// The process whose clock it was is gone.
+			return 0, unix.EINVAL
+		}
+		left := deadline - time.Duration(now.Nano())
+		if left <= 0 {
+			return 0, nil
+		}
+		if t.Sleep(min(left, cpuSleepPoll)) == nil {
+			continue
+		}
+		if abs {
+			return 0, kernel.ERESTARTNOHAND
+		}
+		if rem != 0 {
+			if err := putTimespec(t, rem, unix.NsecToTimespec(int64(left))); err != nil {
+				return 0, err
+			}
+		}
+		t.SetRestartBlock(func(t *task) (uint64, error) { return cpuSleepUntil(t, id, deadline, rem, abs) })
+		return 0, kernel.ERESTART_RESTARTBLOCK
+	}
 }
 
 // futex operations.
