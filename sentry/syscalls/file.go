@@ -393,6 +393,19 @@ func sysLseek(t *task, a *args) (uint64, error) {
 		}
 		base = size
 	case unix.SEEK_DATA, unix.SEEK_HOLE:
+		if _, isDir := f.Impl.(vfs.DirReader); isDir {
+			// Directories' lseek knows only positions.
+			return 0, unix.EINVAL
+		}
+		if hs, ok := f.Impl.(holeSeeker); ok {
+			n, err := hs.SeekHole(off, whence == unix.SEEK_HOLE)
+			if err != nil {
+				return 0, err
+			}
+			off = n
+			break
+		}
+		// A file that cannot tell its holes is all data.
 		size, err := s.Size()
 		if err != nil {
 			return 0, err
@@ -415,6 +428,12 @@ func sysLseek(t *task, a *args) (uint64, error) {
 		f.Dir = nil
 	}
 	return uint64(n), nil
+}
+
+// holeSeeker is a file that knows where its holes are (tmpfs): lseek's
+// SEEK_DATA (hole false) and SEEK_HOLE (hole true) from off.
+type holeSeeker interface {
+	SeekHole(off int64, hole bool) (int64, error)
 }
 
 func sysClose(t *task, a *args) (uint64, error) {
