@@ -2,6 +2,7 @@ package syscalls
 
 import (
 	"encoding/binary"
+	"math"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -53,7 +54,9 @@ func init() {
 		if err != nil {
 			return 0, err
 		}
-		return withSigmask(t, a[3], a[4], func() (uint64, error) { return poll(t, a[0], a[1], d) })
+		start := time.Now()
+		n, err := withSigmask(t, a[3], a[4], func() (uint64, error) { return poll(t, a[0], a[1], d) })
+		return n, putTimeLeft(t, a[2], d, start, false, err)
 	})
 	register(abi.SysSelect, sysSelect)
 	register(abi.SysPselect6, sysPselect6)
@@ -126,21 +129,12 @@ func getEpoll(t *task, fd int32) (*vfs.File, *epoll.EventPoll, error) {
 	return f, ep, nil
 }
 
+// sysEpollCtl checks in Linux's order: the event is copied in first
+// (EFAULT), then both fds must be open (EBADF), the target must support
+// polling (EPERM), and epfd must be an epoll instance other than the
+// target (EINVAL); then the operation.
 func sysEpollCtl(t *task, a *args) (uint64, error) {
 	epfd, op, fd, evAddr := int32(a[0]), int(a[1]), int32(a[2]), a[3]
-	ef, ep, err := getEpoll(t, epfd)
-	if err != nil {
-		return 0, err
-	}
-	defer ef.DecRef()
-	f, err := getFile(t, fd)
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	if epfd == fd {
-		return 0, unix.EINVAL
-	}
 	var events uint32
 	var data uint64
 	if op != unix.EPOLL_CTL_DEL {
@@ -150,15 +144,29 @@ func sysEpollCtl(t *task, a *args) (uint64, error) {
 		}
 		events, data = le32(b), le64(b[4:])
 	}
+	ef, err := getFile(t, epfd)
+	if err != nil {
+		return 0, err
+	}
+	defer ef.DecRef()
+	f, err := getFile(t, fd)
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	w, pollable := f.Waitable()
+	if _, regular := f.Impl.(vfs.AlwaysReadyFile); regular {
+		pollable = false
+	}
+	if !pollable {
+		return 0, unix.EPERM
+	}
+	ep, ok := ef.Impl.(*epoll.EventPoll)
+	if !ok || ef == f {
+		return 0, unix.EINVAL
+	}
 	switch op {
 	case unix.EPOLL_CTL_ADD:
-		w, ok := f.Waitable()
-		if !ok {
-			return 0, unix.EPERM
-		}
-		if _, regular := f.Impl.(vfs.AlwaysReadyFile); regular {
-			return 0, unix.EPERM
-		}
 		return 0, ep.Add(int(fd), f, w, events, data)
 	case unix.EPOLL_CTL_MOD:
 		return 0, ep.Modify(int(fd), f, events, data)
@@ -185,7 +193,16 @@ func tsTimeout(t *task, addr uint64) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	return time.Duration(ts.Nano()), nil
+	return timeoutOf(ts.Sec, ts.Nsec), nil
+}
+
+// timeoutOf converts a valid timeout to a Duration; one too long for a
+// Duration (some 292 years) is forever (-1).
+func timeoutOf(sec, nsec int64) time.Duration {
+	if sec >= int64(math.MaxInt64/time.Second) {
+		return -1
+	}
+	return time.Duration(sec)*time.Second + time.Duration(nsec)
 }
 
 // withSigmask runs fn with a temporary signal mask, as the p* variants
@@ -330,7 +347,8 @@ func doPoll(t *task, fds []pollFD, d time.Duration) ([]waiter.Mask, error) {
 }
 
 func poll(t *task, addr, nfds uint64, d time.Duration) (uint64, error) {
-	if nfds > uint64(nofile(t)) && nfds > 4096 {
+	// Linux refuses more entries than RLIMIT_NOFILE allows fds.
+	if nfds > uint64(nofile(t)) {
 		return 0, unix.EINVAL
 	}
 	b := make([]byte, 8*nfds)
@@ -369,9 +387,12 @@ const (
 )
 
 func doSelect(t *task, nfds int32, rAddr, wAddr, eAddr uint64, d time.Duration) (uint64, error) {
-	if nfds < 0 || nfds > int32(nofile(t)) && nfds > 1024 {
+	if nfds < 0 {
 		return 0, unix.EINVAL
 	}
+	// As Linux, fds beyond the table's size are ignored, and their bits
+	// are not even read.
+	nfds = min(nfds, int32(t.FDTable().MaxFDs()))
 	nbytes := (int(nfds) + 7) / 8
 	sets := [3][]byte{}
 	for i, addr := range []uint64{rAddr, wAddr, eAddr} {
@@ -435,13 +456,39 @@ func sysSelect(t *task, a *args) (uint64, error) {
 		if err := copyIn(t, a[4], b); err != nil {
 			return 0, err
 		}
+		// Linux folds whole seconds of tv_usec into tv_sec; only a
+		// negative result is invalid.
 		sec, usec := int64(le64(b)), int64(le64(b[8:]))
-		if sec < 0 || usec < 0 || usec >= 1e6 {
+		sec, nsec := sec+usec/1e6, usec%1e6*1e3
+		if sec < 0 || nsec < 0 {
 			return 0, unix.EINVAL
 		}
-		d = time.Duration(sec)*time.Second + time.Duration(usec)*time.Microsecond
+		d = timeoutOf(sec, nsec)
 	}
-	return doSelect(t, int32(a[0]), a[1], a[2], a[3], d)
+	start := time.Now()
+	n, err := doSelect(t, int32(a[0]), a[1], a[2], a[3], d)
+	return n, putTimeLeft(t, a[4], d, start, true, err)
+}
+
+// putTimeLeft stores in the timeout at addr (a timeval if usec, else a
+// timespec) what is left of d since start, as Linux's select, pselect6
+// and ppoll do whether or not the wait succeeded; a restarted call then
+// waits only for the rest. It returns err: a timeout in read-only memory
+// is left alone, as in Linux.
+func putTimeLeft(t *task, addr uint64, d time.Duration, start time.Time, usec bool, err error) error {
+	if addr == 0 || d < 0 || err == unix.EINVAL || err == unix.EFAULT || err == unix.EBADF {
+		return err
+	}
+	left := max(d-time.Since(start), 0)
+	b := make([]byte, 16)
+	binary.LittleEndian.PutUint64(b, uint64(left/time.Second))
+	frac := left % time.Second
+	if usec {
+		frac /= time.Microsecond
+	}
+	binary.LittleEndian.PutUint64(b[8:], uint64(frac))
+	copyOut(t, addr, b)
+	return err
 }
 
 func sysPselect6(t *task, a *args) (uint64, error) {
@@ -457,7 +504,9 @@ func sysPselect6(t *task, a *args) (uint64, error) {
 		}
 		maskAddr, size = le64(b), le64(b[8:])
 	}
-	return withSigmask(t, maskAddr, size, func() (uint64, error) {
+	start := time.Now()
+	n, err := withSigmask(t, maskAddr, size, func() (uint64, error) {
 		return doSelect(t, int32(a[0]), a[1], a[2], a[3], d)
 	})
+	return n, putTimeLeft(t, a[4], d, start, false, err)
 }

@@ -160,3 +160,12 @@ func (t *FDTable) FDs() []int {
 	}
 	return fds
 }
+
+// MaxFDs returns the table's size as Linux's fdtable max_fds would be: a
+// multiple of 64 covering every fd ever installed. select(2) looks at no
+// fd beyond it.
+func (t *FDTable) MaxFDs() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return max(64, (len(t.files)+63)&^63)
+}

@@ -434,10 +434,16 @@ func (e *End) Read(dst []byte, _ int64) (int, error) {
 		}
 		return 0, unix.EAGAIN
 	}
+	wasFull := p.full()
 	n := p.read(dst)
 	p.atime = nowSpec()
 	p.mu.Unlock()
-	p.wq.Notify(writableEvents)
+	// As Linux, writers are woken only if the pipe was full: a writer
+	// waits only then, and edge-triggered epoll sees EPOLLOUT edges only
+	// when a slot frees up.
+	if wasFull {
+		p.wq.Notify(writableEvents)
+	}
 	return n, nil
 }
 
