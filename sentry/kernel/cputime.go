@@ -61,6 +61,14 @@ func (tg *ThreadGroup) CPUUsage() CPUUsage {
 	return u
 }
 
+// ChildrenMaxRSSKB returns the largest resident size, in KiB, of the
+// reaped children and their reaped descendants.
+func (tg *ThreadGroup) ChildrenMaxRSSKB() uint64 {
+	tg.k.mu.Lock()
+	defer tg.k.mu.Unlock()
+	return tg.childrenMaxRSSKB
+}
+
 // ChildrenCPUUsage returns the CPU time of reaped children and their
 // reaped descendants (RUSAGE_CHILDREN).
 func (tg *ThreadGroup) ChildrenCPUUsage() CPUUsage {

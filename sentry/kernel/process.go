@@ -303,6 +303,7 @@ func (t *Task) Execve(p string, argv, envv []string) error {
 	old := t.mm
 	t.mm = m
 	t.mmMu.Unlock()
+	t.tg.noteRSS(old)
 	old.DecUsers()
 	if t.fds.refs.Load() > 1 {
 		nf := newFDTable(t.fds.Fork())

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/moat-dev/moat/sentry/arch"
+	"github.com/moat-dev/moat/sentry/mm"
 
 	"golang.org/x/sys/unix"
 
@@ -56,6 +57,11 @@ type ThreadGroup struct {
 	// exitedCPU is the CPU time of exited threads; childrenCPU that of
 	// reaped children. Guarded by k.mu.
 	exitedCPU, childrenCPU CPUUsage
+	// maxRSSKB is the largest resident size the process's address
+	// spaces had when dropped (at exit or exec); childrenMaxRSSKB the
+	// largest of reaped children and their reaped descendants
+	// (RUSAGE_CHILDREN's ru_maxrss). Guarded by k.mu.
+	maxRSSKB, childrenMaxRSSKB uint64
 
 	timersMu    sync.Mutex
 	itimers     [3]*IntervalTimer
@@ -289,8 +295,18 @@ func (t *Task) releaseMM() {
 	t.mm = nil
 	t.mmMu.Unlock()
 	if m != nil {
+		t.tg.noteRSS(m)
 		m.DecUsers()
 	}
+}
+
+// noteRSS records the resident size of m, an address space the process
+// is letting go of, for ru_maxrss.
+func (tg *ThreadGroup) noteRSS(m *mm.MemoryManager) {
+	kb := m.ResidentPages() * 4
+	tg.k.mu.Lock()
+	tg.maxRSSKB = max(tg.maxRSSKB, kb)
+	tg.k.mu.Unlock()
 }
 
 // WaitResult is what wait4 and waitid report.
@@ -354,6 +370,7 @@ func (t *Task) Wait(pid int32, options int) (WaitResult, error) {
 				delete(tg.children, c)
 				delete(k.tgs, c.ID)
 				tg.childrenCPU = tg.childrenCPU.Add(c.exitedCPU).Add(c.childrenCPU)
+				tg.childrenMaxRSSKB = max(tg.childrenMaxRSSKB, c.maxRSSKB, c.childrenMaxRSSKB)
 			}
 			k.mu.Unlock()
 			return r, nil

@@ -433,9 +433,13 @@ func sysTimes(t *task, a *args) (uint64, error) {
 			return 0, err
 		}
 	}
-	var info unix.Sysinfo_t
-	unix.Sysinfo(&info)
-	return uint64(info.Uptime) * clockTicks, nil
+	// Clock ticks since an arbitrary point (Linux counts from shortly
+	// before boot); the monotonic clock gives them at full resolution.
+	var now unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &now); err != nil {
+		return 0, err // cannot happen: CLOCK_MONOTONIC always reads
+	}
+	return uint64(now.Nano()) / uint64(time.Second/clockTicks), nil
 }
 
 // rusage encodes struct rusage.
@@ -459,6 +463,7 @@ func sysGetrusage(t *task, a *args) (uint64, error) {
 		rss = t.MM().ResidentPages() * 4
 	case unix.RUSAGE_CHILDREN:
 		u = t.ThreadGroup().ChildrenCPUUsage()
+		rss = t.ThreadGroup().ChildrenMaxRSSKB()
 	case unix.RUSAGE_THREAD:
 		u = t.CPUUsage()
 		rss = t.MM().ResidentPages() * 4
