@@ -161,7 +161,10 @@ func build(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int, log
 	if fstype == "overlay" {
 		source = "overlay"
 	}
-	v, rootMount := vfs.New(rootInode, fstype, source, vfs.MountFlags{Readonly: readonly})
+	// A read-only root becomes read-only once the spec's mount points
+	// are made in it (in the overlay's memory), as runc makes them
+	// before it remounts the root.
+	v, rootMount := vfs.New(rootInode, fstype, source, vfs.MountFlags{Readonly: readonly && fstype != "overlay"})
 	root := vfs.VirtualDentry{Mount: rootMount, Dentry: rootMount.Root}
 	k := kernel.New(p, mf, v, root, log)
 	if conf.Strace {
@@ -186,6 +189,9 @@ func build(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int, log
 		if err := readonlyPaths(k, spec.Linux.ReadonlyPaths); err != nil {
 			return nil, err
 		}
+	}
+	if readonly {
+		v.SetFlags(rootMount, vfs.MountFlags{Readonly: true})
 	}
 	if err := compileSeccomp(spec); err != nil {
 		return nil, err

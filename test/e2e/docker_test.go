@@ -307,6 +307,115 @@ func TestDocker(t *testing.T) {
 		}
 		d.mustDocker("rm", id)
 	})
+	t.Run("capabilities", func(t *testing.T) {
+		capEff := func(args ...string) string {
+			out := d.mustDocker(runArgs(append(args, "local/busybox:1", "grep", "CapEff", "/proc/self/status")...)...)
+			return strings.TrimSpace(strings.TrimPrefix(out, "CapEff:"))
+		}
+		// Docker's default set; with CAP_SYS_ADMIN (21) added; none.
+		for _, c := range []struct {
+			args []string
+			want string
+		}{
+			{nil, "00000000a80425fb"},
+			{[]string{"--cap-add=SYS_ADMIN"}, "00000000a82425fb"},
+			{[]string{"--cap-drop=ALL"}, "0000000000000000"},
+			{[]string{"--user=1000"}, "0000000000000000"},
+		} {
+			if got := capEff(c.args...); got != c.want {
+				t.Errorf("%q: CapEff %s, want %s", c.args, got, c.want)
+			}
+		}
+		if out := d.mustDocker(runArgs("local/busybox:1", "sh", "-c", "chown 5 /tmp && echo chowned")...); out != "chowned\n" {
+			t.Errorf("chown with the default capabilities: %q", out)
+		}
+		out, code := d.docker(runArgs("--cap-drop=ALL", "local/busybox:1", "chown", "5", "/tmp")...)
+		if code == 0 || !strings.Contains(out, "Operation not permitted") {
+			t.Errorf("chown with --cap-drop=ALL: status %d %q", code, out)
+		}
+		out, code = d.docker(runArgs("--cap-drop=CHOWN", "local/busybox:1", "chown", "5", "/tmp")...)
+		if code == 0 || !strings.Contains(out, "Operation not permitted") {
+			t.Errorf("chown with --cap-drop=CHOWN: status %d %q", code, out)
+		}
+	})
+	t.Run("no-new-privileges", func(t *testing.T) {
+		if out := d.mustDocker(runArgs("local/busybox:1", "grep", "NoNewPrivs", "/proc/self/status")...); out != "NoNewPrivs:\t0\n" {
+			t.Errorf("default: %q", out)
+		}
+		if out := d.mustDocker(runArgs("--security-opt", "no-new-privileges", "local/busybox:1", "grep", "NoNewPrivs", "/proc/self/status")...); out != "NoNewPrivs:\t1\n" {
+			t.Errorf("--security-opt no-new-privileges: %q", out)
+		}
+		id := strings.TrimSpace(d.mustDocker("run", "-d", "--runtime=moat", "--network=none", "--security-opt", "no-new-privileges", "local/busybox:1", "sleep", "1000"))
+		defer d.docker("rm", "-f", id)
+		if out := d.mustDocker("exec", id, "grep", "NoNewPrivs", "/proc/self/status"); out != "NoNewPrivs:\t1\n" {
+			t.Errorf("docker exec: %q", out)
+		}
+	})
+	t.Run("seccomp", func(t *testing.T) {
+		// Docker's default profile is in force (and busybox runs
+		// under it in every other test); unconfined turns it off.
+		if out := d.mustDocker(runArgs("local/busybox:1", "grep", "^Seccomp:", "/proc/self/status")...); out != "Seccomp:\t2\n" {
+			t.Errorf("default profile: %q", out)
+		}
+		if out := d.mustDocker(runArgs("--security-opt", "seccomp=unconfined", "local/busybox:1", "grep", "^Seccomp:", "/proc/self/status")...); out != "Seccomp:\t0\n" {
+			t.Errorf("seccomp=unconfined: %q", out)
+		}
+		prof := filepath.Join(hostDir(t), "profile.json")
+		os.WriteFile(prof, []byte(`{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64"],`+
+			`"syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":13},`+
+			`{"names":["getppid"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":0,"op":"SCMP_CMP_EQ"}]}]}`), 0o644)
+		out, code := d.docker(runArgs("--security-opt", "seccomp="+prof, "local/busybox:1", "sh", "-c", "mkdir /tmp/d; echo status=$?")...)
+		if code != 0 || !strings.Contains(out, "Permission denied") || !strings.Contains(out, "status=1") {
+			t.Errorf("a profile failing mkdir with EACCES: status %d %q", code, out)
+		}
+		id := strings.TrimSpace(d.mustDocker("run", "-d", "--runtime=moat", "--network=none", "--security-opt", "seccomp="+prof, "local/busybox:1", "sleep", "1000"))
+		defer d.docker("rm", "-f", id)
+		if out, _ := d.docker("exec", id, "mkdir", "/tmp/e"); !strings.Contains(out, "Permission denied") {
+			t.Errorf("docker exec under the profile: %q", out)
+		}
+	})
+	t.Run("masked and read-only paths", func(t *testing.T) {
+		// Docker makes /proc/sys (among others) read-only and masks
+		// /proc/kcore and others, unless systempaths=unconfined.
+		mi := "grep ' /proc/sys ' /proc/self/mountinfo; cat /proc/kcore 2>/dev/null | wc -c"
+		out := d.mustDocker(runArgs("local/busybox:1", "sh", "-c", mi)...)
+		if !strings.Contains(out, " /proc/sys ro") || !strings.HasSuffix(out, "\n0\n") {
+			t.Errorf("default: %q", out)
+		}
+		out = d.mustDocker(runArgs("--security-opt", "systempaths=unconfined", "local/busybox:1", "sh", "-c", mi)...)
+		if strings.Contains(out, "/proc/sys") {
+			t.Errorf("systempaths=unconfined: %q", out)
+		}
+	})
+	t.Run("oom-score-adj", func(t *testing.T) {
+		id := strings.TrimSpace(d.mustDocker("run", "-d", "--runtime=moat", "--network=none", "--oom-score-adj", "321", "local/busybox:1", "sleep", "1000"))
+		defer d.docker("rm", "-f", id)
+		if out := d.mustDocker("exec", id, "cat", "/proc/1/oom_score_adj"); out != "321\n" {
+			t.Errorf("inside: %q", out)
+		}
+		pid := strings.TrimSpace(d.mustDocker("inspect", "-f", "{{.State.Pid}}", id))
+		if b, err := os.ReadFile("/proc/" + pid + "/oom_score_adj"); err != nil || string(b) != "321\n" {
+			t.Errorf("host process %s: %q %v", pid, b, err)
+		}
+	})
+	t.Run("etc files and volumes", func(t *testing.T) {
+		vol := hostDir(t)
+		os.WriteFile(filepath.Join(vol, "in"), []byte("from host\n"), 0o644)
+		out := d.mustDocker(runArgs("--hostname", "moathost", "--add-host", "db.example:10.9.8.7", "-v", vol+":/data",
+			"local/busybox:1", "sh", "-c", "cat /etc/hostname /etc/hosts /data/in; echo from container > /data/out")...)
+		for _, want := range []string{"moathost\n", "127.0.0.1\tlocalhost\n", "10.9.8.7\tdb.example\n", "from host\n"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
+		}
+		if b, _ := os.ReadFile(filepath.Join(vol, "out")); string(b) != "from container\n" {
+			t.Errorf("the volume on the host has %q", b)
+		}
+		// The mount point is made before the root becomes read-only.
+		if out, _ := d.docker(runArgs("--read-only", "-v", vol+":/data:ro", "local/busybox:1", "sh", "-c", "cat /data/in; touch /data/x 2>&1")...); !strings.Contains(out, "from host") || !strings.Contains(out, "Read-only") {
+			t.Errorf("read-only volume: %q", out)
+		}
+	})
 	t.Run("ctr", func(t *testing.T) {
 		tar := filepath.Join(hostDir(t), "b.tar")
 		d.mustDocker("save", "local/busybox:1", "-o", tar)

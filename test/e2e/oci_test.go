@@ -516,6 +516,9 @@ func TestOCIInvalidConfig(t *testing.T) {
 		{"soft above hard", `{"ociVersion":"1.0.2","process":{"args":["/bin/ocitool"],"cwd":"/","rlimits":[{"type":"RLIMIT_CORE","soft":10,"hard":1}]},"root":{"path":"rootfs"}}`, "exceeds the hard limit"},
 		{"unknown rlimit", `{"ociVersion":"1.0.2","process":{"args":["/bin/ocitool"],"cwd":"/","rlimits":[{"type":"RLIMIT_BOGUS","soft":1,"hard":1}]},"root":{"path":"rootfs"}}`, "RLIMIT_BOGUS"},
 		{"no args", `{"ociVersion":"1.0.2","process":{"args":[],"cwd":"/"},"root":{"path":"rootfs"}}`, "process.args"},
+		{"unknown capability", `{"ociVersion":"1.0.2","process":{"args":["/bin/ocitool"],"cwd":"/","capabilities":{"bounding":["CAP_CHOWN","CAP_FLY"]}},"root":{"path":"rootfs"}}`, `unknown capability "CAP_FLY"`},
+		{"bad seccomp action", `{"ociVersion":"1.0.2","process":{"args":["/bin/ocitool"],"cwd":"/"},"root":{"path":"rootfs"},"linux":{"seccomp":{"defaultAction":"SCMP_ACT_BOGUS"}}}`, "linux.seccomp"},
+		{"missing bind source", `{"ociVersion":"1.0.2","process":{"args":["/bin/ocitool"],"cwd":"/"},"root":{"path":"rootfs"},"mounts":[{"destination":"/x","type":"bind","source":"/nonexistent/moat"}]}`, "bind mount source"},
 		{"missing program", `{"ociVersion":"1.0.2","process":{"args":["/bin/nonexistent"],"cwd":"/"},"root":{"path":"rootfs"}}`, "no such file"},
 	}
 	for _, c := range cases {

@@ -10,12 +10,19 @@
  * ocitool pwd            print the working directory
  * ocitool getenv NAME    print the value of NAME
  * ocitool hostname       print the hostname
+ * ocitool read FILE      print FILE, or the error
+ * ocitool write FILE TEXT  write TEXT to FILE (O_TRUNC); print "ok" or the error
+ * ocitool chown FILE UID   print "ok" or the error
+ * ocitool mkdir DIR        print "ok" or the error
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void on_term(int sig) {
@@ -89,6 +96,47 @@ int main(int argc, char **argv) {
 		char buf[256] = "";
 		gethostname(buf, sizeof buf);
 		printf("%s\n", buf);
+		return 0;
+	}
+	if (!strcmp(cmd, "read") && argc > 2) {
+		int fd = open(argv[2], O_RDONLY);
+		if (fd < 0) {
+			printf("%s\n", strerror(errno));
+			return 1;
+		}
+		char buf[4096];
+		ssize_t n;
+		while ((n = read(fd, buf, sizeof buf)) > 0)
+			write(1, buf, n);
+		if (n < 0)
+			printf("%s\n", strerror(errno));
+		close(fd);
+		return n < 0;
+	}
+	if (!strcmp(cmd, "write") && argc > 3) {
+		int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, argv[3], strlen(argv[3])) < 0) {
+			printf("%s\n", strerror(errno));
+			return 1;
+		}
+		close(fd);
+		printf("ok\n");
+		return 0;
+	}
+	if (!strcmp(cmd, "chown") && argc > 3) {
+		if (chown(argv[2], atoi(argv[3]), -1) < 0) {
+			printf("%s\n", strerror(errno));
+			return 1;
+		}
+		printf("ok\n");
+		return 0;
+	}
+	if (!strcmp(cmd, "mkdir") && argc > 2) {
+		if (mkdir(argv[2], 0755) < 0) {
+			printf("%s\n", strerror(errno));
+			return 1;
+		}
+		printf("ok\n");
 		return 0;
 	}
 	fprintf(stderr, "ocitool: unknown command %s\n", cmd);
