@@ -131,6 +131,10 @@ type Task struct {
 	pdeathSig atomic.Int32
 	// osTID is the sentry thread that runs the task.
 	osTID atomic.Int32
+	// scArgs holds the arguments of the system call being handled: a
+	// field, not a local, because handlers get a pointer to them, which
+	// would move a local to the heap on every call.
+	scArgs SyscallArgs
 	// sigQueueWaiters wait for signals to be queued (signalfd).
 	sigQueueWaiters waiter.Queue
 
@@ -339,7 +343,8 @@ var SyscallTable [abi.SyscallCount]Syscall
 
 func (t *Task) syscall() {
 	nr := t.Regs.Orig_rax
-	args := SyscallArgs{t.Regs.Rdi, t.Regs.Rsi, t.Regs.Rdx, t.Regs.R10, t.Regs.R8, t.Regs.R9}
+	t.scArgs = SyscallArgs{t.Regs.Rdi, t.Regs.Rsi, t.Regs.Rdx, t.Regs.R10, t.Regs.R8, t.Regs.R9}
+	args := &t.scArgs
 	var fn SyscallFn
 	name := ""
 	if nr < uint64(len(SyscallTable)) {
