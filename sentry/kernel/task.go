@@ -355,11 +355,11 @@ func (t *Task) syscall() {
 		}
 	}
 	if t.k.Strace {
-		t.straceEnter(nr, args)
+		t.straceEnter(nr, *args)
 	}
 	var ret uint64
 	var err error
-	if done, r, e := t.seccompCheck(nr, &args); done {
+	if done, r, e := t.seccompCheck(nr, args); done {
 		ret, err = r, e
 	} else if fn == nil {
 		if name == "" {
@@ -368,11 +368,11 @@ func (t *Task) syscall() {
 		t.k.LogUnimplemented(nr, name)
 		err = unix.ENOSYS
 	} else {
-		ret, err = t.callHandler(fn, name, &args)
+		ret, err = t.callHandler(fn, name, args)
 	}
 	if err == ErrNoReturn {
 		if t.k.Strace && nr != unix.SYS_EXIT && nr != unix.SYS_EXIT_GROUP {
-			t.straceExit(nr, args, 0, 0)
+			t.straceExit(nr, *args, 0, 0)
 		}
 		return
 	}
@@ -391,10 +391,10 @@ func (t *Task) syscall() {
 			t.syscallRestart = true
 		}
 		if t.k.Strace {
-			t.straceExit(nr, args, ret, int(errno))
+			t.straceExit(nr, *args, ret, int(errno))
 		}
 	} else if t.k.Strace {
-		t.straceExit(nr, args, ret, 0)
+		t.straceExit(nr, *args, ret, 0)
 	}
 	t.Regs.Rax = ret
 }
