@@ -316,6 +316,9 @@ func (mm *MemoryManager) MMap(o MMapOpts) (uint64, error) {
 		Start: addr, End: addr + length, Perms: o.Perms, MaxPerms: o.MaxPerms,
 		Private: o.Private, Obj: o.Obj, Off: o.Off, Name: o.Name, Dev: o.Dev, Ino: o.Ino,
 	})
+	if o.Obj != nil {
+		mm.track(o.Obj)
+	}
 	return addr, nil
 }
 
@@ -668,6 +671,9 @@ func (mm *MemoryManager) Fork(as platform.AddressSpace) *MemoryManager {
 	for _, v := range mm.vmas {
 		nv := *v
 		c.vmas = append(c.vmas, &nv)
+		if v.Obj != nil {
+			c.track(v.Obj)
+		}
 	}
 	for vpn, p := range mm.pages {
 		if p.owned {

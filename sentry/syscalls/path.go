@@ -570,6 +570,10 @@ func getdents(t *task, a *args, put func([]byte, uint64, int64, uint8, string) (
 	if !ok {
 		return 0, unix.ENOTDIR
 	}
+	if f.VD.Ok() && f.VD.Dentry.Deleted() {
+		// A removed directory lists nothing, not even "." and "..".
+		return 0, unix.ENOENT
+	}
 	size := min(a[2], 1<<20)
 	f.PosMu.Lock()
 	defer f.PosMu.Unlock()

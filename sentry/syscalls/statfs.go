@@ -27,6 +27,13 @@ var fsMagic = map[string]int64{
 	"overlay": 0x794c7630,
 }
 
+// The f_type of the kernel's internal filesystems.
+const (
+	pipeFSMagic      = 0x50495045
+	sockFSMagic      = 0x534f434b
+	anonInodeFSMagic = 0x09041934
+)
+
 // Mount flags statfs reports (ST_*).
 const (
 	stRdonly  = 0x1
@@ -100,8 +107,20 @@ func sysFstatfs(t *task, a *args) (uint64, error) {
 	}
 	defer f.DecRef()
 	if !f.VD.Ok() {
-		// Pipes and anonymous files live on internal filesystems.
-		return writeStatfs(t, a[1], unix.Statfs_t{Type: 0x50495045, Bsize: 4096, Namelen: 255, Frsize: 4096, Flags: 0x20})
+		// Pipes, sockets and anonymous files live on internal
+		// filesystems; memfds on an internal tmpfs.
+		typ := int64(anonInodeFSMagic)
+		if st, err := f.Impl.Stat(); err == nil {
+			switch st.Mode & unix.S_IFMT {
+			case unix.S_IFIFO:
+				typ = pipeFSMagic
+			case unix.S_IFSOCK:
+				typ = sockFSMagic
+			case unix.S_IFREG:
+				typ = fsMagic["tmpfs"]
+			}
+		}
+		return writeStatfs(t, a[1], unix.Statfs_t{Type: typ, Bsize: 4096, Namelen: 255, Frsize: 4096, Flags: 0x20})
 	}
 	s, err := statfsOf(f.VD)
 	if err != nil {

@@ -94,6 +94,7 @@ func (in *Inode) WriteAt(src []byte, off int64) (int, error) {
 func (in *Inode) truncate(size int64) error {
 	in.mu.Lock()
 	var freed []uint64
+	shrunk := size < in.size
 	if size < in.size {
 		last := uint64(size+pageSize-1) / pageSize // first page wholly past the end
 		for idx, p := range in.pages {
@@ -112,15 +113,59 @@ func (in *Inode) truncate(size int64) error {
 			}
 		}
 	}
+	if size > in.size {
+		// Growing reads zeros from the old end on, even where a
+		// shared mapping stored past it.
+		old := uint64(in.size)
+		for idx, p := range in.pages {
+			start := idx * pageSize
+			if start+pageSize <= old || start >= uint64(size) {
+				continue
+			}
+			from := uint64(0)
+			if old > start {
+				from = old - start
+			}
+			clear(in.fs.mf.Bytes(p+from, pageSize-from))
+		}
+	}
 	if size != in.size {
 		in.size = size
 		in.touchLocked(true, true)
 	} else {
 		in.touchLocked(true, true)
 	}
+	var mappers []*mm.MemoryManager
+	if shrunk {
+		for m := range in.mappers {
+			mappers = append(mappers, m)
+		}
+	}
 	in.mu.Unlock()
 	in.fs.freePages(freed)
+	// Mapped pages wholly past the new end must fault (SIGBUS) rather
+	// than keep showing the old page. in.mu is not held: faults take
+	// the memory manager's lock, then the file's.
+	from := (uint64(size) + pageSize - 1) &^ (pageSize - 1)
+	for _, m := range mappers {
+		if !m.InvalidateFrom(mappable{in}, from) {
+			in.mu.Lock()
+			delete(in.mappers, m)
+			in.mu.Unlock()
+		}
+	}
 	return nil
+}
+
+// AddMapper implements mm.MapperTracker.
+func (m mappable) AddMapper(by *mm.MemoryManager) {
+	in := m.in
+	in.mu.Lock()
+	if in.mappers == nil {
+		in.mappers = make(map[*mm.MemoryManager]struct{})
+	}
+	in.mappers[by] = struct{}{}
+	in.mu.Unlock()
 }
 
 // Truncate sets a regular file's size (for ftruncate and O_TRUNC).

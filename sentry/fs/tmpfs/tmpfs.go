@@ -18,6 +18,7 @@ import (
 
 	"github.com/moat-dev/moat/sentry/fs/pipe"
 	"github.com/moat-dev/moat/sentry/memfile"
+	"github.com/moat-dev/moat/sentry/mm"
 	"github.com/moat-dev/moat/sentry/vfs"
 )
 
@@ -254,6 +255,9 @@ type Inode struct {
 	size   int64
 	opens  int
 	mapped bool
+	// mappers are the memory managers that mapped the file, told to
+	// drop their pages past the end when it shrinks.
+	mappers map[*mm.MemoryManager]struct{}
 	// linkable marks an O_TMPFILE file that may be given a name.
 	linkable bool
 
