@@ -10,6 +10,7 @@ import (
 
 	"github.com/moat-dev/moat/gofer"
 	"github.com/moat-dev/moat/gofer/client"
+	"github.com/moat-dev/moat/gofer/proto"
 )
 
 // TestExtraMounts serves a file and a directory outside the root as
@@ -79,6 +80,15 @@ func TestExtraMounts(t *testing.T) {
 	unix.Close(fd)
 	if b, _ := os.ReadFile(hosts); string(b) != "new\n" {
 		t.Fatalf("host file after write: %q", b)
+	}
+	// Metadata changes of the file root (touch, chmod, truncate).
+	if err := c.SetStat(fid, client.SetStatArgs{Mask: proto.SetStatMtime | proto.SetStatMode | proto.SetStatSize,
+		Mtime: proto.Timespec{Sec: 1234567890}, Mode: 0o600, Size: 2}); err != nil {
+		t.Fatalf("SetStat of a file root: %v", err)
+	}
+	var hst unix.Stat_t
+	if err := unix.Stat(hosts, &hst); err != nil || hst.Mtim.Sec != 1234567890 || hst.Mode&0o7777 != 0o600 || hst.Size != 2 {
+		t.Fatalf("host file after SetStat: mtime %d mode %o size %d %v", hst.Mtim.Sec, hst.Mode&0o7777, hst.Size, err)
 	}
 
 	// The directory: walked like the root.

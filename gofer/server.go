@@ -987,8 +987,14 @@ func (s *server) setStat(r *proto.SetStatReq) unix.Errno {
 		if r.Mask&proto.SetStatMtime != 0 {
 			ts[1] = unix.Timespec{Sec: r.Mtime.Sec, Nsec: r.Mtime.Nsec}
 		}
-		dirfd, name := n.at()
-		if err := unix.UtimesNanoAt(dirfd, name, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		dirfd, name, flags := n.fd, "", unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW
+		if n.root == nil || n.isDir() {
+			// A file root has no parent to name it by; others are
+			// named by parent and name, which older kernels need.
+			dirfd, name = n.at()
+			flags = unix.AT_SYMLINK_NOFOLLOW
+		}
+		if err := unix.UtimesNanoAt(dirfd, name, ts, flags); err != nil {
 			return errnoOf(err)
 		}
 	}
