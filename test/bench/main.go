@@ -1,8 +1,9 @@
 // Command bench is `make bench`: it runs the C microbenchmarks in micro.c
 // natively and under `runsc do` on each platform, times `runsc do
 // /bin/true`, and measures the sentry's peak RSS while it runs `sleep 5`.
-// Each microbenchmark runs -runs times (3) and the fastest median is kept,
-// since other work on a shared machine only ever slows a run down. It
+// Each microbenchmark runs -runs times (3) in each environment, the
+// environments taking turns, and the fastest median is kept, since other
+// work on a shared machine only ever slows a run down. It
 // prints a table with medians and ratios to native, and writes every
 // figure to results.json (or -out) so that runs can be compared.
 //
@@ -123,18 +124,36 @@ func main() {
 		}
 		res.Micro[m.name] = map[string]float64{}
 		fmt.Printf("%-30s", m.title)
-		var native float64
+		// The environments take turns, run by run, so that a change in
+		// the machine's load touches all of them alike.
+		file := data
+		if m.big {
+			file = big
+		}
+		best := map[string]float64{}
+		failed := map[string]error{}
+		for r := 0; r < max(*runs, 1); r++ {
+			for _, e := range envs {
+				if failed[e] != nil {
+					continue
+				}
+				cmd := []string{bin, m.name, file}
+				if e != "native" {
+					cmd = append([]string{runsc, "--platform=" + e, "do"}, cmd...)
+				}
+				v, err := runMicro(cmd)
+				if err != nil {
+					failed[e] = err
+					continue
+				}
+				if b, ok := best[e]; !ok || v < b {
+					best[e] = v
+				}
+			}
+		}
+		native := best["native"]
 		for _, e := range envs {
-			file := data
-			if m.big {
-				file = big
-			}
-			cmd := []string{bin, m.name, file}
-			if e != "native" {
-				cmd = append([]string{runsc, "--platform=" + e, "do"}, cmd...)
-			}
-			v, err := bestOf(*runs, func() (float64, error) { return runMicro(cmd) })
-			if err != nil {
+			if err := failed[e]; err != nil {
 				res.Errors = append(res.Errors, fmt.Sprintf("%s on %s: %v", m.name, e, err))
 				fmt.Printf(" %12s", "error")
 				if e != "native" {
@@ -142,14 +161,15 @@ func main() {
 				}
 				continue
 			}
+			v := best[e]
 			res.Micro[m.name][e] = v
 			fmt.Printf(" %12.0f", v)
-			if e == "native" {
-				native = v
-			} else if native > 0 {
-				fmt.Printf(" %6.1fx", v/native)
-			} else {
-				fmt.Printf(" %7s", "")
+			if e != "native" {
+				if native > 0 {
+					fmt.Printf(" %6.1fx", v/native)
+				} else {
+					fmt.Printf(" %7s", "")
+				}
 			}
 		}
 		if m.goal > 0 {
@@ -282,21 +302,6 @@ func writeBig(path string) error {
 		return err
 	}
 	return os.Rename(path+".tmp", path)
-}
-
-// bestOf returns the least of n results of f.
-func bestOf(n int, f func() (float64, error)) (float64, error) {
-	best := 0.0
-	for i := 0; i < max(n, 1); i++ {
-		v, err := f()
-		if err != nil {
-			return 0, err
-		}
-		if i == 0 || v < best {
-			best = v
-		}
-	}
-	return best, nil
 }
 
 // runMicro runs one microbenchmark and returns the median of its reps.
