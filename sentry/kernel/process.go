@@ -44,7 +44,10 @@ const (
 	CLONE_NEWPID         = 0x20000000
 	CLONE_NEWNET         = 0x40000000
 	CLONE_IO             = 0x80000000
-	cloneNamespaces      = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET
+	// CLONE_CLEAR_SIGHAND (clone3 only) resets the child's handled
+	// signals to SIG_DFL.
+	CLONE_CLEAR_SIGHAND = 0x100000000
+	cloneNamespaces     = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET
 )
 
 // initialRegs are the registers of a new process image.
@@ -134,7 +137,21 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 	if f&CLONE_THREAD != 0 && f&CLONE_SIGHAND == 0 || f&CLONE_SIGHAND != 0 && f&CLONE_VM == 0 {
 		return 0, unix.EINVAL
 	}
-	if f&CLONE_FS != 0 && f&CLONE_NEWNS != 0 {
+	if f&CLONE_FS != 0 && f&(CLONE_NEWNS|CLONE_NEWUSER) != 0 {
+		return 0, unix.EINVAL
+	}
+	if f&CLONE_SIGHAND != 0 && f&CLONE_CLEAR_SIGHAND != 0 {
+		return 0, unix.EINVAL
+	}
+	if f&CLONE_PARENT != 0 && t.tg == t.k.Init() {
+		// init cannot make siblings: it has no parent to share.
+		return 0, unix.EINVAL
+	}
+	if f&CLONE_PIDFD != 0 {
+		// pidfds are not implemented: refuse rather than create a
+		// process without the descriptor the caller expects.
+		k := t.k
+		k.Log.Warn("clone: CLONE_PIDFD is not supported", "tid", t.ID)
 		return 0, unix.EINVAL
 	}
 	if f&cloneNamespaces != 0 {
@@ -221,7 +238,11 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 		}
 		k.sigMu.Lock()
 		handlers := t.tg.handlers
-		if f&CLONE_SIGHAND == 0 {
+		if f&CLONE_CLEAR_SIGHAND != 0 {
+			// What exec does: handled signals back to SIG_DFL,
+			// ignored ones stay ignored.
+			handlers = handlers.resetForExec()
+		} else if f&CLONE_SIGHAND == 0 {
 			handlers = handlers.fork()
 		}
 		k.sigMu.Unlock()

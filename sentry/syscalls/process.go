@@ -91,14 +91,19 @@ func sysClone(t *task, a *args) (uint64, error) {
 
 func sysClone3(t *task, a *args) (uint64, error) {
 	size := a[1]
-	if size < 64 || size > 4096 {
+	if size > 4096 {
+		return 0, unix.E2BIG
+	}
+	if size < 64 {
 		return 0, unix.EINVAL
 	}
 	b := make([]byte, size)
 	if err := copyIn(t, a[0], b); err != nil {
 		return 0, err
 	}
-	for _, x := range b[88:] {
+	// Fields past the last version this kernel knows (88 bytes) must be
+	// zero; a shorter, older struct leaves the newer fields zero.
+	for _, x := range b[min(size, 88):] {
 		if x != 0 {
 			return 0, unix.E2BIG
 		}
@@ -110,11 +115,18 @@ func sysClone3(t *task, a *args) (uint64, error) {
 		return le64(b[8*i:])
 	}
 	flags, exitSignal := f(0), f(4)
-	if flags&kernel.CLONE_PIDFD != 0 || f(8) != 0 || f(10) != 0 {
-		// pidfds, set_tid and cgroup placement are not supported.
+	if f(8) != 0 || f(9) != 0 || f(10) != 0 {
+		// set_tid and cgroup placement are not supported (pidfds:
+		// see Clone).
 		return 0, unix.EINVAL
 	}
-	if exitSignal > 64 || flags&(kernel.CLONE_DETACHED) != 0 {
+	// Flags: the legacy 32 bits less the exit-signal byte (except
+	// CLONE_NEWTIME, 0x80) and CLONE_DETACHED, plus CLONE_CLEAR_SIGHAND.
+	// CLONE_INTO_CGROUP is not supported. Threads and CLONE_PARENT
+	// children take no exit signal.
+	const allowed = 0xffffffff&^(0x7f|kernel.CLONE_DETACHED) | kernel.CLONE_CLEAR_SIGHAND
+	if flags&^allowed != 0 || exitSignal > 64 ||
+		flags&(kernel.CLONE_THREAD|kernel.CLONE_PARENT) != 0 && exitSignal != 0 {
 		return 0, unix.EINVAL
 	}
 	stack, stackSize := f(5), f(6)
