@@ -1,0 +1,142 @@
+package mm
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/platform"
+	"github.com/moat-dev/moat/sentry/memfile"
+)
+
+// fillWith returns a fill function that writes src into the buffers it
+// gets, in order, and records how many pieces there were.
+func fillWith(src []byte, pieces *int) func(bufs [][]byte) (int, error) {
+	return func(bufs [][]byte) (int, error) {
+		*pieces = len(bufs)
+		n := 0
+		for _, b := range bufs {
+			n += copy(b, src[n:])
+		}
+		return n, nil
+	}
+}
+
+func TestFillUser(t *testing.T) {
+	rw := platform.AccessType{Read: true, Write: true}
+	ro := platform.AccessType{Read: true}
+	pattern := make([]byte, 5*pageSize)
+	for i := range pattern {
+		pattern[i] = byte(i*7 + 3)
+	}
+	for _, tc := range []struct {
+		name string
+		// setup maps memory and returns the address to fill and how
+		// many bytes.
+		setup   func(t *testing.T, m *MemoryManager) (addr uint64, n int)
+		want    int
+		wantErr error
+	}{
+		{"anonymous, page aligned", func(t *testing.T, m *MemoryManager) (uint64, int) {
+			return mapAnon(t, m, 4*pageSize, rw), 4 * pageSize
+		}, 4 * pageSize, nil},
+		{"anonymous, unaligned, across pages", func(t *testing.T, m *MemoryManager) (uint64, int) {
+			return mapAnon(t, m, 4*pageSize, rw) + 100, 3*pageSize + 5
+		}, 3*pageSize + 5, nil},
+		{"runs into an unmapped page", func(t *testing.T, m *MemoryManager) (uint64, int) {
+			a := mapAnon(t, m, 3*pageSize, rw)
+			if err := m.MUnmap(a+2*pageSize, pageSize); err != nil {
+				t.Fatal(err)
+			}
+			return a + pageSize + 10, 2 * pageSize
+		}, pageSize - 10, nil},
+		{"runs into a read-only page", func(t *testing.T, m *MemoryManager) (uint64, int) {
+			a := mapAnon(t, m, 3*pageSize, rw)
+			if err := m.MProtect(a+pageSize, pageSize, ro); err != nil {
+				t.Fatal(err)
+			}
+			return a + 10, 2 * pageSize
+		}, pageSize - 10, nil},
+		{"read-only", func(t *testing.T, m *MemoryManager) (uint64, int) {
+			return mapAnon(t, m, pageSize, ro), 10
+		}, 0, unix.EFAULT},
+		{"unmapped", func(t *testing.T, m *MemoryManager) (uint64, int) {
+			return MinAddr, 10
+		}, 0, unix.EFAULT},
+		{"wraps around", func(t *testing.T, m *MemoryManager) (uint64, int) {
+			return ^uint64(0) - 5, 10
+		}, 0, unix.EFAULT},
+		{"nothing", func(t *testing.T, m *MemoryManager) (uint64, int) {
+			return 0, 0
+		}, 0, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newTestMM(t)
+			addr, n := tc.setup(t, m)
+			pieces := -1
+			got, err := m.FillUser(addr, n, fillWith(pattern, &pieces))
+			if got != tc.want || !errors.Is(err, tc.wantErr) {
+				t.Fatalf("FillUser(%#x, %d) = %d, %v; want %d, %v", addr, n, got, err, tc.want, tc.wantErr)
+			}
+			if tc.wantErr != nil && pieces != -1 {
+				t.Errorf("fill was called on a failure")
+			}
+			if got == 0 {
+				return
+			}
+			back := make([]byte, got)
+			if _, err := m.CopyIn(addr, back); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(back, pattern[:got]) {
+				t.Errorf("memory does not hold what fill wrote")
+			}
+		})
+	}
+}
+
+// TestFillUserCopyOnWrite fills memory a forked child shares with its
+// parent: the parent's copy is untouched.
+func TestFillUserCopyOnWrite(t *testing.T) {
+	parent := newTestMM(t)
+	addr := mapAnon(t, parent, 2*pageSize, platform.AccessType{Read: true, Write: true})
+	orig := bytes.Repeat([]byte{'p'}, 2*pageSize)
+	if _, err := parent.CopyOut(addr, orig); err != nil {
+		t.Fatal(err)
+	}
+	child := parent.Fork(nil)
+	src := bytes.Repeat([]byte{'c'}, 2*pageSize)
+	pieces := 0
+	if n, err := child.FillUser(addr, len(src), fillWith(src, &pieces)); n != len(src) || err != nil {
+		t.Fatalf("FillUser = %d, %v", n, err)
+	}
+	got := make([]byte, len(orig))
+	parent.CopyIn(addr, got)
+	if !bytes.Equal(got, orig) {
+		t.Error("the child's fill showed in the parent")
+	}
+	child.CopyIn(addr, got)
+	if !bytes.Equal(got, src) {
+		t.Error("the child does not see its fill")
+	}
+}
+
+func newTestMM(t *testing.T) *MemoryManager {
+	t.Helper()
+	mf, err := memfile.New(64 << 20)
+	if err != nil {
+		t.Skip("memfile:", err)
+	}
+	return New(mf, nil)
+}
+
+func mapAnon(t *testing.T, m *MemoryManager, n uint64, perms platform.AccessType) uint64 {
+	t.Helper()
+	a, err := m.MMap(MMapOpts{Length: n, Perms: perms, MaxPerms: platform.AccessType{Read: true, Write: true, Execute: true}, Private: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
