@@ -722,7 +722,13 @@ func sysGetcwd(t *task, a *args) (uint64, error) {
 	if fs.Cwd().Dentry.Deleted() {
 		return 0, unix.ENOENT
 	}
-	p := t.Kernel().VFS.PathOf(fs.Root(), fs.Cwd())
+	v := t.Kernel().VFS
+	p := v.PathOf(fs.Root(), fs.Cwd())
+	if !v.Reachable(fs.Root(), fs.Cwd()) {
+		// A cwd outside the root (after chroot) is named from the
+		// real root, marked as Linux marks it.
+		p = "(unreachable)" + p
+	}
 	b := append([]byte(p), 0)
 	if uint64(len(b)) > a[1] {
 		return 0, unix.ERANGE

@@ -500,6 +500,24 @@ func (v *VFS) walk(r *Resolver, cur VirtualDentry, path string, followFinal bool
 	return cur, nil
 }
 
+// Reachable reports whether vd is root or below it, going up through
+// parents and mount points.
+func (v *VFS) Reachable(root, vd VirtualDentry) bool {
+	renameMu.RLock()
+	defer renameMu.RUnlock()
+	for vd != root {
+		if vd.Dentry == vd.Mount.Root {
+			if vd.Mount.Parent == nil {
+				return false
+			}
+			vd = VirtualDentry{vd.Mount.Parent, vd.Mount.Point}
+			continue
+		}
+		vd = VirtualDentry{vd.Mount, vd.Dentry.parent}
+	}
+	return true
+}
+
 // PathOf returns the absolute path of vd as seen from root. Paths outside
 // root are returned relative to the real root, as Linux does. A file whose
 // name was removed gets " (deleted)" appended, as in /proc.
