@@ -68,7 +68,7 @@ func (tg *ThreadGroup) notifyParentJob(code int32, status int) {
 	k.sigMu.Unlock()
 	if !noStop {
 		info := arch.SigInfo{Signo: int32(unix.SIGCHLD), Code: code}
-		info.SetPIDUID(tg.ID, 0)
+		info.SetPIDUID(tg.ID, tg.realUID())
 		info.SetStatus(int32(status))
 		parent.sendSignal(info, false)
 	}

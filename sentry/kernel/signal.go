@@ -265,17 +265,18 @@ func (t *Task) hasDeliverableLocked() bool {
 // childSigInfo is the SIGCHLD info for a child's exit.
 func childSigInfo(c *ThreadGroup, status uint32) arch.SigInfo {
 	info := arch.SigInfo{Signo: int32(c.exitSignal)}
+	uid := c.realUID()
 	switch {
 	case status&0x7f == 0:
 		info.Code = CLD_EXITED
-		info.SetPIDUID(c.ID, 0)
+		info.SetPIDUID(c.ID, uid)
 		info.SetStatus(int32(status >> 8 & 0xff))
 	default:
 		info.Code = CLD_KILLED
 		if status&0x80 != 0 {
 			info.Code = CLD_DUMPED
 		}
-		info.SetPIDUID(c.ID, 0)
+		info.SetPIDUID(c.ID, uid)
 		info.SetStatus(int32(status & 0x7f))
 	}
 	return info

@@ -328,7 +328,26 @@ const (
 	WALL       = 0x40000000
 	WCLONE     = 0x80000000
 	WNOTHREAD  = 0x20000000
+	// WaitSkipExits (not a Linux bit) leaves exited children
+	// unreported: waitid without WEXITED.
+	WaitSkipExits = 0x100
 )
+
+// realUIDLocked is the real UID of the process, which SIGCHLD and wait
+// report. k.mu must be held.
+func (tg *ThreadGroup) realUIDLocked() uint32 {
+	if tg.leader == nil {
+		return 0
+	}
+	return tg.leader.Creds().RealUID
+}
+
+// realUID is realUIDLocked for callers without k.mu.
+func (tg *ThreadGroup) realUID() uint32 {
+	tg.k.mu.Lock()
+	defer tg.k.mu.Unlock()
+	return tg.realUIDLocked()
+}
 
 // Wait waits for a child matching pid (wait4 rules) to exit. It returns
 // a zero result with WNOHANG when none has.
@@ -359,13 +378,17 @@ func (t *Task) Wait(pid int32, options int) (WaitResult, error) {
 			if !c.zombie {
 				if options&(WUNTRACED|WCONTINUED) != 0 {
 					if st, ok := c.jobWaitStatus(options&WUNTRACED != 0, options&WCONTINUED != 0, options&WNOWAIT != 0); ok {
+						uid := c.realUIDLocked()
 						k.mu.Unlock()
-						return WaitResult{PID: c.ID, Status: st}, nil
+						return WaitResult{PID: c.ID, Status: st, UID: uid}, nil
 					}
 				}
 				continue
 			}
-			r := WaitResult{PID: c.ID, Status: c.waitStatus, Usage: c.exitedCPU.Add(c.childrenCPU)}
+			if options&WaitSkipExits != 0 {
+				continue
+			}
+			r := WaitResult{PID: c.ID, Status: c.waitStatus, UID: c.realUIDLocked(), Usage: c.exitedCPU.Add(c.childrenCPU)}
 			if options&WNOWAIT == 0 {
 				delete(tg.children, c)
 				delete(k.tgs, c.ID)

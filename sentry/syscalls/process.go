@@ -225,12 +225,12 @@ func sysWaitid(t *task, a *args) (uint64, error) {
 	default:
 		return 0, unix.EINVAL
 	}
+	wopts := options &^ kernel.WEXITED
 	if options&kernel.WEXITED == 0 {
-		// Exits are what Wait reports unasked; without WEXITED only
-		// job-control changes may be reported.
-		return 0, unix.EINVAL
+		// Only job-control changes are wanted.
+		wopts |= kernel.WaitSkipExits
 	}
-	r, err := t.Wait(pid, options&^kernel.WEXITED)
+	r, err := t.Wait(pid, wopts)
 	if err != nil {
 		return 0, err
 	}
