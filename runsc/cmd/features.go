@@ -9,6 +9,8 @@ import (
 	"github.com/google/subcommands"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
+
+	"github.com/moat-dev/moat/sentry/kernel"
 )
 
 // Features implements `runsc features`: what this runtime supports, as
@@ -36,10 +38,13 @@ func (*Features) Execute(context.Context, *flag.FlagSet, ...any) subcommands.Exi
 		Hooks:         []string{"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"},
 		MountOptions:  []string{"ro", "rw", "bind", "rbind", "nosuid", "nodev", "noexec", "mode", "size", "nr_inodes", "uid", "gid"},
 		Linux: &features.Linux{
-			Namespaces: []string{"pid", "network", "mount", "ipc", "uts", "user", "cgroup"},
-			Cgroup:     &features.Cgroup{V1: &yes, V2: &yes, Systemd: &yes, SystemdUser: &no},
+			Namespaces:   []string{"pid", "network", "mount", "ipc", "uts", "user", "cgroup"},
+			Cgroup:       &features.Cgroup{V1: &yes, V2: &yes, Systemd: &yes, SystemdUser: &no},
+			Capabilities: kernel.CapabilityNames(),
 			Seccomp: &features.Seccomp{Enabled: &yes, Archs: []string{"SCMP_ARCH_X86_64"},
-				Actions: []string{"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP", "SCMP_ACT_LOG"}},
+				Actions:        []string{"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP", "SCMP_ACT_TRACE", "SCMP_ACT_LOG"},
+				Operators:      []string{"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"},
+				SupportedFlags: []string{"SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"}},
 			Apparmor: &features.Apparmor{Enabled: &no},
 			Selinux:  &features.Selinux{Enabled: &no},
 		},

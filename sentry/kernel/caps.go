@@ -66,3 +66,7 @@ func (c *Creds) ForExec() *Creds {
 	n.CapEffective = n.CapAmbient
 	return n
 }
+
+// CapabilityNames returns the names of the capabilities the sandbox
+// knows, by number.
+func CapabilityNames() []string { return append([]string(nil), capNames[:]...) }

@@ -402,8 +402,8 @@ func TestDocker(t *testing.T) {
 		vol := hostDir(t)
 		os.WriteFile(filepath.Join(vol, "in"), []byte("from host\n"), 0o644)
 		out := d.mustDocker(runArgs("--hostname", "moathost", "--add-host", "db.example:10.9.8.7", "-v", vol+":/data",
-			"local/busybox:1", "sh", "-c", "cat /etc/hostname /etc/hosts /data/in; echo from container > /data/out")...)
-		for _, want := range []string{"moathost\n", "127.0.0.1\tlocalhost\n", "10.9.8.7\tdb.example\n", "from host\n"} {
+			"local/busybox:1", "sh", "-c", "cat /etc/hostname /etc/hosts /data/in; echo from container > /data/out; echo '10.0.0.9 added' >> /etc/hosts && touch /etc/hosts && tail -n1 /etc/hosts")...)
+		for _, want := range []string{"moathost\n", "127.0.0.1\tlocalhost\n", "10.9.8.7\tdb.example\n", "from host\n", "10.0.0.9 added\n"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("output lacks %q:\n%s", want, out)
 			}

@@ -106,6 +106,14 @@ func TestOCISecurity(t *testing.T) {
 		if b, _ := os.ReadFile(filepath.Join(vol, "out")); string(b) != "from sandbox" {
 			t.Errorf("host sees %q", b)
 		}
+		// And through a bind-mounted file, opened with O_TRUNC.
+		if out := e.runsc(nil, "exec", "sec", "/bin/ocitool", "write", "/etc/hosts", "10.3.2.1 changed\n").stdout; out != "ok\n" {
+			t.Fatalf("write to the bind-mounted file: %q", out)
+		}
+		if b, _ := os.ReadFile(hosts); string(b) != "10.3.2.1 changed\n" {
+			t.Errorf("host file has %q", b)
+		}
+		os.WriteFile(hosts, []byte("10.1.2.3 moat-test-host\n"), 0o644)
 	})
 	t.Run("host oom_score_adj", func(t *testing.T) {
 		pid := e.state("sec").Pid
