@@ -1,0 +1,124 @@
+//go:build ignore
+
+/* /proc/PID/stat: 52 fields; the command name is in parentheses and may hold spaces and parentheses; pid, ppid and state fields; the same for a thread under task/. */
+#include "testutil.h"
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <pthread.h>
+#include <sys/prctl.h>
+
+/* Every test works in a fresh directory under /tmp, removed at the end. */
+static char tdir[64];
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static void setup_dir(void)
+{
+	strcpy(tdir, "/tmp/moat-test-XXXXXX");
+	if (!mkdtemp(tdir))
+		FATAL("mkdtemp: errno %d", errno);
+	if (chdir(tdir))
+		FATAL("chdir: errno %d", errno);
+}
+
+static void cleanup_dir(void)
+{
+	if (chdir("/")) {
+	}
+	nftw(tdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int fields(const char *path, char *comm, size_t n, char *state, int *pid, int *ppid)
+{
+	char buf[2048];
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	int len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = 0;
+	char *l = strchr(buf, '('), *r = strrchr(buf, ')');
+	if (!l || !r || r < l)
+		return -2;
+	*pid = atoi(buf);
+	snprintf(comm, n, "%.*s", (int)(r - l - 1), l + 1);
+	/* Fields after the name: count them. */
+	int count = 2;
+	char *save;
+	char *rest = r + 2;
+	for (char *w = strtok_r(rest, " \n", &save); w; w = strtok_r(NULL, " \n", &save)) {
+		count++;
+		if (count == 3)
+			*state = w[0];
+		if (count == 4)
+			*ppid = atoi(w);
+	}
+	return count;
+}
+
+static volatile int stop;
+static void *spin(void *a)
+{
+	(void)a;
+	prctl(PR_SET_NAME, "th) (x");
+	while (!stop)
+		usleep(1000);
+	return NULL;
+}
+
+int main(void)
+{
+	char comm[64], state;
+	int pid, ppid;
+	ASSERT_OK(prctl(PR_SET_NAME, "a) b (c"));
+	CHECK_EQ(fields("/proc/self/stat", comm, sizeof(comm), &state, &pid, &ppid), 52);
+	CHECK_STREQ(comm, "a) b (c");
+	CHECK_EQ(pid, getpid());
+	CHECK_EQ(ppid, getppid());
+	CHECK_EQ(state, 'R');
+	/* A stopped child shows T, a zombie Z. */
+	pid_t c = fork();
+	if (c == 0) {
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	int st;
+	ASSERT_EQ(waitpid(c, &st, WUNTRACED), c);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", c);
+	CHECK_EQ(fields(path, comm, sizeof(comm), &state, &pid, &ppid), 52);
+	CHECK_EQ(state, 'T');
+	CHECK_EQ(pid, c);
+	CHECK_EQ(ppid, getpid());
+	CHECK_OK(kill(c, SIGCONT));
+	siginfo_t si;
+	ASSERT_OK(waitid(P_PID, c, &si, WEXITED | WNOWAIT));
+	CHECK_EQ(fields(path, comm, sizeof(comm), &state, &pid, &ppid), 52);
+	CHECK_EQ(state, 'Z');
+	ASSERT_EQ(waitpid(c, &st, 0), c);
+	CHECK_ERRNO(open(path, O_RDONLY), -1, ENOENT);
+	/* A thread's own stat under task/. */
+	pthread_t th;
+	ASSERT_EQ(pthread_create(&th, NULL, spin, NULL), 0);
+	usleep(20000);
+	int found = 0;
+	for (int i = 0; i < 100 && !found; i++) {
+		char tp[64];
+		snprintf(tp, sizeof(tp), "/proc/self/task/%d/stat", getpid() + 1 + i);
+		if (fields(tp, comm, sizeof(comm), &state, &pid, &ppid) == 52 && strcmp(comm, "th) (x") == 0)
+			found = 1;
+	}
+	CHECK_EQ(found, 1);
+	stop = 1;
+	pthread_join(th, NULL);
+	return test_done();
+}
