@@ -58,13 +58,13 @@ func (p *procFS) taskDir(t *kernel.Task, thread bool) vfs.Inode {
 		"mountinfo":     file("mountinfo", 0o444, func() ([]byte, error) { return p.mounts(t, true) }),
 		"cgroup":        file("cgroup", 0o444, text("0::/\n")),
 		"oom_score":     file("oom_score", 0o444, text("0\n")),
-		"oom_adj":       file("oom_adj", 0o644, func() ([]byte, error) { return []byte(strconv.Itoa(oomAdj(tg.OOMScoreAdj())) + "\n"), nil }),
+		"oom_adj":       &owned{Inode: newOOMFile(procDev, inoOf(key+"/oom_adj"), tg, true), t: t},
 		"loginuid":      file("loginuid", 0o644, text("4294967295\n")),
 		"sessionid":     file("sessionid", 0o444, text("4294967295\n")),
 		"uid_map":       file("uid_map", 0o644, text(idMap)),
 		"gid_map":       file("gid_map", 0o644, text(idMap)),
 		"wchan":         file("wchan", 0o444, text("0")),
-		"oom_score_adj": file("oom_score_adj", 0o644, func() ([]byte, error) { return []byte(strconv.Itoa(int(tg.OOMScoreAdj())) + "\n"), nil }),
+		"oom_score_adj": &owned{Inode: newOOMFile(procDev, inoOf(key+"/oom_score_adj"), tg, false), t: t},
 		"exe":           link("exe", func() (string, error) { return p.exeTarget(t, thread) }),
 		"cwd": link("cwd", func() (string, error) {
 			return p.fsTarget(t, func(fs *kernel.FSContext) vfs.VirtualDentry { return fs.Cwd() })
