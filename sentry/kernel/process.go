@@ -233,8 +233,9 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 		nt.tg = t.tg
 	} else {
 		parent := t.tg
+		parentThread := t
 		if f&CLONE_PARENT != 0 && t.tg.parent != nil {
-			parent = t.tg.parent
+			parent, parentThread = t.tg.parent, t.tg.parentThread
 		}
 		k.sigMu.Lock()
 		handlers := t.tg.handlers
@@ -248,7 +249,7 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 		k.sigMu.Unlock()
 		nt.tg = &ThreadGroup{
 			k: k, ID: id, leader: nt, tasks: make(map[*Task]struct{}), children: make(map[*ThreadGroup]struct{}),
-			parent: parent, pgid: t.tg.pgid, sid: t.tg.sid, exitSignal: a.ExitSignal,
+			parent: parent, parentThread: parentThread, pgid: t.tg.pgid, sid: t.tg.sid, exitSignal: a.ExitSignal,
 			handlers: handlers, limits: t.tg.Limits(), dumpable: t.tg.dumpable,
 		}
 		nt.tg.oomScoreAdj.Store(t.tg.oomScoreAdj.Load())

@@ -22,9 +22,13 @@ type ThreadGroup struct {
 	tasks    map[*Task]struct{}
 	parent   *ThreadGroup
 	children map[*ThreadGroup]struct{}
-	pgid     int32
-	sid      int32
-	zombie   bool
+	// parentThread is the thread of parent that created the process
+	// (Linux's real_parent): when it exits, even with its process
+	// living on, the parent-death signal fires. nil if unknown.
+	parentThread *Task
+	pgid         int32
+	sid          int32
+	zombie       bool
 	// waitStatus is the wait(2) status once the group has exited.
 	waitStatus uint32
 	// exitSignal is sent to the parent at exit (SIGCHLD normally).
@@ -212,7 +216,25 @@ func (t *Task) exit() {
 	delete(tg.tasks, t)
 	delete(k.tasks, t.ID)
 	if len(tg.tasks) > 0 {
+		// The process lives on, and another of its threads takes
+		// over the children this one created; for them, their
+		// parent died.
+		heir := tg.leader
+		if _, ok := tg.tasks[heir]; !ok {
+			for o := range tg.tasks {
+				heir = o
+				break
+			}
+		}
+		var adopted []*ThreadGroup
+		for c := range tg.children {
+			if c.parentThread == t {
+				c.parentThread = heir
+				adopted = append(adopted, c)
+			}
+		}
 		k.mu.Unlock()
+		t.sendParentDeath(adopted)
 		return
 	}
 	// System V semaphore undo runs before the parent can see the exit,
@@ -239,9 +261,10 @@ func (t *Task) exit() {
 		orphans = append(orphans, c)
 		if reaper != nil && reaper != tg {
 			c.parent = reaper
+			c.parentThread = reaper.leader
 			reaper.children[c] = struct{}{}
 		} else {
-			c.parent = nil
+			c.parent, c.parentThread = nil, nil
 		}
 	}
 	parent := tg.parent
@@ -261,12 +284,8 @@ func (t *Task) exit() {
 	}
 	k.mu.Unlock()
 
+	t.sendParentDeath(orphans)
 	for _, c := range orphans {
-		for _, ct := range c.Tasks() {
-			if sig := ct.pdeathSig.Load(); sig != 0 {
-				ct.SendSignal(arch.SigInfo{Signo: sig, Code: SI_USER})
-			}
-		}
 		if reaper != nil && c.IsZombie() {
 			reaper.ChildEvents.Notify(waiter.EventIn)
 		}
@@ -286,6 +305,21 @@ func (t *Task) exit() {
 			}
 		}
 		close(k.done)
+	}
+}
+
+// sendParentDeath sends their parent-death signals to the threads of
+// children, whose parent thread t is exiting. As in Linux, the signal
+// looks sent by t's process (SI_USER, its PID and UID).
+func (t *Task) sendParentDeath(children []*ThreadGroup) {
+	for _, c := range children {
+		for _, ct := range c.Tasks() {
+			if sig := ct.pdeathSig.Load(); sig != 0 {
+				info := arch.SigInfo{Signo: sig, Code: SI_USER}
+				info.SetPIDUID(t.tg.ID, t.Creds().RealUID)
+				ct.SendSignal(info)
+			}
+		}
 	}
 }
 
