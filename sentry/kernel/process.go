@@ -311,12 +311,19 @@ func (t *Task) Execve(p string, argv, envv []string) error {
 	}
 	m := mm.New(k.MemFile, as)
 	m.IncUsers()
-	img, err := loader.Load(t.opener(), m, t.loadArgs(p, argv, envv))
+	la := t.loadArgs(p, argv, envv)
+	la.CredsFor = func(exe loader.Executable) loader.Creds {
+		n := t.execCreds(t.Creds(), exe)
+		return loader.Creds{UID: n.RealUID, EUID: n.EffectiveUID, GID: n.RealGID, EGID: n.EffectiveGID, Secure: setIDExec(n)}
+	}
+	img, err := loader.Load(t.opener(), m, la)
 	if err != nil {
 		m.DecUsers()
 		return err
 	}
 	recordExe(m, img)
+	oc := t.Creds()
+	nc := t.execCreds(oc, img.Exe)
 	img.Exe.Close()
 	// Past the point of no return. Other threads die, and the caller
 	// becomes the thread group leader with the process's ID.
@@ -342,9 +349,11 @@ func (t *Task) Execve(p string, argv, envv []string) error {
 	k.mu.Lock()
 	t.tg.execed = true
 	t.tg.dumpable = 1
+	if setIDExec(nc) {
+		// A set-ID program is not dumpable (suid_dumpable 0).
+		t.tg.dumpable = 0
+	}
 	k.mu.Unlock()
-	oc := t.Creds()
-	nc := oc.ForExec()
 	t.SetCreds(nc)
 	// Linux clears the parent-death signal only when exec changes the
 	// effective or filesystem IDs or grants capabilities.

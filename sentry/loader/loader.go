@@ -39,9 +39,20 @@ type Args struct {
 	Path  string
 	Argv  []string
 	Envv  []string
-	Creds struct{ UID, EUID, GID, EGID uint32 }
+	Creds Creds
+	// CredsFor, if set, gives the credentials the program will run with
+	// once the file to load is known (its set-user-ID and
+	// set-group-ID bits); they replace Creds in the auxiliary vector.
+	CredsFor func(exe Executable) Creds
 	// StackSize is RLIMIT_STACK.
 	StackSize uint64
+}
+
+// Creds are the IDs the auxiliary vector reports; Secure is AT_SECURE
+// (a set-ID execution, which the dynamic linker treats with care).
+type Creds struct {
+	UID, EUID, GID, EGID uint32
+	Secure               bool
 }
 
 // Image is a loaded program.
@@ -126,6 +137,9 @@ func Load(o Opener, m *mm.MemoryManager, args Args) (*Image, error) {
 			nargv = append(nargv, argv[1:]...)
 		}
 		path, argv = interp, nargv
+	}
+	if args.CredsFor != nil {
+		args.Creds = args.CredsFor(exe)
 	}
 	img, err := loadELF(o, m, exe, path, argv, args)
 	if err != nil {
@@ -304,6 +318,10 @@ func loadELF(o Opener, m *mm.MemoryManager, exe Executable, path string, argv []
 	if phdr != 0 {
 		phdr += main.bias
 	}
+	secure := uint64(0)
+	if args.Creds.Secure {
+		secure = 1
+	}
 	auxv := []uint64{
 		atPhdr, phdr,
 		atPhent, 56,
@@ -316,7 +334,7 @@ func loadELF(o Opener, m *mm.MemoryManager, exe Executable, path string, argv []
 		atEUID, uint64(args.Creds.EUID),
 		atGID, uint64(args.Creds.GID),
 		atEGID, uint64(args.Creds.EGID),
-		atSecure, 0,
+		atSecure, secure,
 		atClktck, 100,
 	}
 	for _, tag := range []uint64{atHwcap, atHwcap2, atMinsigstksz} {
