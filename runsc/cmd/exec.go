@@ -236,6 +236,26 @@ func (e *Exec) buildProcess(c *container.Container, args []string) (*specs.Proce
 		}
 		p.User.AdditionalGids = append(p.User.AdditionalGids, uint32(gid))
 	}
+	if len(e.caps) > 0 {
+		// As runc: each added to the bounding, effective and permitted
+		// sets, and to the ambient set if the process has inheritable
+		// capabilities (ambient ones need them).
+		c := specs.LinuxCapabilities{}
+		if p.Capabilities != nil {
+			c = *p.Capabilities
+		}
+		clone := func(s []string) []string { return append([]string(nil), s...) }
+		c.Bounding, c.Effective, c.Permitted, c.Ambient = clone(c.Bounding), clone(c.Effective), clone(c.Permitted), clone(c.Ambient)
+		for _, name := range e.caps {
+			c.Bounding = append(c.Bounding, name)
+			c.Effective = append(c.Effective, name)
+			c.Permitted = append(c.Permitted, name)
+			if len(c.Inheritable) > 0 {
+				c.Ambient = append(c.Ambient, name)
+			}
+		}
+		p.Capabilities = &c
+	}
 	if e.noNewPrivs {
 		p.NoNewPrivileges = true
 	}

@@ -99,6 +99,13 @@ func TestOCISecurity(t *testing.T) {
 		check(t, func(args ...string) string {
 			return e.runsc(nil, append([]string{"exec", "sec"}, args...)...).stdout
 		})
+		// runsc exec --cap adds a capability, as runc's does.
+		if out := e.runsc(nil, "exec", "--cap", "CAP_CHOWN", "sec", "/bin/ocitool", "chown", "/tmp", "5").stdout; out != "ok\n" {
+			t.Errorf("chown after exec --cap CAP_CHOWN: %q", out)
+		}
+		if r := e.runsc(nil, "exec", "--cap", "CAP_BOGUS", "sec", "/bin/ocitool", "echo"); r.code == 0 || !strings.Contains(r.stderr, `unknown capability "CAP_BOGUS"`) {
+			t.Errorf("exec --cap CAP_BOGUS: %d %q", r.code, r.stderr)
+		}
 		// Writes through a bind mount reach the host.
 		if out := e.runsc(nil, "exec", "sec", "/bin/ocitool", "write", "/vol/out", "from sandbox").stdout; out != "ok\n" {
 			t.Fatalf("write to the bind-mounted directory: %q", out)
