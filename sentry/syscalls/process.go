@@ -543,12 +543,17 @@ func init() {
 
 func sysExecveat(t *task, a *args) (uint64, error) {
 	dirfd, flags := int32(a[0]), int(a[4])
-	if flags&^(unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW) != 0 {
-		return 0, unix.EINVAL
-	}
+	// As in Linux, the path is read (and an empty one refused) before
+	// the flags are checked.
 	path, err := copyInPath(t, a[1])
 	if err != nil {
 		return 0, err
+	}
+	if path == "" && flags&unix.AT_EMPTY_PATH == 0 {
+		return 0, unix.ENOENT
+	}
+	if flags&^(unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW) != 0 {
+		return 0, unix.EINVAL
 	}
 	argv, err := copyInStrings(t, a[2])
 	if err != nil {
