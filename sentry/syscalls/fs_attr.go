@@ -46,7 +46,10 @@ func init() {
 		if err != nil {
 			return 0, err
 		}
-		f.DecRef()
+		defer f.DecRef()
+		if _, isPath := f.Impl.(*pathFile); isPath {
+			return 0, unix.EBADF
+		}
 		return 0, nil
 	})
 	register(abi.SysSyncFileRange, sysSyncFileRange)
@@ -504,6 +507,9 @@ func sysSyncFileRange(t *task, a *args) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
+	if _, isPath := f.Impl.(*pathFile); isPath {
+		return 0, unix.EBADF
+	}
 	if flags&^7 != 0 || off < 0 || n < 0 || off+n < off {
 		return 0, unix.EINVAL
 	}

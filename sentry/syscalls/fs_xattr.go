@@ -85,6 +85,9 @@ func xattrName(t *task, addr uint64) (string, error) {
 // directories, trusted.* only with CAP_SYS_ADMIN.
 func xattrNamespace(t *task, name string, st *vfs.Stat, write bool) error {
 	switch {
+	case name == "user." || name == "trusted." || name == "security.":
+		// A namespace with no name in it.
+		return unix.EINVAL
 	case strings.HasPrefix(name, "user."):
 		if !st.IsRegular() && !st.IsDir() {
 			if write {

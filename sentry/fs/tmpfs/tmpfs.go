@@ -451,6 +451,14 @@ func (in *Inode) Link(name string, target vfs.Inode) error {
 		}
 		t.linkable = false
 		in.fs.inodes.Add(1)
+	} else {
+		// As in Linux's tmpfs, every extra name counts against
+		// nr_inodes.
+		if err := in.fs.reserveInode(); err != nil {
+			t.mu.Unlock()
+			return err
+		}
+		in.fs.inodes.Add(1)
 	}
 	t.nlink++
 	t.touchLocked(false, true)
@@ -495,6 +503,7 @@ func (in *Inode) Unlink(name string, rmdir bool) error {
 // dropLink removes one name of in.
 func (in *Inode) dropLink(dir bool) {
 	in.mu.Lock()
+	extra := !dir && in.nlink > 1
 	if dir {
 		in.nlink = 0
 	} else if in.nlink > 0 {
@@ -503,6 +512,9 @@ func (in *Inode) dropLink(dir bool) {
 	in.touchLocked(false, true)
 	dead := in.nlink == 0
 	in.mu.Unlock()
+	if extra {
+		in.fs.inodes.Add(-1)
+	}
 	if dead {
 		in.fs.inodes.Add(-1)
 		in.maybeFree()
