@@ -41,14 +41,15 @@ func (*Do) Synopsis() string {
 
 // Usage implements subcommands.Command.
 func (*Do) Usage() string {
-	return `do [--cwd DIR] [--env K=V]... [--volume HOST:SANDBOX[:ro]]... CMD [ARGS...]
+	return `do [--cwd DIR] [--env K=V]... [--volume HOST:SANDBOX[:OPTS]]... CMD [ARGS...]
 
 Runs CMD in a new sandbox. The sandbox sees the host's root filesystem
 through a gofer. With the default --overlay=memory, changes go to an
 in-memory layer and the host's files never change; with --overlay=none
 they are written through to the host. /tmp and /dev/shm are the
 sandbox's own tmpfs. --volume mounts the host directory HOST at SANDBOX,
-writable unless :ro is given. CMD gets the caller's environment with
+writable unless :ro is given; OPTS is a comma-separated list of ro, rw,
+noexec, nosuid and nodev (and exec, suid, dev). CMD gets the caller's environment with
 --env overrides, and runs in the caller's working directory unless --cwd
 says otherwise. runsc do exits with CMD's exit status (128+N if signal N
 killed it).
@@ -61,10 +62,10 @@ func (d *Do) SetFlags(f *flag.FlagSet) {
 	f.StringVar(&d.cwd, "cwd", "", "working directory of `DIR` for the command (default: the current directory)")
 	f.Var(&d.env, "env", "set environment variable `K=V` for the command (repeatable)")
 	d.tty.register(f)
-	f.Var(&d.volumes, "volume", "mount host directory HOST at SANDBOX, read-only with :ro (`HOST:SANDBOX[:ro]`, repeatable)")
+	f.Var(&d.volumes, "volume", "mount host directory HOST at SANDBOX; OPTS: ro, rw, noexec, nosuid, nodev, comma-separated (`HOST:SANDBOX[:OPTS]`, repeatable)")
 }
 
-// volumeFlag collects repeated --volume HOST:SANDBOX[:ro] flags as bind
+// volumeFlag collects repeated --volume HOST:SANDBOX[:OPTS] flags as bind
 // mounts.
 type volumeFlag []specs.Mount
 
@@ -78,19 +79,22 @@ func (v *volumeFlag) String() string {
 
 func (v *volumeFlag) Set(s string) error {
 	parts := strings.Split(s, ":")
-	ro := false
+	opts := []string{"rbind", "rw"}
 	if len(parts) == 3 {
-		switch parts[2] {
-		case "ro":
-			ro = true
-		case "rw":
-		default:
-			return fmt.Errorf("%q: the third field must be ro or rw", s)
+		for _, o := range strings.Split(parts[2], ",") {
+			switch o {
+			case "ro", "rw":
+				opts[1] = o
+			case "noexec", "nosuid", "nodev", "exec", "suid", "dev":
+				opts = append(opts, o)
+			default:
+				return fmt.Errorf("%q: unknown option %q (want ro, rw, noexec, nosuid, nodev, exec, suid or dev)", s, o)
+			}
 		}
 		parts = parts[:2]
 	}
 	if len(parts) != 2 || parts[0] == "" || parts[1] == "" {
-		return fmt.Errorf("%q is not of the form HOST:SANDBOX[:ro]", s)
+		return fmt.Errorf("%q is not of the form HOST:SANDBOX[:OPTS]", s)
 	}
 	if !filepath.IsAbs(parts[1]) {
 		return fmt.Errorf("%q: the sandbox path must be absolute", s)
@@ -108,10 +112,6 @@ func (v *volumeFlag) Set(s string) error {
 		return fmt.Errorf("--volume %q: %v", s, err)
 	} else if !st.IsDir() {
 		return fmt.Errorf("--volume %q: %s is not a directory", s, host)
-	}
-	opts := []string{"rbind", "rw"}
-	if ro {
-		opts[1] = "ro"
 	}
 	*v = append(*v, specs.Mount{Destination: filepath.Clean(parts[1]), Type: "bind", Source: host, Options: opts})
 	return nil
