@@ -134,12 +134,13 @@ func (t *Task) FutexWait(addr uint64, val uint32, bitset uint32, deadline *time.
 	return ERESTARTSYS
 }
 
-// FutexWake implements FUTEX_WAKE(_BITSET).
+// FutexWake implements FUTEX_WAKE(_BITSET). As in Linux, a count below
+// 1 still wakes one waiter.
 func (t *Task) FutexWake(addr uint64, n int, bitset uint32, private bool) (int, error) {
 	if addr&3 != 0 {
 		return 0, unix.EINVAL
 	}
-	return t.k.futexes.wake(keyFor(t.MM(), addr, private), n, bitset), nil
+	return t.k.futexes.wake(keyFor(t.MM(), addr, private), max(n, 1), bitset), nil
 }
 
 // FutexRequeue wakes n waiters on addr and moves up to n2 of the rest to
@@ -164,18 +165,20 @@ func (t *Task) FutexRequeue(addr, addr2 uint64, n, n2 int, check bool, val uint3
 	key, key2 := keyFor(m, addr, private), keyFor(m, addr2, private)
 	woken := f.wakeLocked(key, n, ^uint32(0))
 	ws := f.waiters[key]
-	moved := 0
-	for len(ws) > 0 && moved < n2 {
-		w := ws[0]
-		ws = ws[1:]
-		w.key = key2
-		f.waiters[key2] = append(f.waiters[key2], w)
-		moved++
+	moved := min(n2, len(ws))
+	if key == key2 {
+		// Requeued onto itself: the waiters stay, in order, and are
+		// counted (Linux allows this for non-PI futexes).
+		return woken + moved, nil
 	}
-	if len(ws) == 0 {
+	for _, w := range ws[:moved] {
+		w.key = key2
+	}
+	f.waiters[key2] = append(f.waiters[key2], ws[:moved]...)
+	if rest := ws[moved:]; len(rest) == 0 {
 		delete(f.waiters, key)
 	} else {
-		f.waiters[key] = ws
+		f.waiters[key] = append([]*futexWaiter(nil), rest...)
 	}
 	return woken + moved, nil
 }

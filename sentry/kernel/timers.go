@@ -285,5 +285,6 @@ func (tg *ThreadGroup) stopTimers() {
 }
 
 // Ack lets the timer fire again at its next expiry without counting an
-// overrun, for notifications that are not queued signals.
-func (it *IntervalTimer) Ack() { it.delivered() }
+// overrun, for notifications that are not queued signals. It returns the
+// expiries missed (overruns) since the last Ack.
+func (it *IntervalTimer) Ack() int { return it.delivered() }

@@ -154,7 +154,7 @@ func sysEpollCtl(t *task, a *args) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	w, pollable := f.Waitable()
+	w, pollable := waitableFor(t, f)
 	if _, regular := f.Impl.(vfs.AlwaysReadyFile); regular {
 		pollable = false
 	}
@@ -174,6 +174,21 @@ func sysEpollCtl(t *task, a *args) (uint64, error) {
 		return 0, ep.Delete(int(fd), f)
 	}
 	return 0, unix.EINVAL
+}
+
+// taskWaitable is implemented by files whose readiness depends on the
+// task that asks (a signalfd reports the caller's pending signals).
+type taskWaitable interface {
+	WaitableFor(t *kernel.Task) waiter.Waitable
+}
+
+// waitableFor returns what t waits on and polls to wait for f, and false
+// if f cannot be waited for.
+func waitableFor(t *task, f *vfs.File) (waiter.Waitable, bool) {
+	if tw, ok := f.Impl.(taskWaitable); ok {
+		return tw.WaitableFor(t), true
+	}
+	return f.Waitable()
 }
 
 // msTimeout converts a millisecond timeout; negative means forever.
@@ -289,8 +304,8 @@ func epollWait(t *task, epfd int32, evAddr uint64, max int32, d time.Duration) (
 }
 
 // pollFile returns the ready events of f for mask.
-func pollFile(f *vfs.File, mask waiter.Mask) waiter.Mask {
-	w, ok := f.Waitable()
+func pollFile(t *task, f *vfs.File, mask waiter.Mask) waiter.Mask {
+	w, ok := waitableFor(t, f)
 	if !ok {
 		return mask & (waiter.EventIn | waiter.EventOut | waiter.EventRdNorm | waiter.EventWrNorm)
 	}
@@ -310,7 +325,7 @@ func doPoll(t *task, fds []pollFD, d time.Duration) ([]waiter.Mask, error) {
 	e := waiter.NewEntry(waiter.AllEvents)
 	for _, p := range fds {
 		if p.f != nil {
-			if w, ok := p.f.Waitable(); ok {
+			if w, ok := waitableFor(t, p.f); ok {
 				w.EventRegister(e)
 				defer w.EventUnregister(e)
 			}
@@ -328,7 +343,7 @@ func doPoll(t *task, fds []pollFD, d time.Duration) ([]waiter.Mask, error) {
 				}
 				continue
 			}
-			revents[i] = pollFile(p.f, p.events)
+			revents[i] = pollFile(t, p.f, p.events)
 			if revents[i] != 0 {
 				n++
 			}

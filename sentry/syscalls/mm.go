@@ -166,6 +166,35 @@ func sysMsync(t *task, a *args) (uint64, error) {
 		flags&unix.MS_ASYNC != 0 && flags&unix.MS_SYNC != 0 {
 		return 0, unix.EINVAL
 	}
-	// Shared file mappings are read-only so far: nothing to write back.
+	// msync walks the range as Linux does: a hole is ENOMEM (at once
+	// for plain MS_SYNC, else once the rest is done), and MS_INVALIDATE
+	// on an mlocked mapping is EBUSY. Shared file mappings are read-only
+	// so far: there is nothing to write back.
+	start, end := a[0], a[0]+(a[1]+memfile.PageSize-1)&^(memfile.PageSize-1)
+	if end < start {
+		return 0, unix.ENOMEM
+	}
+	unmapped := false
+	for _, v := range t.MM().VMAs() {
+		if start >= end || v.Start >= end {
+			break
+		}
+		if v.End <= start {
+			continue
+		}
+		if start < v.Start {
+			if flags == unix.MS_SYNC {
+				return 0, unix.ENOMEM
+			}
+			unmapped = true
+		}
+		if flags&unix.MS_INVALIDATE != 0 && v.Locked {
+			return 0, unix.EBUSY
+		}
+		start = v.End
+	}
+	if start < end || unmapped {
+		return 0, unix.ENOMEM
+	}
 	return 0, nil
 }

@@ -283,6 +283,7 @@ const (
 	futexLockPI2       = 13
 	futexWaitBitset    = 9
 	futexWakeBitset    = 10
+	futexWaitRequeuePI = 11
 	futexPrivateFlag   = 128
 	futexClockRealtime = 256
 )
@@ -291,7 +292,8 @@ func sysFutex(t *task, a *args) (uint64, error) {
 	addr, op, val, timeout, addr2, val3 := a[0], int(a[1]), uint32(a[2]), a[3], a[4], uint32(a[5])
 	cmd := op &^ (futexPrivateFlag | futexClockRealtime)
 	private := op&futexPrivateFlag != 0
-	if op&futexClockRealtime != 0 && cmd != futexWaitBitset && cmd != futexWait && cmd != futexLockPI2 {
+	// Only the calls that take an absolute deadline accept a clock.
+	if op&futexClockRealtime != 0 && cmd != futexWaitBitset && cmd != futexWaitRequeuePI && cmd != futexLockPI2 {
 		return 0, unix.ENOSYS
 	}
 	switch cmd {
@@ -322,7 +324,7 @@ func sysFutex(t *task, a *args) (uint64, error) {
 			}
 			deadline = &d
 		}
-		return 0, t.FutexWait(addr, val, bitset, deadline, private)
+		return 0, futexWaitRestartable(t, addr, val, bitset, deadline, private)
 	case futexWake, futexWakeBitset:
 		bitset := ^uint32(0)
 		if cmd == futexWakeBitset {
@@ -365,25 +367,47 @@ func sysFutex(t *task, a *args) (uint64, error) {
 	return 0, unix.ENOSYS
 }
 
-// futexWakeOpOp implements FUTEX_WAKE_OP.
+// futexWaitRestartable waits as FUTEX_WAIT does. A wait with a timeout
+// that a signal interrupts is restarted only if no handler ran
+// (ERESTART_RESTARTBLOCK), and then until the same deadline; one without
+// is restarted by SA_RESTART handlers too (ERESTARTSYS), as in Linux.
+func futexWaitRestartable(t *task, addr uint64, val, bitset uint32, deadline *time.Time, private bool) error {
+	err := t.FutexWait(addr, val, bitset, deadline, private)
+	if err == kernel.ERESTARTSYS && deadline != nil {
+		t.SetRestartBlock(func(t *task) (uint64, error) {
+			return 0, futexWaitRestartable(t, addr, val, bitset, deadline, private)
+		})
+		return kernel.ERESTART_RESTARTBLOCK
+	}
+	return err
+}
+
+// futexWakeOpOp implements FUTEX_WAKE_OP as Linux does: oparg and
+// cmparg are signed 12-bit fields and the comparison is signed; a shift
+// count beyond 31 is masked; an unknown operation is ENOSYS before the
+// word changes, an unknown comparison ENOSYS after it changed, with no one
+// woken. Then waiters on addr are woken, and on addr2 if the old value
+// passed the comparison.
 func futexWakeOpOp(t *task, addr, addr2 uint64, n, n2 int, enc uint32, private bool) (uint64, error) {
 	op, cmp := enc>>28&7, enc>>24&0xf
-	oparg, cmparg := enc>>12&0xfff, enc&0xfff
+	signExt := func(v uint32) int32 { return int32(v<<20) >> 20 }
+	oparg, cmparg := signExt(enc>>12&0xfff), signExt(enc&0xfff)
 	if enc>>28&8 != 0 {
-		if oparg > 31 {
-			return 0, unix.EINVAL
-		}
-		oparg = 1 << oparg
+		oparg = 1 << (oparg & 31)
+	}
+	if addr&3 != 0 || addr2&3 != 0 {
+		return 0, unix.EINVAL
 	}
 	if op > 4 {
 		return 0, unix.ENOSYS
 	}
-	var old uint32
+	var old int32
 	err := t.MM().Atomic32(addr2, func(p *uint32) {
 		for {
-			old = atomic.LoadUint32(p)
-			nv := [5]uint32{oparg, old + oparg, old | oparg, old &^ oparg, old ^ oparg}[op]
-			if atomic.CompareAndSwapUint32(p, old, nv) {
+			o := atomic.LoadUint32(p)
+			old = int32(o)
+			nv := [5]int32{oparg, old + oparg, old | oparg, old &^ oparg, old ^ oparg}[op]
+			if atomic.CompareAndSwapUint32(p, o, uint32(nv)) {
 				return
 			}
 		}
@@ -391,7 +415,6 @@ func futexWakeOpOp(t *task, addr, addr2 uint64, n, n2 int, enc uint32, private b
 	if err != nil {
 		return 0, unix.EFAULT
 	}
-	woken, _ := t.FutexWake(addr, n, ^uint32(0), private)
 	var hit bool
 	switch cmp {
 	case 0:
@@ -409,6 +432,7 @@ func futexWakeOpOp(t *task, addr, addr2 uint64, n, n2 int, enc uint32, private b
 	default:
 		return 0, unix.ENOSYS
 	}
+	woken, _ := t.FutexWake(addr, n, ^uint32(0), private)
 	if hit {
 		w2, _ := t.FutexWake(addr2, n2, ^uint32(0), private)
 		woken += w2

@@ -11,6 +11,7 @@ import (
 	"github.com/moat-dev/moat/sentry/fs/timerfd"
 	"github.com/moat-dev/moat/sentry/kernel"
 	"github.com/moat-dev/moat/sentry/vfs"
+	"github.com/moat-dev/moat/sentry/waiter"
 )
 
 func init() {
@@ -310,15 +311,26 @@ func sysTimerfdSettime(t *task, a *args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	v := time.Duration(value.Nano())
+	v, iv := time.Duration(value.Nano()), time.Duration(interval.Nano())
+	var expired uint64
 	if flags&tfdTimerAbstime != 0 && v > 0 {
 		now, _ := clockNow(tf.Clock &^ 0) // alarm clocks read as their base
 		v = time.Duration(value.Nano() - now.Nano())
 		if v <= 0 {
-			v = 1
+			// Already due: it expired once, plus once per whole
+			// interval since, and next expires on the interval's
+			// grid (Linux's hrtimer_forward).
+			expired = 1
+			if iv > 0 {
+				missed := -v / iv
+				expired += uint64(missed)
+				v += (missed + 1) * iv
+			} else {
+				v = 0
+			}
 		}
 	}
-	oldV, oldI := tf.Set(v, time.Duration(interval.Nano()))
+	oldV, oldI := tf.Set(v, iv, expired)
 	if a[3] != 0 {
 		return 0, putItimerspec(t, a[3], oldV, oldI)
 	}
@@ -357,6 +369,11 @@ func signalfd4(t *task, fd int32, maskAddr, size uint64, flags int) (uint64, err
 			return 0, unix.EINVAL
 		}
 		sf.SetMask(mask)
+		// As Linux, wake the process's pollers: the new mask may make
+		// a pending signal readable.
+		for _, th := range t.ThreadGroup().Tasks() {
+			th.SignalQueue().Notify(waiter.EventIn)
+		}
 		return uint64(fd), nil
 	}
 	f := vfs.NewFile(signalfd.New(t, mask), vfs.VirtualDentry{}, unix.O_RDWR|flags&unix.SFD_NONBLOCK)

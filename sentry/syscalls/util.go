@@ -157,7 +157,7 @@ func blockingIO(t *task, f *vfs.File, mask waiter.Mask, op func() (int, error)) 
 	if err != unix.EAGAIN || f.Flags()&unix.O_NONBLOCK != 0 {
 		return n, err
 	}
-	w, ok := f.Waitable()
+	w, ok := waitableFor(t, f)
 	if !ok {
 		return n, err
 	}

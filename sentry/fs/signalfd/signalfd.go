@@ -13,7 +13,11 @@ import (
 	"github.com/moat-dev/moat/sentry/waiter"
 )
 
-// File is a signalfd. Readiness follows the task that created it.
+// File is a signalfd. Its readiness is that of the task asking: Linux
+// polls the caller's pending signals, so a signalfd inherited across fork
+// reports the child's signals in the child. File itself (as a
+// waiter.Waitable) stands for the task that created it; WaitableFor gives
+// the view of another task.
 type File struct {
 	vfs.NoImpl
 	mask  atomic.Uint64
@@ -85,16 +89,31 @@ func (f *File) ReadTask(t *kernel.Task, dst []byte) (int, error) {
 // Stat implements vfs.FileImpl.Stat.
 func (f *File) Stat() (vfs.Stat, error) { return vfs.Stat{Mode: 0o600, Blksize: 4096, Nlink: 1}, nil }
 
-// Readiness implements waiter.Waitable.
-func (f *File) Readiness(mask waiter.Mask) waiter.Mask {
-	if f.owner.PendingIn(f.mask.Load()) {
+// Readiness implements waiter.Waitable for the creating task.
+func (f *File) Readiness(mask waiter.Mask) waiter.Mask { return f.WaitableFor(f.owner).Readiness(mask) }
+
+// EventRegister implements waiter.Waitable for the creating task.
+func (f *File) EventRegister(e *waiter.Entry) { f.owner.SignalQueue().EventRegister(e) }
+
+// EventUnregister implements waiter.Waitable for the creating task.
+func (f *File) EventUnregister(e *waiter.Entry) { f.owner.SignalQueue().EventUnregister(e) }
+
+// WaitableFor returns the file's readiness as task t sees it: readable
+// while t has a pending signal in the mask, notified through t's signal
+// queue.
+func (f *File) WaitableFor(t *kernel.Task) waiter.Waitable { return taskView{f, t} }
+
+type taskView struct {
+	f *File
+	t *kernel.Task
+}
+
+func (v taskView) Readiness(mask waiter.Mask) waiter.Mask {
+	if v.t.PendingIn(v.f.mask.Load()) {
 		return mask & waiter.EventIn
 	}
 	return 0
 }
 
-// EventRegister implements waiter.Waitable.
-func (f *File) EventRegister(e *waiter.Entry) { f.owner.SignalQueue().EventRegister(e) }
-
-// EventUnregister implements waiter.Waitable.
-func (f *File) EventUnregister(e *waiter.Entry) { f.owner.SignalQueue().EventUnregister(e) }
+func (v taskView) EventRegister(e *waiter.Entry)   { v.t.SignalQueue().EventRegister(e) }
+func (v taskView) EventUnregister(e *waiter.Entry) { v.t.SignalQueue().EventUnregister(e) }

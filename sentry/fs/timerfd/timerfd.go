@@ -33,20 +33,26 @@ func New(clock int32) *File {
 }
 
 func (f *File) expired() {
-	// Every expiry counts: the timer may not hold back as for signals.
-	f.Timer.Ack()
+	// Every expiry counts, the ones the timer missed while late too.
+	missed := f.Timer.Ack()
 	f.mu.Lock()
-	f.count++
+	f.count += 1 + uint64(missed)
 	f.mu.Unlock()
 	f.q.Notify(waiter.EventIn)
 }
 
-// Set arms the timer, clearing the expiration count.
-func (f *File) Set(value, interval time.Duration) (time.Duration, time.Duration) {
+// Set arms the timer to expire after value and then every interval,
+// returning the old setting. The expiration count becomes expired: an
+// absolute deadline already past counts as expirations at once.
+func (f *File) Set(value, interval time.Duration, expired uint64) (time.Duration, time.Duration) {
 	f.mu.Lock()
-	f.count = 0
+	f.count = expired
 	f.mu.Unlock()
-	return f.Timer.Set(value, interval)
+	oldV, oldI := f.Timer.Set(value, interval)
+	if expired > 0 {
+		f.q.Notify(waiter.EventIn)
+	}
+	return oldV, oldI
 }
 
 // Read implements vfs.FileImpl.Read.
