@@ -64,6 +64,11 @@ type Pipe struct {
 	segs     []segment
 	size     int
 	capacity int
+	// spare is the page of the last slot read empty, for the next write:
+	// a pipe that carries small messages back and forth needs no new
+	// page per write. Only the bytes a slot holds are ever read, so the
+	// page is not cleared.
+	spare []byte
 	// initCap is the capacity restored when a FIFO's last end closes.
 	initCap int
 
@@ -316,15 +321,20 @@ func (p *Pipe) read(dst []byte) int {
 			s.n = 0
 		}
 		if s.n == 0 {
+			if p.spare == nil {
+				p.spare = s.data
+			}
 			p.segs[0] = segment{}
-			p.segs = p.segs[1:]
+			if len(p.segs) == 1 {
+				// Empty: reuse the array from where it starts now.
+				p.segs = p.segs[:0]
+			} else {
+				p.segs = p.segs[1:]
+			}
 		}
 		if packet {
 			break
 		}
-	}
-	if len(p.segs) == 0 {
-		p.segs = nil
 	}
 	return done
 }
@@ -346,7 +356,11 @@ func (p *Pipe) appendData(src []byte, packet bool, maxSlots int) int {
 	}
 	for done < len(src) && len(p.segs) < maxSlots {
 		m := min(len(src)-done, pageSize)
-		page := make([]byte, pageSize)
+		page := p.spare
+		p.spare = nil
+		if page == nil {
+			page = make([]byte, pageSize)
+		}
 		copy(page, src[done:done+m])
 		p.segs = append(p.segs, segment{data: page, n: m, packet: packet})
 		done += m
