@@ -179,13 +179,7 @@ func (tg *ThreadGroup) sendSignal(info arch.SigInfo, _ bool) {
 		k.sigMu.Unlock()
 		return
 	}
-	continued := false
-	switch defaultActionOf(sig) {
-	case actCont:
-		continued = tg.continueLocked()
-	case actStop:
-		tg.pending.discard(int(unix.SIGCONT))
-	}
+	continued := tg.prepareSignalLocked(sig, tasks)
 	if continued {
 		defer tg.notifyParentJob(CLD_CONTINUED, int(unix.SIGCONT))
 	}
@@ -222,6 +216,29 @@ func (tg *ThreadGroup) sendSignal(info arch.SigInfo, _ bool) {
 	}
 }
 
+// prepareSignalLocked does what sending sig does at once, whatever the
+// action and masks (Linux's prepare_signal): a stop signal discards a
+// pending SIGCONT, and SIGCONT discards pending stop signals and
+// continues a stopped group, in the process's queue and every thread's.
+// It reports whether the group was continued. k.sigMu must be held.
+func (tg *ThreadGroup) prepareSignalLocked(sig int, tasks []*Task) bool {
+	switch defaultActionOf(sig) {
+	case actStop:
+		tg.pending.discard(int(unix.SIGCONT))
+		for _, t := range tasks {
+			t.pending.discard(int(unix.SIGCONT))
+		}
+	case actCont:
+		for _, s := range []unix.Signal{unix.SIGSTOP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU} {
+			for _, t := range tasks {
+				t.pending.discard(int(s))
+			}
+		}
+		return tg.continueLocked()
+	}
+	return false
+}
+
 // SendSignal queues a signal for this thread (tgkill(2)).
 func (t *Task) SendSignal(info arch.SigInfo) {
 	k := t.k
@@ -230,7 +247,11 @@ func (t *Task) SendSignal(info arch.SigInfo) {
 		t.tg.groupExit(WaitStatusSignaled(sig, false))
 		return
 	}
+	tasks := t.tg.Tasks()
 	k.sigMu.Lock()
+	if t.tg.prepareSignalLocked(sig, tasks) {
+		defer t.tg.notifyParentJob(CLD_CONTINUED, int(unix.SIGCONT))
+	}
 	if t.tg.ignoredLocked(sig) && (t.sigMask|t.realBlocked)&sigBit(sig) == 0 {
 		k.sigMu.Unlock()
 		return
@@ -333,6 +354,11 @@ func (t *Task) handleSignals() bool {
 			case actIgnore, actCont:
 				continue
 			case actStop:
+				// Terminal stop signals are discarded in an orphaned
+				// process group: no one is left to continue it.
+				if sig != int(unix.SIGSTOP) && t.k.IsOrphanedPGrp(t.tg.PGID()) {
+					continue
+				}
 				t.stopGroup(sig)
 				continue
 			case actTerm:

@@ -75,12 +75,17 @@ int main(void)
 	CHECK_SIGNALED(st, SIGQUIT);
 	CHECK_EQ(WCOREDUMP(st), 0);
 
-	/* Stopped, continued, then killed. */
+	/* Stopped, continued, then killed. The child gets a process group of
+	 * its own, whose parent (us) is outside it: not an orphaned group,
+	 * where SIGTSTP would be discarded (in a sandbox we may be init, and
+	 * init's own group is orphaned). */
 	pid = test_fork();
 	if (pid == 0) {
+		setpgid(0, 0);
 		for (;;)
 			pause();
 	}
+	CHECK_OK(setpgid(pid, pid));
 	CHECK_OK(kill(pid, SIGSTOP));
 	si = next_chld();
 	CHECK_EQ(si.si_code, CLD_STOPPED);
