@@ -329,6 +329,12 @@ func TestDocker(t *testing.T) {
 		if out := d.mustDocker(runArgs("local/busybox:1", "sh", "-c", "chown 5 /tmp && echo chowned")...); out != "chowned\n" {
 			t.Errorf("chown with the default capabilities: %q", out)
 		}
+		// --privileged: every capability Docker knows, no seccomp.
+		out := d.mustDocker(runArgs("--privileged", "local/busybox:1", "grep", "-E", "^(CapEff|Seccomp):", "/proc/self/status")...)
+		var eff uint64
+		if _, err := fmt.Sscanf(out, "CapEff:\t%x\nSeccomp:\t0\n", &eff); err != nil || eff&(1<<21|1<<0|1<<12) != 1<<21|1<<0|1<<12 {
+			t.Errorf("--privileged: %q %v", out, err)
+		}
 		out, code := d.docker(runArgs("--cap-drop=ALL", "local/busybox:1", "chown", "5", "/tmp")...)
 		if code == 0 || !strings.Contains(out, "Operation not permitted") {
 			t.Errorf("chown with --cap-drop=ALL: status %d %q", code, out)
