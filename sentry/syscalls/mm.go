@@ -145,6 +145,8 @@ func sysMadvise(t *task, a *args) (uint64, error) {
 	switch advice {
 	case unix.MADV_DONTNEED:
 		return 0, t.MM().MAdviseDontNeed(addr, length)
+	case unix.MADV_REMOVE:
+		return 0, t.MM().MAdviseRemove(addr, length)
 	case unix.MADV_NORMAL, unix.MADV_RANDOM, unix.MADV_SEQUENTIAL, unix.MADV_WILLNEED,
 		unix.MADV_HUGEPAGE, unix.MADV_NOHUGEPAGE, unix.MADV_DONTDUMP, unix.MADV_DODUMP,
 		unix.MADV_DONTFORK, unix.MADV_DOFORK, unix.MADV_MERGEABLE, unix.MADV_UNMERGEABLE,
