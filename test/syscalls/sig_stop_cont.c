@@ -29,8 +29,9 @@ int main(void)
 	sigset_t b, p;
 
 	/* Blocked SIGCONT still continues; the handler runs when unblocked. */
-	int pp[2];
+	int pp[2], gp[2];
 	ASSERT_OK(pipe(pp));
+	ASSERT_OK(pipe(gp));
 	pid_t pid = test_fork();
 	if (pid == 0) {
 		signal(SIGCONT, on_cont);
@@ -41,7 +42,7 @@ int main(void)
 			_exit(2);
 		/* Spin until continued and told to go on. */
 		char c;
-		if (read(pp[0], &c, 1) != 1)
+		if (read(gp[0], &c, 1) != 1)
 			_exit(3);
 		sigpending(&p);
 		int pending = sigismember(&p, SIGCONT);
@@ -55,7 +56,7 @@ int main(void)
 	CHECK_OK(kill(pid, SIGCONT));
 	CHECK_EQ(waitpid(pid, &st, WCONTINUED), pid);
 	CHECK(WIFCONTINUED(st));
-	CHECK_EQ(write(pp[1], "g", 1), 1);
+	CHECK_EQ(write(gp[1], "g", 1), 1);
 	CHECK_EQ(waitpid(pid, &st, 0), pid);
 	CHECK_CHILD_OK(st);
 
