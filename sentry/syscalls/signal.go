@@ -131,9 +131,13 @@ func sysSigaltstack(t *task, a *args) (uint64, error) {
 }
 
 // mayKill applies kill(2)'s permission rule.
-func mayKill(t *task, target *kernel.Task) bool {
+func mayKill(t *task, target *kernel.Task, sig int) bool {
 	c := t.Creds()
 	if c.HasCap(kernel.CapKill) {
+		return true
+	}
+	// SIGCONT may go to any process of the caller's session.
+	if sig == int(unix.SIGCONT) && t.ThreadGroup().SID() == target.ThreadGroup().SID() {
 		return true
 	}
 	tc := target.Creds()
@@ -186,7 +190,7 @@ func sysKill(t *task, a *args) (uint64, error) {
 			sent = true
 			continue
 		}
-		if !mayKill(t, leader) {
+		if !mayKill(t, leader, sig) {
 			permErr = true
 			continue
 		}
@@ -212,7 +216,7 @@ func tgkill(t *task, tgid, tid int32, sig int) (uint64, error) {
 	if target == nil || (tgid > 0 && target.ThreadGroup().ID != tgid) {
 		return 0, unix.ESRCH
 	}
-	if !mayKill(t, target) {
+	if !mayKill(t, target, sig) {
 		return 0, unix.EPERM
 	}
 	if sig != 0 {
@@ -258,7 +262,7 @@ func sysRtSigqueueinfo(t *task, a *args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if leader := tg.Leader(); leader == nil || !mayKill(t, leader) {
+	if leader := tg.Leader(); leader == nil || !mayKill(t, leader, sig) {
 		return 0, unix.EPERM
 	}
 	if sig != 0 {
@@ -280,7 +284,7 @@ func sysRtTgsigqueueinfo(t *task, a *args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if !mayKill(t, target) {
+	if !mayKill(t, target, sig) {
 		return 0, unix.EPERM
 	}
 	if sig != 0 {
