@@ -247,15 +247,23 @@ func take() sample {
 }
 
 // offsets returns CLOCK_REALTIME and CLOCK_BOOTTIME minus
-// CLOCK_MONOTONIC.
+// CLOCK_MONOTONIC. The BOOTTIME offset is BOOTTIME read after MONOTONIC,
+// the least of a few tries: it errs high by the gap between the reads,
+// never low, so that BOOTTIME never reads below MONOTONIC.
 func offsets() (real, boot int64) {
 	m1 := nanotime()
 	now := time.Now().UnixNano()
-	var ts unix.Timespec
-	unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts)
 	m2 := nanotime()
-	mid := m1 + (m2-m1)/2
-	return now - mid, ts.Nano() - mid
+	real = now - (m1+(m2-m1)/2)
+	for i := 0; i < 3; i++ {
+		var ts unix.Timespec
+		m := nanotime()
+		unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts)
+		if d := ts.Nano() - m; i == 0 || d < boot {
+			boot = d
+		}
+	}
+	return real, boot
 }
 
 // monoAt is CLOCK_MONOTONIC at tsc as the page p computes it.
@@ -338,6 +346,12 @@ func (st *steering) update(s sample, real, boot int64) (params, bool) {
 		return params{}, true
 	}
 	p := params{ready: 1, tscBase: s.tsc, realOff: real, bootOff: boot}
+	if st.cur.ready != 0 {
+		// BOOTTIME only ever gains on MONOTONIC (by the time the
+		// host was suspended); a lower reading is measurement noise,
+		// and taking it would make BOOTTIME go back.
+		p.bootOff = max(p.bootOff, st.cur.bootOff)
+	}
 	if st.cur.ready == 0 {
 		p.monoBase = s.mono
 	} else {

@@ -296,3 +296,25 @@ func TestBlobUpToDate(t *testing.T) {
 		t.Error("vdso_blob.go is not what src/ builds: run go generate ./sentry/vdso")
 	}
 }
+
+// TestBootOffsetNeverShrinks: a lower BOOTTIME offset than the last one
+// is noise, and taking it would make BOOTTIME go back.
+func TestBootOffsetNeverShrinks(t *testing.T) {
+	fakeTSC(t)
+	h := &host{tsc: 1 << 40, mono: 1e12, rate: 1 / 2.9}
+	st := steering{prev: h.sample()}
+	for i, off := range []int64{0, 800, 300, 900, 0} {
+		h.advance(period)
+		p, ok := st.update(h.sample(), 0, off)
+		if !ok {
+			t.Fatal("update skipped")
+		}
+		want := []int64{0, 800, 800, 900, 900}[i]
+		if p.bootOff != want {
+			t.Errorf("update %d with offset %d: bootOff %d, want %d", i, off, p.bootOff, want)
+		}
+	}
+	if _, boot := offsets(); boot < 0 {
+		t.Errorf("offsets: BOOTTIME offset %d is negative", boot)
+	}
+}

@@ -7,7 +7,8 @@
  *  - each clock read through the vDSO brackets the system call's reading
  *    (within a few ms: the vDSO's clock is steered to the kernel's);
  *  - CLOCK_MONOTONIC never goes back, within a thread and between two
- *    threads on different CPUs, over several updates of the time page;
+ *    threads on different CPUs, over several updates of the time page,
+ *    and CLOCK_BOOTTIME neither goes back nor reads below it;
  *  - with a seccomp filter that fails those four system calls, the vDSO
  *    still answers (so it never traps), while a clock it does not cover
  *    (CLOCK_PROCESS_CPUTIME_ID) and a bad clock id fall back to the system
@@ -130,6 +131,24 @@ static void check_monotonic(void)
 			back++;
 		prev = ts_ns(&ts);
 	}
+	CHECK_EQ(back, 0);
+
+	/* BOOTTIME read after MONOTONIC is never below it (they differ by
+	 * the time the host was suspended), and never goes back either. */
+	struct timespec bt;
+	long long prev_bt = 0;
+	int below = 0;
+	back = 0;
+	for (int i = 0; i < 100000; i++) {
+		v_clock_gettime(CLOCK_MONOTONIC, &ts);
+		v_clock_gettime(CLOCK_BOOTTIME, &bt);
+		if (ts_ns(&bt) < ts_ns(&ts))
+			below++;
+		if (ts_ns(&bt) < prev_bt)
+			back++;
+		prev_bt = ts_ns(&bt);
+	}
+	CHECK_EQ(below, 0);
 	CHECK_EQ(back, 0);
 
 	/* Two threads, on two CPUs when there are two, for 700 ms: the
