@@ -103,7 +103,7 @@ int main(void)
 		kids[i] = test_fork();
 		ASSERT_GE(kids[i], 0);
 		if (kids[i] == 0) {
-			char n = (char)epoll_wait(ep, out, 4, 300);
+			char n = (char)epoll_wait(ep, out, 4, 2000);
 			if (write(res[1], &n, 1) != 1)
 				_exit(2);
 			_exit(0);

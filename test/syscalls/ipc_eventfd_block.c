@@ -46,6 +46,7 @@ int main(void)
 	CHECK_EQ(revents(fd), POLLIN | POLLOUT);
 
 	/* A blocking write that would overflow waits for a read. */
+	long long t0 = now_ns();
 	pid_t pid = test_fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
@@ -55,7 +56,6 @@ int main(void)
 		CHECK_EQ(got, 0xfffffffffffffffdULL);
 		child_exit();
 	}
-	long long t0 = now_ns();
 	v = 2;
 	CHECK_EQ(write(fd, &v, 8), 8);
 	CHECK_GE(now_ns() - t0, 40 * 1000000LL);

@@ -95,6 +95,7 @@ int main(void)
 
 	/* A blocking writer open waits for a reader from another process,
 	 * even one that opens O_NONBLOCK. */
+	long long t0 = now_ns();
 	pid_t pid = test_fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
@@ -109,7 +110,6 @@ int main(void)
 		close(fd);
 		child_exit();
 	}
-	long long t0 = now_ns();
 	ASSERT_OK(w = open(path, O_WRONLY));
 	CHECK_GE(now_ns() - t0, 40 * 1000000LL);
 	CHECK_EQ(write(w, "hi", 2), 2);
@@ -124,13 +124,15 @@ int main(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;
 	ASSERT_OK(sigaction(SIGALRM, &sa, NULL));
-	struct itimerval it = {{0, 0}, {0, 50000}};
-	ASSERT_OK(setitimer(ITIMER_REAL, &it, NULL));
+	/* The timer repeats, so that an open that starts late is still
+	 * interrupted. */
+	struct itimerval it = {{0, 50000}, {0, 50000}}, off = {{0, 0}, {0, 0}};
 	t0 = now_ns();
+	ASSERT_OK(setitimer(ITIMER_REAL, &it, NULL));
 	CHECK_ERRNO(open(path, O_RDONLY), -1, EINTR);
 	CHECK_GE(now_ns() - t0, 40 * 1000000LL);
-	ASSERT_OK(setitimer(ITIMER_REAL, &it, NULL));
 	CHECK_ERRNO(open(path, O_WRONLY), -1, EINTR);
+	ASSERT_OK(setitimer(ITIMER_REAL, &off, NULL));
 	/* The failed opens left no reader or writer behind. */
 	CHECK_ERRNO(open(path, O_WRONLY | O_NONBLOCK), -1, ENXIO);
 	ASSERT_OK(r = open(path, O_RDONLY | O_NONBLOCK));

@@ -98,12 +98,12 @@ int main(void)
 		CHECK_EQ(pthread_join(t[i], NULL), 0);
 
 	/* Timeouts. Bitset waits take an absolute time. */
-	struct timespec ts = abs_in(CLOCK_MONOTONIC, 30);
 	long long t0 = now_ns();
+	struct timespec ts = abs_in(CLOCK_MONOTONIC, 30);
 	CHECK_ERRNO(futex(&word, FUTEX_WAIT_BITSET_PRIVATE, 0, &ts, NULL, -1), -1, ETIMEDOUT);
 	CHECK_GE(now_ns() - t0, 25 * 1000000LL);
-	ts = abs_in(CLOCK_REALTIME, 30);
 	t0 = now_ns();
+	ts = abs_in(CLOCK_REALTIME, 30);
 	CHECK_ERRNO(futex(&word, FUTEX_WAIT_BITSET_PRIVATE | FUTEX_CLOCK_REALTIME, 0, &ts, NULL, -1),
 		    -1, ETIMEDOUT);
 	CHECK_GE(now_ns() - t0, 25 * 1000000LL);

@@ -130,14 +130,19 @@ int main(void)
 	pthread_mutex_t *pm = (pthread_mutex_t *)&s->locks[0];
 	memset(s, 0, 4096);
 	ASSERT_EQ(pthread_mutex_init(pm, &a), 0);
+	volatile int *locked = (volatile int *)&s->locks[3];
 	pid = test_fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		CHECK_EQ(pthread_mutex_lock(pm), 0);
+		__atomic_store_n(locked, 1, __ATOMIC_SEQ_CST);
 		usleep(50000);
 		child_exit(); /* dies holding it */
 	}
-	usleep(10000);
+	/* Lock once the child holds it (we block until it dies). */
+	long long t1 = now_ns();
+	while (!__atomic_load_n(locked, __ATOMIC_SEQ_CST) && now_ns() - t1 < 5000000000LL)
+		usleep(1000);
 	int lr = pthread_mutex_lock(pm);
 	CHECK_EQ(lr, EOWNERDEAD);
 	if (lr == EOWNERDEAD)

@@ -135,6 +135,7 @@ int main(void)
 
 	/* A blocking reader wakes with 0 when the last writer exits. */
 	ASSERT_OK(pipe(p));
+	long long t0 = now_ns();
 	pid = test_fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
@@ -143,7 +144,6 @@ int main(void)
 		child_exit();
 	}
 	close(p[1]);
-	long long t0 = now_ns();
 	CHECK_EQ(read(p[0], buf, sizeof(buf)), 0);
 	CHECK_GE(now_ns() - t0, 20 * 1000000LL);
 	CHECK_EQ(waitpid(pid, &st, 0), pid);

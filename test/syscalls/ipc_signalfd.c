@@ -132,6 +132,8 @@ int main(void)
 	 * the parent's pending signal is not the child's. */
 	CHECK_EQ(signalfd(sfd, &both, 0), sfd);
 	ASSERT_OK(kill(getpid(), SIGUSR1));
+	int ready[2];
+	ASSERT_OK(pipe(ready));
 	pid_t pid = test_fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
@@ -143,15 +145,19 @@ int main(void)
 		CHECK_EQ(read(sfd, &c, sizeof(c)), (ssize_t)sizeof(c));
 		CHECK_EQ(c.ssi_signo, SIGUSR2);
 		CHECK_EQ(c.ssi_pid, (uint32_t)getpid());
-		/* And one from the parent. */
+		/* And one from the parent, sent once we are ready. */
 		CHECK_OK(fcntl(sfd, F_SETFL, 0));
+		CHECK_EQ(write(ready[1], "r", 1), 1);
 		CHECK_EQ(read(sfd, &c, sizeof(c)), (ssize_t)sizeof(c));
 		CHECK_EQ(c.ssi_signo, SIGUSR2);
 		CHECK_EQ(c.ssi_pid, (uint32_t)getppid());
 		child_exit();
 	}
 	CHECK_EQ(revents(sfd), POLLIN);
-	usleep(50 * 1000);
+	char rc;
+	CHECK_EQ(read(ready[0], &rc, 1), 1);
+	close(ready[0]);
+	close(ready[1]);
 	ASSERT_OK(kill(pid, SIGUSR2));
 	int st;
 	CHECK_EQ(waitpid(pid, &st, 0), pid);
