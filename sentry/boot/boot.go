@@ -183,10 +183,11 @@ func build(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int, log
 		return nil, err
 	}
 	if spec.Linux != nil {
-		if err := maskPaths(k, mf, spec.Linux.MaskedPaths); err != nil {
+		// In runc's order: read-only paths, then masked ones.
+		if err := readonlyPaths(k, spec.Linux.ReadonlyPaths); err != nil {
 			return nil, err
 		}
-		if err := readonlyPaths(k, spec.Linux.ReadonlyPaths); err != nil {
+		if err := maskPaths(k, mf, spec.Linux.MaskedPaths); err != nil {
 			return nil, err
 		}
 	}
