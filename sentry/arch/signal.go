@@ -131,8 +131,22 @@ func SetupFrame(mem Memory, regs *platform.Registers, f *SignalFrame) error {
 		buf := make([]byte, len(fp)+4)
 		copy(buf, fp)
 		if xstate {
-			binary.LittleEndian.PutUint32(buf[len(fp):], fpXstateMagic2)
+			le := binary.LittleEndian
+			le.PutUint32(buf[len(fp):], fpXstateMagic2)
 			ucFlags |= ucFPXstate
+			// The software-reserved bytes describe the frame's XSAVE
+			// area (Linux's fx_sw_bytes), as sigreturn checks. A
+			// state read with ptrace holds the enabled feature mask
+			// (XCR0) there instead, which becomes xfeatures.
+			if le.Uint32(fp[swReservedOff:]) != fpXstateMagic1 {
+				xfeatures := le.Uint64(fp[swReservedOff:])
+				sw := buf[swReservedOff : swReservedOff+48]
+				clear(sw)
+				le.PutUint32(sw[0:], fpXstateMagic1)
+				le.PutUint32(sw[4:], uint32(len(fp)+4)) // extended_size
+				le.PutUint64(sw[8:], xfeatures)
+				le.PutUint32(sw[16:], uint32(len(fp))) // xstate_size
+			}
 		} else {
 			buf = buf[:len(fp)]
 		}
