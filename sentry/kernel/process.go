@@ -154,8 +154,12 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 		k.Log.Warn("clone: CLONE_PIDFD is not supported", "tid", t.ID)
 		return 0, unix.EINVAL
 	}
-	if f&cloneNamespaces != 0 {
-		// Namespaces inside the sandbox are not supported yet.
+	if f&cloneNamespaces&^CLONE_NEWNS != 0 {
+		// Namespaces other than mount namespaces are not supported
+		// inside the sandbox yet.
+		return 0, unix.EPERM
+	}
+	if f&CLONE_NEWNS != 0 && !t.Creds().HasCap(CapSysAdmin) {
 		return 0, unix.EPERM
 	}
 	if a.ExitSignal < 0 || a.ExitSignal > NumSignals {
@@ -192,6 +196,9 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 		nt.fs = t.fs
 	} else {
 		nt.fs = t.fs.fork()
+		if f&CLONE_NEWNS != 0 {
+			nt.fs.enterNewMountNamespace(k.VFS)
+		}
 	}
 	nt.creds.Store(t.Creds())
 	t.inheritSeccomp(nt)

@@ -1,6 +1,10 @@
 package kernel
 
-import "golang.org/x/sys/unix"
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/sentry/vfs"
+)
 
 // Unshare implements unshare(2): the caller stops sharing its
 // filesystem context (CLONE_FS), file table (CLONE_FILES) or mount
@@ -39,17 +43,22 @@ func (t *Task) Unshare(flags uint64) error {
 		old.refs.Add(-1)
 	}
 	if flags&CLONE_NEWNS != 0 {
-		fs := t.fs
-		root, cwd := fs.Root(), fs.Cwd()
-		_, copies := t.k.VFS.CloneNamespace(root.Mount.NS)
-		if m, ok := copies[root.Mount]; ok {
-			root.Mount = m
-		}
-		if m, ok := copies[cwd.Mount]; ok {
-			cwd.Mount = m
-		}
-		fs.SetRoot(root)
-		fs.SetCwd(cwd)
+		t.fs.enterNewMountNamespace(t.k.VFS)
 	}
 	return nil
+}
+
+// enterNewMountNamespace gives f a copy of its root's mount namespace and
+// moves its root and working directory to the copies of their mounts.
+func (f *FSContext) enterNewMountNamespace(v *vfs.VFS) {
+	root, cwd := f.Root(), f.Cwd()
+	_, copies := v.CloneNamespace(root.Mount.NS)
+	if m, ok := copies[root.Mount]; ok {
+		root.Mount = m
+	}
+	if m, ok := copies[cwd.Mount]; ok {
+		cwd.Mount = m
+	}
+	f.SetRoot(root)
+	f.SetCwd(cwd)
 }

@@ -1,6 +1,8 @@
 //go:build ignore
 
-/* Mount namespaces: after unshare(CLONE_NEWNS) mounts made in the new namespace are invisible to the old one and the reverse; earlier mounts are in both; files are shared. */
+/* Mount namespaces: after unshare(CLONE_NEWNS) or clone(CLONE_NEWNS)
+ * mounts made in the new namespace are invisible to the old one and the
+ * reverse; earlier mounts are in both; files are shared. */
 #include "testutil.h"
 #include <fcntl.h>
 #include <ftw.h>
@@ -98,6 +100,22 @@ int main(void)
 	}
 	CHECK_EQ(waitpid(pid, &status, 0), pid);
 	CHECK_CHILD_OK(status);
+	/* clone(CLONE_NEWNS) gives the child its own copy too. */
+	pid = syscall(SYS_clone, CLONE_NEWNS | SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0) {
+		if (mount("none", "a", "tmpfs", 0, NULL))
+			_exit(10);
+		fd = open("a/cloned", O_CREAT | O_WRONLY, 0644);
+		if (fd < 0)
+			_exit(11);
+		_exit(0);
+	}
+	ASSERT_GT(pid, 0);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK_EXITED(status, 0);
+	CHECK_ERRNO(stat("a/cloned", &st), -1, ENOENT);
+	/* With CLONE_FS it makes no sense: EINVAL. */
+	CHECK_ERRNO(syscall(SYS_clone, CLONE_NEWNS | CLONE_FS | SIGCHLD, 0, 0, 0, 0), -1, EINVAL);
 	/* Unknown flags: EINVAL. */
 	CHECK_ERRNO(unshare(0x1), -1, EINVAL);
 	/* CLONE_FS and CLONE_FILES alone always work. */
