@@ -87,6 +87,32 @@ static void roundtrip(unsigned v, unsigned *x0, unsigned *x7, unsigned *mxcsr)
 	*mxcsr = m;
 }
 
+/* The same with the upper half of ymm2 (AVX state beyond SSE). */
+__attribute__((target("avx"))) static void avx_handler(int sig)
+{
+	(void)sig;
+	__asm__ volatile("vpcmpeqd %%ymm2, %%ymm2, %%ymm2" ::: "xmm2");
+}
+
+__attribute__((target("avx"))) static unsigned long long avx_roundtrip(void)
+{
+	static const unsigned long long in[4] = { 1, 2, 0x3333333344444444ULL, 0x5555555566666666ULL };
+	unsigned long long out[4];
+	long nr = SYS_tgkill, pid = getpid(), tid = RAW(SYS_gettid), sig = SIGWINCH;
+	__asm__ volatile("vmovdqu (%1), %%ymm2\n\t"
+			 "mov %2, %%rax\n\t"
+			 "mov %3, %%rdi\n\t"
+			 "mov %4, %%rsi\n\t"
+			 "mov %5, %%rdx\n\t"
+			 "syscall\n\t"
+			 "vmovdqu %%ymm2, (%0)\n\t"
+			 "vzeroupper"
+			 :
+			 : "r"(out), "r"(in), "r"(nr), "r"(pid), "r"(tid), "r"(sig)
+			 : "rax", "rdi", "rsi", "rdx", "rcx", "r11", "xmm2", "memory");
+	return out[0] == 1 && out[1] == 2 && out[2] == in[2] ? out[3] : 0;
+}
+
 static volatile int ticks;
 static void on_alrm(int sig)
 {
@@ -128,6 +154,13 @@ int main(void)
 	CHECK_EQ(nested, 2);
 	CHECK_EQ(x0, 0x22222222);
 	CHECK_EQ(m, m0);
+
+	/* AVX: the upper half of a ymm register survives a handler that
+	 * clobbers it. */
+	if (__builtin_cpu_supports("avx")) {
+		signal(SIGWINCH, avx_handler);
+		CHECK_EQ(avx_roundtrip(), 0x5555555566666666ULL);
+	}
 
 	/* Asynchronous: a timer interrupts a loop that keeps a value in xmm
 	 * registers and checks it. */
