@@ -199,7 +199,7 @@ func (d *Do) spec(args []string) (*specs.Spec, error) {
 		// overlay the writes stay in memory.
 		Root:     &specs.Root{Path: "/"},
 		Hostname: "moat",
-		Mounts:   append(append(DefaultMounts(), tmpMount), d.volumes...),
+		Mounts:   append(append(doMounts(), tmpMount), d.volumes...),
 		Linux: &specs.Linux{
 			Namespaces: []specs.LinuxNamespace{
 				{Type: specs.PIDNamespace},
@@ -215,8 +215,20 @@ func (d *Do) spec(args []string) (*specs.Spec, error) {
 // files stay visible while changes stay in the sandbox.
 var tmpMount = specs.Mount{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev", "mode=1777"}}
 
-// DefaultMounts are the mounts of a `do` sandbox: those `runc spec`
-// generates, less cgroup and mqueue.
+// doMounts are the mounts of `runsc do`: the defaults, but /sys is not
+// read-only, as on the host whose view `do` gives.
+func doMounts() []specs.Mount {
+	mounts := DefaultMounts()
+	for i, m := range mounts {
+		if m.Destination == "/sys" {
+			mounts[i].Options = []string{"nosuid", "noexec", "nodev"}
+		}
+	}
+	return mounts
+}
+
+// DefaultMounts are the mounts `runc spec` generates, less cgroup and
+// mqueue: those of `runsc spec`, and of `runsc do` with a writable /sys.
 func DefaultMounts() []specs.Mount {
 	return []specs.Mount{
 		{Destination: "/proc", Type: "proc", Source: "proc"},
