@@ -53,6 +53,8 @@ func fixCaps(old, c *kernel.Creds) {
 			c.CapPermitted = 0
 		}
 		c.CapEffective = 0
+		// Leaving root also drops the ambient set, keepcaps or not.
+		c.CapAmbient = 0
 	}
 	if old.EffectiveUID == 0 && c.EffectiveUID != 0 {
 		c.CapEffective = 0

@@ -149,6 +149,8 @@ func sysCapset(t *task, a *args) (uint64, error) {
 	}
 	c := old.Copy()
 	c.CapEffective, c.CapPermitted, c.CapInheritable = eff, perm, inh
+	// The ambient set stays within the permitted and inheritable sets.
+	c.CapAmbient &= perm & inh
 	t.SetCreds(c)
 	return 0, nil
 }
