@@ -163,6 +163,38 @@ func (tg *ThreadGroup) ignoredLocked(sig int) bool {
 	return a.Handler == sigDFL && defaultActionOf(sig) == actIgnore
 }
 
+// SigqueueAllowed reports whether one more signal may be queued for tg
+// under its RLIMIT_SIGPENDING. As in Linux, the signals queued for every
+// process of the receiving user count.
+func (tg *ThreadGroup) SigqueueAllowed() bool {
+	k := tg.k
+	limit := tg.Limit(RlimitSigpending).Cur
+	k.mu.Lock()
+	uid := tg.realUIDLocked()
+	var groups []*ThreadGroup
+	var tasks []*Task
+	for _, g := range k.tgs {
+		if g.realUIDLocked() != uid {
+			continue
+		}
+		groups = append(groups, g)
+		for t := range g.tasks {
+			tasks = append(tasks, t)
+		}
+	}
+	k.mu.Unlock()
+	k.sigMu.Lock()
+	defer k.sigMu.Unlock()
+	var n uint64
+	for _, g := range groups {
+		n += uint64(len(g.pending.infos))
+	}
+	for _, t := range tasks {
+		n += uint64(len(t.pending.infos))
+	}
+	return n < limit
+}
+
 // SendSignal queues a signal for the thread group (kill(2)).
 func (tg *ThreadGroup) SendSignal(info arch.SigInfo) { tg.sendSignal(info, false) }
 

@@ -249,6 +249,14 @@ func sigqueueInfo(t *task, sig int, addr uint64, target *kernel.ThreadGroup) (ar
 	return info, nil
 }
 
+// overSigpending reports whether a queued real-time signal must be
+// refused because the receiver's user is at its RLIMIT_SIGPENDING. Linux
+// refuses only those: a standard signal, or one with SI_USER, is sent
+// anyway (losing its extra information there).
+func overSigpending(tg *kernel.ThreadGroup, sig int, info arch.SigInfo) bool {
+	return sig >= 32 && info.Code != kernel.SI_USER && !tg.SigqueueAllowed()
+}
+
 func sysRtSigqueueinfo(t *task, a *args) (uint64, error) {
 	pid, sig := int32(a[0]), int(a[1])
 	if sig < 0 || sig > kernel.NumSignals {
@@ -264,6 +272,9 @@ func sysRtSigqueueinfo(t *task, a *args) (uint64, error) {
 	}
 	if leader := tg.Leader(); leader == nil || !mayKill(t, leader, sig) {
 		return 0, unix.EPERM
+	}
+	if overSigpending(tg, sig, info) {
+		return 0, unix.EAGAIN
 	}
 	if sig != 0 {
 		tg.SendSignal(info)
@@ -286,6 +297,9 @@ func sysRtTgsigqueueinfo(t *task, a *args) (uint64, error) {
 	}
 	if !mayKill(t, target, sig) {
 		return 0, unix.EPERM
+	}
+	if overSigpending(target.ThreadGroup(), sig, info) {
+		return 0, unix.EAGAIN
 	}
 	if sig != 0 {
 		target.SendSignal(info)
