@@ -459,7 +459,10 @@ func mountSpec(k *kernel.Kernel, spec *specs.Spec, mf *memfile.File, lower vfs.I
 		if err != nil {
 			return err
 		}
-		k.VFS.Mount(vd, in, "9p", path.Clean(m.Source), flags)
+		// mountinfo's root field shows the host directory, as a
+		// bind mount of the host's filesystem would.
+		bm := k.VFS.Mount(vd, in, "9p", path.Clean(m.Source), flags)
+		bm.FSRoot = path.Clean(m.Source)
 	case m.Type == "tmpfs" && dst != "/dev":
 		o, err := tmpfs.ParseOptions(m.Options, totalMemory())
 		if err != nil {

@@ -112,7 +112,7 @@ func sysMount(t *task, a *args) (uint64, error) {
 		}
 		// A new bind mount has the flags of the mount it copies;
 		// flags given with MS_BIND take a remount to apply.
-		v.Mount(vd, svd.Inode(), svd.Mount.FSType, svd.Mount.Source, v.Flags(svd.Mount))
+		v.BindMount(vd, svd)
 		return 0, nil
 	case flags&msMove != 0:
 		return 0, unix.EINVAL

@@ -148,6 +148,9 @@ type Mount struct {
 	MountFlags
 	FSType string
 	Source string
+	// FSRoot is the path within the filesystem that Root is ("/" or
+	// empty for the whole filesystem; a directory for a bind mount).
+	FSRoot string
 	// NS is the mount namespace the mount belongs to.
 	NS *MountNamespace
 }
@@ -214,6 +217,38 @@ func (v *VFS) Mount(point VirtualDentry, root Inode, fstype, source string, flag
 	return m
 }
 
+// BindMount mounts what src names at point, with src's mount's flags, as
+// mount(MS_BIND) does.
+func (v *VFS) BindMount(point, src VirtualDentry) *Mount {
+	fsRoot := v.FSPath(src)
+	m := v.Mount(point, src.Inode(), src.Mount.FSType, src.Mount.Source, v.Flags(src.Mount))
+	v.mu.Lock()
+	m.FSRoot = fsRoot
+	v.mu.Unlock()
+	return m
+}
+
+// FSPath returns the path of vd within its filesystem: its mount's
+// FSRoot joined with its path from the mount's root.
+func (v *VFS) FSPath(vd VirtualDentry) string {
+	renameMu.RLock()
+	var parts []string
+	for d := vd.Dentry; d != vd.Mount.Root && d.parent != nil; d = d.parent {
+		parts = append(parts, d.name)
+	}
+	renameMu.RUnlock()
+	v.mu.RLock()
+	p := strings.TrimSuffix(vd.Mount.FSRoot, "/")
+	v.mu.RUnlock()
+	for i := len(parts) - 1; i >= 0; i-- {
+		p += "/" + parts[i]
+	}
+	if p == "" {
+		return "/"
+	}
+	return p
+}
+
 // Flags returns m's per-mount flags.
 func (v *VFS) Flags(m *Mount) MountFlags {
 	v.mu.RLock()
@@ -256,7 +291,7 @@ func (v *VFS) CloneNamespace(ns *MountNamespace) (*MountNamespace, map[*Mount]*M
 			continue
 		}
 		c := &Mount{ID: v.nextID, Root: m.Root, Point: m.Point, MountFlags: m.MountFlags,
-			FSType: m.FSType, Source: m.Source, NS: nns}
+			FSType: m.FSType, Source: m.Source, FSRoot: m.FSRoot, NS: nns}
 		v.nextID++
 		copies[m] = c
 		order = append(order, m)

@@ -1,6 +1,9 @@
 //go:build ignore
 
-/* /proc/self/mountinfo format: ten or more fields per line with the optional fields ended by a lone dash, unique mount IDs whose parents exist, the root mount, and a new tmpfs mount's line. */
+/* /proc/self/mountinfo format: ten or more fields per line with the
+ * optional fields ended by a lone dash, unique mount IDs whose parents
+ * exist, the root mount, a new tmpfs mount's line, and the root field of
+ * bind mounts of subdirectories. */
 #include "testutil.h"
 #include <fcntl.h>
 #include <ftw.h>
@@ -53,6 +56,7 @@ static int slurp(const char *p)
 
 int main(void)
 {
+	char pat[160];
 	setup_dir();
 	ASSERT_OK(unshare(CLONE_NEWNS));
 	ASSERT_OK(mount("", "/", NULL, MS_REC | MS_PRIVATE, NULL));
@@ -117,10 +121,35 @@ int main(void)
 			orphans++;
 	}
 	CHECK_EQ(orphans, 1);
+	/* A bind mount of a subdirectory shows that directory as its root
+	 * (field 4), and the same device. */
+	char sub[96], bind[96];
+	snprintf(sub, sizeof(sub), "%s/s/t", tdir);
+	snprintf(bind, sizeof(bind), "%s/b", tdir);
+	snprintf(pat, sizeof(pat), "%s/s", tdir);
+	ASSERT_OK(mkdir(pat, 0755));
+	ASSERT_OK(mkdir(sub, 0755));
+	ASSERT_OK(mkdir(bind, 0755));
+	ASSERT_OK(mount(sub, bind, NULL, MS_BIND, NULL));
+	ASSERT_GT(slurp("/proc/self/mountinfo"), 0);
+	snprintf(pat, sizeof(pat), " /s/t %s rw,nodev,relatime - tmpfs moat-src ", bind);
+	CHECK(strstr(buf, pat) != NULL);
+	/* A bind of a bind keeps the path from the filesystem's root. */
+	snprintf(pat, sizeof(pat), "%s/u", sub);
+	ASSERT_OK(mkdir(pat, 0755));
+	char bind2[96];
+	snprintf(bind2, sizeof(bind2), "%s/b2", tdir);
+	ASSERT_OK(mkdir(bind2, 0755));
+	snprintf(pat, sizeof(pat), "%s/u", bind);
+	ASSERT_OK(mount(pat, bind2, NULL, MS_BIND, NULL));
+	ASSERT_GT(slurp("/proc/self/mountinfo"), 0);
+	snprintf(pat, sizeof(pat), " /s/t/u %s ", bind2);
+	CHECK(strstr(buf, pat) != NULL);
+	ASSERT_OK(umount(bind2));
+	ASSERT_OK(umount(bind));
 	/* Once unmounted, the line is gone. */
 	ASSERT_OK(umount(tdir));
 	ASSERT_GT(slurp("/proc/self/mountinfo"), 0);
-	char pat[96];
 	snprintf(pat, sizeof(pat), " %s ", tdir);
 	CHECK(strstr(buf, pat) == NULL);
 	cleanup_dir();

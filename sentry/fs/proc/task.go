@@ -489,8 +489,9 @@ func (p *procFS) mounts(t *kernel.Task, info bool) ([]byte, error) {
 		if m.Readonly {
 			super = "ro"
 		}
-		fmt.Fprintf(&b, "%d %d %d:%d / %s %s - %s %s %s\n", m.ID, parent, unix.Major(dev), unix.Minor(dev),
-			escapeMountField(point), opts, m.FSType, escapeMountField(source), super)
+		fsRoot := p.k.VFS.FSPath(vfs.VirtualDentry{Mount: m, Dentry: m.Root})
+		fmt.Fprintf(&b, "%d %d %d:%d %s %s %s - %s %s %s\n", m.ID, parent, unix.Major(dev), unix.Minor(dev),
+			escapeMountField(fsRoot), escapeMountField(point), opts, m.FSType, escapeMountField(source), super)
 	}
 	return []byte(b.String()), nil
 }
