@@ -69,6 +69,23 @@ func sysFcntlFS(t *task, a *args) (uint64, error) {
 			return 0, unix.EINVAL
 		}
 		return 0, unix.EAGAIN
+	case unix.F_ADD_SEALS, unix.F_GET_SEALS:
+		f, err := getFile(t, int32(a[0]))
+		if err != nil {
+			return 0, err
+		}
+		defer f.DecRef()
+		s, ok := f.Impl.(sealer)
+		if !ok {
+			return 0, unix.EINVAL
+		}
+		if cmd == unix.F_GET_SEALS {
+			return uint64(s.Seals()), nil
+		}
+		if !f.Writable() {
+			return 0, unix.EPERM
+		}
+		return 0, s.AddSeals(uint32(a[2]))
 	case unix.F_GETPIPE_SZ, unix.F_SETPIPE_SZ:
 		f, err := getFile(t, int32(a[0]))
 		if err != nil {
@@ -88,6 +105,12 @@ func sysFcntlFS(t *task, a *args) (uint64, error) {
 		return uint64(n), err
 	}
 	return sysFcntl(t, a)
+}
+
+// sealer is a file that takes file seals (a tmpfs file, memfds).
+type sealer interface {
+	Seals() uint32
+	AddSeals(seals uint32) error
 }
 
 // lockRange is a held record lock on [start, end) (end 0 is EOF-less:

@@ -51,11 +51,6 @@ func sysMemfdCreate(t *task, a *args) (uint64, error) {
 		// The memory file has no huge pages to offer.
 		return 0, unix.EINVAL
 	}
-	if flags&mfdAllowSealing != 0 {
-		// File seals (F_ADD_SEALS) are not implemented; refusing here
-		// is better than handing out seals that do not hold.
-		return 0, unix.EINVAL
-	}
 	name, err := t.CopyInString(a[0], mfdNameMax+1)
 	if err != nil {
 		if err == unix.ENAMETOOLONG {
@@ -65,6 +60,9 @@ func sysMemfdCreate(t *task, a *args) (uint64, error) {
 	}
 	c := t.Creds()
 	in, impl := memfdFilesystem(t.Kernel()).NewUnlinkedFile(0o777, c.EffectiveUID, c.EffectiveGID)
+	if flags&mfdAllowSealing != 0 {
+		in.AllowSealing()
+	}
 	// The file gets a dentry of its own, on a mount of its own, so that
 	// ftruncate, fstat and mmap treat it as the tmpfs file it is.
 	d := vfs.NewDentry(in)

@@ -84,6 +84,14 @@ func sysMmap(t *task, a *args) (uint64, error) {
 				}
 			}
 		}
+		if ws, ok := f.Impl.(writeSealer); ok && !o.Private && ws.WriteSealed() {
+			// A write-sealed memfd: no shared mapping may write it,
+			// now or after mprotect.
+			if o.Perms.Write {
+				return 0, unix.EPERM
+			}
+			o.MaxPerms.Write = false
+		}
 		if f.VD.Ok() && t.Kernel().VFS.Flags(f.VD.Mount).NoExec {
 			// A file of a noexec mount is never executable, nor
 			// can mprotect make it so later (EACCES there).
@@ -161,6 +169,9 @@ func sysMadvise(t *task, a *args) (uint64, error) {
 	}
 	return 0, unix.EINVAL
 }
+
+// writeSealer is a file whose writes may be sealed (F_SEAL_WRITE).
+type writeSealer interface{ WriteSealed() bool }
 
 func sysMsync(t *task, a *args) (uint64, error) {
 	flags := a[2]

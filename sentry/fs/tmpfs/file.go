@@ -61,6 +61,11 @@ func (in *Inode) WriteAt(src []byte, off int64) (int, error) {
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	if n, err := in.sealedWriteLen(off, len(src)); err != nil {
+		return 0, err
+	} else {
+		src = src[:n]
+	}
 	done := 0
 	var err error
 	for done < len(src) {
@@ -93,6 +98,10 @@ func (in *Inode) WriteAt(src []byte, off int64) (int, error) {
 // of the last page is zeroed so that growing the file again reads zeros.
 func (in *Inode) truncate(size int64) error {
 	in.mu.Lock()
+	if err := in.sealedResize(size); err != nil {
+		in.mu.Unlock()
+		return err
+	}
 	var freed []uint64
 	shrunk := size < in.size
 	if size < in.size {
@@ -205,6 +214,14 @@ func (in *Inode) allocate(mode uint32, off, length int64) error {
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	// Sealed files: no hole in written-sealed data, no growth past
+	// the end under F_SEAL_GROW (Linux's shmem_fallocate).
+	if mode&punchHole != 0 && in.seals&writeSeals != 0 {
+		return unix.EPERM
+	}
+	if mode&punchHole == 0 && in.seals&SealGrow != 0 && end > in.size {
+		return unix.EPERM
+	}
 	if mode&(punchHole|zeroRange) != 0 {
 		// Zero [off, end): free whole pages, clear partial ones.
 		var freed []uint64
@@ -314,6 +331,11 @@ func (f *regFile) Inode() *Inode { return f.in }
 
 // Mappable implements vfs.Mapper.
 func (f *regFile) Mappable() (mm.Mappable, error) { return f.in.Mappable(), nil }
+
+// Seals, AddSeals and WriteSealed serve F_GET_SEALS, F_ADD_SEALS and mmap.
+func (f *regFile) Seals() uint32               { return f.in.Seals() }
+func (f *regFile) AddSeals(seals uint32) error { return f.in.AddSeals(seals) }
+func (f *regFile) WriteSealed() bool           { return f.in.WriteSealed() }
 
 // Allocate implements vfs.Allocator.
 func (f *regFile) Allocate(mode uint32, off, length int64) error {

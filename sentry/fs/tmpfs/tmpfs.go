@@ -260,6 +260,10 @@ type Inode struct {
 	mappers map[*mm.MemoryManager]struct{}
 	// linkable marks an O_TMPFILE file that may be given a name.
 	linkable bool
+	// seals are the file seals added (see seals.go); sealable clears
+	// the initial F_SEAL_SEAL.
+	seals    uint32
+	sealable bool
 
 	target string     // symlinks
 	pipe   *pipe.Pipe // FIFOs
