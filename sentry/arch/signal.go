@@ -40,6 +40,9 @@ const (
 	eflagsDF        = 0x400
 	SignalStackFlag = 1 // SS_ONSTACK
 	SignalStackOff  = 2 // SS_DISABLE
+	// SignalStackAutoDisarm (SS_AUTODISARM) disarms the stack while a
+	// handler runs on it; sigreturn re-arms it from the frame.
+	SignalStackAutoDisarm = 1 << 31
 )
 
 // SigInfo is a siginfo_t: the first fields, and the raw union.
@@ -93,9 +96,10 @@ type SignalStack struct {
 	Size  uint64
 }
 
-// Contains reports whether sp is on the stack.
+// Contains reports whether sp is on the stack. As in Linux, never for an
+// SS_AUTODISARM stack: while a handler runs on it, it is disarmed.
 func (s SignalStack) Contains(sp uint64) bool {
-	return s.Flags&SignalStackOff == 0 && sp > s.SP && sp-s.SP <= s.Size
+	return s.Flags&(SignalStackOff|SignalStackAutoDisarm) == 0 && sp > s.SP && sp-s.SP <= s.Size
 }
 
 // SignalFrame describes a handler invocation.

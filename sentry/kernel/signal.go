@@ -447,6 +447,10 @@ func (t *Task) handleSignals() bool {
 		}
 		k.sigMu.Lock()
 		t.sigMask = newMask &^ unblockable
+		if alt.Flags&arch.SignalStackAutoDisarm != 0 {
+			// Saved in the frame; disarmed until sigreturn.
+			t.altStack = arch.SignalStack{Flags: arch.SignalStackOff}
+		}
 		k.sigMu.Unlock()
 		handled = true
 	}

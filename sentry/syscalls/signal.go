@@ -106,15 +106,18 @@ func sysSigaltstack(t *task, a *args) (uint64, error) {
 			return 0, err
 		}
 		n := arch.SignalStack{SP: le64(b), Flags: le32(b[8:]), Size: le64(b[16:])}
-		const ssAutodisarm = 1 << 31
-		if n.Flags&^(arch.SignalStackOff|ssAutodisarm) != 0 {
+		// The mode is 0, SS_DISABLE or (for old programs, meaning 0)
+		// SS_ONSTACK; SS_AUTODISARM may be added.
+		switch n.Flags &^ arch.SignalStackAutoDisarm {
+		case 0, arch.SignalStackFlag:
+			if n.Size < minSigStackSize {
+				return 0, unix.ENOMEM
+			}
+			n.Flags &^= arch.SignalStackFlag
+		case arch.SignalStackOff:
+			n.SP, n.Size, n.Flags = 0, 0, arch.SignalStackOff
+		default:
 			return 0, unix.EINVAL
-		}
-		n.Flags &^= ssAutodisarm
-		if n.Flags&arch.SignalStackOff != 0 {
-			n.SP, n.Size = 0, 0
-		} else if n.Size < minSigStackSize {
-			return 0, unix.ENOMEM
 		}
 		if err := t.SetSignalStack(n); err != nil {
 			return 0, err
