@@ -29,8 +29,8 @@ const (
 type devFile struct {
 	vfs.NoImpl
 	vfs.AlwaysReady
-	k  kind
-	in *synth.Device
+	k    kind
+	stat func() (vfs.Stat, error)
 }
 
 func (d *devFile) Read(dst []byte, _ int64) (int, error) {
@@ -52,15 +52,28 @@ func (d *devFile) Write(src []byte, _ int64) (int, error) {
 	return len(src), nil
 }
 
-func (d *devFile) Stat() (vfs.Stat, error) { return d.in.Stat() }
+func (d *devFile) Stat() (vfs.Stat, error) { return d.stat() }
 
 // Size implements vfs.Seekable: lseek on these devices succeeds.
 func (d *devFile) Size() (int64, error) { return 0, nil }
 
 func device(k kind, minor uint32) *synth.Device {
 	d := &synth.Device{Dev: fsDev, Ino: synth.NewIno(), Mode: unix.S_IFCHR | 0o666, Rdev: unix.Mkdev(1, minor)}
-	d.NewImpl = func(int) (vfs.FileImpl, error) { return &devFile{k: k, in: d}, nil }
+	d.NewImpl = func(int) (vfs.FileImpl, error) { return &devFile{k: k, stat: d.Stat}, nil }
 	return d
+}
+
+// memDevices are the memory devices (major 1) by minor number.
+var memDevices = map[uint32]kind{3: null, 5: zero, 7: full, 8: random, 9: random}
+
+func init() {
+	// Nodes made with mknod elsewhere (a tmpfs) open the same
+	// devices; their stat is the node's own.
+	for minor, k := range memDevices {
+		vfs.RegisterCharDevice(unix.Mkdev(1, minor), func(_ int, stat func() (vfs.Stat, error)) (vfs.FileImpl, error) {
+			return &devFile{k: k, stat: stat}, nil
+		})
+	}
 }
 
 // New returns the root of a /dev filesystem.

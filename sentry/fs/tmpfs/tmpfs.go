@@ -364,7 +364,13 @@ func (in *Inode) Open(flags int) (vfs.FileImpl, error) {
 			return in.pipe.OpenReadWriter(), nil
 		}
 	}
-	// Sockets cannot be opened; device nodes have no driver here.
+	if in.mode&unix.S_IFMT == unix.S_IFCHR {
+		if open := vfs.CharDevice(in.rdev); open != nil {
+			return open(flags, in.Stat)
+		}
+	}
+	// Sockets cannot be opened; device nodes without a driver in the
+	// sentry neither.
 	return nil, unix.ENXIO
 }
 
