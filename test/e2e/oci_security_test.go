@@ -128,6 +128,25 @@ func TestOCISecurity(t *testing.T) {
 			t.Errorf("sandbox process %d oom_score_adj %q %v, want 345", pid, b, err)
 		}
 	})
+	t.Run("ambient", func(t *testing.T) {
+		// A non-root user keeps exactly its ambient capabilities.
+		amb := []string{"CAP_CHOWN", "CAP_NET_BIND_SERVICE"}
+		s := e.spec("/bin/ocitool", "read", "/proc/self/status")
+		s.Process.User = specs.User{UID: 1000, GID: 1000}
+		s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: append(amb, caps...), Effective: amb, Permitted: amb, Inheritable: amb, Ambient: amb}
+		e.writeSpec(s)
+		out := e.runsc(nil, "run", "--bundle", e.bundle, "amb").stdout
+		for _, want := range []string{"CapEff:\t0000000000000401", "CapAmb:\t0000000000000401", "CapBnd:\t00000000000004a1"} {
+			if !strings.Contains(out, want+"\n") {
+				t.Errorf("status lacks %q:\n%s", want, out)
+			}
+		}
+		s.Process.Args = []string{"/bin/ocitool", "chown", "/tmp", "5"}
+		e.writeSpec(s)
+		if out := e.runsc(nil, "run", "--bundle", e.bundle, "amb").stdout; out != "ok\n" {
+			t.Errorf("chown with an ambient CAP_CHOWN: %q", out)
+		}
+	})
 	t.Run("init", func(t *testing.T) {
 		i := 0
 		check(t, func(args ...string) string {
