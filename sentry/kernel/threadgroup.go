@@ -255,14 +255,34 @@ func (t *Task) exit() {
 			break
 		}
 	}
-	var orphans []*ThreadGroup
+	var orphans, zombies []*ThreadGroup
+	reaperIgnores, reaperQuiet := false, false
+	if reaper != nil {
+		k.sigMu.Lock()
+		act := reaper.handlers.actions[unix.SIGCHLD]
+		k.sigMu.Unlock()
+		reaperIgnores = act.Handler == sigIGN || act.Flags&saNoCldWait != 0
+		reaperQuiet = act.Handler == sigIGN
+	}
 	for c := range tg.children {
 		delete(tg.children, c)
 		orphans = append(orphans, c)
 		if reaper != nil && reaper != tg {
 			c.parent = reaper
 			c.parentThread = reaper.leader
-			reaper.children[c] = struct{}{}
+			// As in Linux, an adopted child reports with SIGCHLD,
+			// whatever its exit signal was.
+			c.exitSignal = int(unix.SIGCHLD)
+			if c.zombie && reaperIgnores {
+				// Already dead, for a reaper that reaps
+				// automatically: gone at once.
+				delete(k.tgs, c.ID)
+			} else {
+				reaper.children[c] = struct{}{}
+			}
+			if c.zombie && !reaperQuiet {
+				zombies = append(zombies, c)
+			}
 		} else {
 			c.parent, c.parentThread = nil, nil
 		}
@@ -285,6 +305,11 @@ func (t *Task) exit() {
 	k.mu.Unlock()
 
 	t.sendParentDeath(orphans)
+	// A child that was already a zombie is reported to its new parent
+	// now, as its death would have been.
+	for _, c := range zombies {
+		reaper.sendSignal(childSigInfo(c, c.waitStatus), false)
+	}
 	for _, c := range orphans {
 		if reaper != nil && c.IsZombie() {
 			reaper.ChildEvents.Notify(waiter.EventIn)
