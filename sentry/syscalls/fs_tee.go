@@ -57,7 +57,7 @@ func sysTee(t *task, a *args) (uint64, error) {
 		}
 		// Then for room in the output, which must have a reader.
 		err = waitFor(t, out, waiter.EventOut, nonblock, func() bool {
-			return op.Capacity()-op.Buffered() > 0 || op.Readers() == 0
+			return op.Room() > 0 || op.Readers() == 0
 		})
 		if err != nil {
 			return 0, err

@@ -283,6 +283,11 @@ func (p *Pipe) Buffered() int {
 func (p *Pipe) Room() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.roomLocked()
+}
+
+// roomLocked is Room with p.mu held.
+func (p *Pipe) roomLocked() int {
 	room := (p.capacity/pageSize - len(p.segs)) * pageSize
 	if l := len(p.segs); l > 0 && !p.segs[l-1].packet {
 		s := &p.segs[l-1]

@@ -20,7 +20,8 @@ func Tee(src, dst *Pipe, n int) (int, error) {
 		first.mu.Unlock()
 		return 0, unix.EPIPE
 	}
-	n = min(n, src.size, dst.capacity-dst.size)
+	// No more than dst's free slots take (see Room).
+	n = min(n, src.size, dst.roomLocked())
 	if n > 0 {
 		b := make([]byte, n)
 		src.copyOut(b)
