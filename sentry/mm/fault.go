@@ -156,8 +156,26 @@ func (mm *MemoryManager) HandleFault(addr uint64, write bool) error {
 			return err
 		}
 		// Fault around within the object's pages; the window stops at
-		// the end of the file.
+		// the end of the file. An object that tells holes apart has
+		// only the pages it holds mapped: a hole is filled when it is
+		// touched itself.
+		pk, peek := v.Obj.(PagePeeker)
 		for a := start; a < end; a += pageSize {
+			if _, have := mm.pages[a/pageSize]; peek && !have && a != vpn*pageSize {
+				off, present, err := pk.PeekPage(v.objOff(a))
+				if err == nil {
+					if present {
+						mm.pages[a/pageSize] = pte{off: off}
+					}
+					continue
+				}
+				if a < addr {
+					start = a + pageSize
+					continue
+				}
+				end = a
+				break
+			}
 			if _, _, err := mm.getPage(a/pageSize, v, false); err != nil {
 				if a < addr {
 					start = a + pageSize

@@ -16,6 +16,14 @@ type Mappable interface {
 	Name() string
 }
 
+// PagePeeker is a Mappable that can tell the pages it holds from holes.
+// PeekPage returns the memory-file offset of the page at page-aligned
+// offset off if the object holds it, without filling a hole; an offset
+// past the end is ErrBeyondEOF.
+type PagePeeker interface {
+	PeekPage(off uint64) (page uint64, present bool, err error)
+}
+
 // chunkPages is how many pages a cache fills at once, so that fault-around
 // can map them with one host mapping.
 const chunkPages = 16

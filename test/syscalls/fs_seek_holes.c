@@ -6,6 +6,7 @@
 #include <ftw.h>
 #include <sys/stat.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
@@ -88,6 +89,18 @@ int main(void)
 		CHECK_EQ(lseek(fd, 4096, SEEK_HOLE), 4096);
 		CHECK_EQ(lseek(fd, 100, SEEK_HOLE), 4096);
 		CHECK_ERRNO(lseek(fd, 4096, SEEK_DATA), -1, ENXIO);
+		/* Through a shared mapping: touching a data page does not fill
+		 * the holes around it; a store fills its own page only (a
+		 * read of a hole would fill it, on Linux too). */
+		ASSERT_OK(ftruncate(fd, 8 * 4096));
+		char *p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		ASSERT_NE(p, MAP_FAILED);
+		CHECK_EQ(p[0], 'x');
+		p[5 * 4096 + 1] = 'y';
+		CHECK_EQ(lseek(fd, 0, SEEK_HOLE), 4096);
+		CHECK_EQ(lseek(fd, 4096, SEEK_DATA), 5 * 4096);
+		CHECK_EQ(lseek(fd, 5 * 4096, SEEK_HOLE), 6 * 4096);
+		CHECK_OK(munmap(p, 8 * 4096));
 	} else {
 		FAIL("the test directory is not on tmpfs (f_type 0x%lx)", (long)sf.f_type);
 	}

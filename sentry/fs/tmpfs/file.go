@@ -166,6 +166,20 @@ func (in *Inode) truncate(size int64) error {
 	return nil
 }
 
+// PeekPage implements mm.PagePeeker: fault-around maps the file's pages
+// but leaves its holes alone, as Linux maps only cached pages around a
+// fault.
+func (m mappable) PeekPage(off uint64) (uint64, bool, error) {
+	in := m.in
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if off >= (uint64(in.size)+pageSize-1)&^(pageSize-1) {
+		return 0, false, mm.ErrBeyondEOF
+	}
+	p, ok := in.pages[off/pageSize]
+	return p, ok, nil
+}
+
 // AddMapper implements mm.MapperTracker.
 func (m mappable) AddMapper(by *mm.MemoryManager) {
 	in := m.in
