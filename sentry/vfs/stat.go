@@ -17,6 +17,9 @@ type Stat struct {
 	Size, Blksize       int64
 	Blocks              int64
 	Atime, Mtime, Ctime Timespec
+	// Btime is the birth time, zero where the filesystem does not
+	// know it (statx leaves STATX_BTIME out then).
+	Btime Timespec
 }
 
 // IsDir reports whether the file is a directory.
@@ -71,6 +74,10 @@ func (s *Stat) MarshalStatx(mntID uint64) []byte {
 	put := func(off int, t Timespec) {
 		le.PutUint64(b[off:], uint64(t.Sec))
 		le.PutUint32(b[off+8:], uint32(t.Nsec))
+	}
+	if s.Btime != (Timespec{}) {
+		le.PutUint32(b[0:], statxBasic|0x1000|0x800) // | STATX_MNT_ID | STATX_BTIME
+		put(80, s.Btime)
 	}
 	put(64, s.Atime)
 	put(96, s.Ctime)

@@ -155,7 +155,7 @@ func (fs *FS) newInode(n vfs.NewNode) *Inode {
 	now := vfs.Now()
 	in := &Inode{
 		fs: fs, ino: fs.nextIno.Add(1), mode: n.Mode, uid: n.UID, gid: n.GID, rdev: n.Rdev,
-		nlink: 1, atime: now, mtime: now, ctime: now,
+		nlink: 1, atime: now, mtime: now, ctime: now, btime: now,
 	}
 	switch n.Mode & unix.S_IFMT {
 	case unix.S_IFDIR:
@@ -255,6 +255,8 @@ type Inode struct {
 	size   int64
 	opens  int
 	mapped bool
+	// btime is the birth time, for statx.
+	btime vfs.Timespec
 	// mappers are the memory managers that mapped the file, told to
 	// drop their pages past the end when it shrinks.
 	mappers map[*mm.MemoryManager]struct{}
@@ -297,7 +299,7 @@ func (in *Inode) Stat() (vfs.Stat, error) {
 func (in *Inode) statLocked() vfs.Stat {
 	st := vfs.Stat{
 		Dev: in.fs.dev, Ino: in.ino, Nlink: uint64(in.nlink), Mode: in.mode, UID: in.uid, GID: in.gid,
-		Rdev: in.rdev, Blksize: pageSize, Atime: in.atime, Mtime: in.mtime, Ctime: in.ctime,
+		Rdev: in.rdev, Blksize: pageSize, Atime: in.atime, Mtime: in.mtime, Ctime: in.ctime, Btime: in.btime,
 	}
 	switch in.mode & unix.S_IFMT {
 	case unix.S_IFREG:
