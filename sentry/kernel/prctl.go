@@ -36,6 +36,20 @@ func (tg *ThreadGroup) Dumpable() int32 {
 	return tg.dumpable
 }
 
+// CommitCreds installs c for the set*id calls. As Linux's commit_creds,
+// a change of the effective or filesystem user or group ID, or a gain of
+// permitted capabilities, clears the caller's parent-death signal and
+// makes the process non-dumpable (suid_dumpable 0).
+func (t *Task) CommitCreds(c *Creds) {
+	old := t.Creds()
+	t.SetCreds(c)
+	if old.EffectiveUID != c.EffectiveUID || old.EffectiveGID != c.EffectiveGID ||
+		old.FSUID != c.FSUID || old.FSGID != c.FSGID || c.CapPermitted&^old.CapPermitted != 0 {
+		t.pdeathSig.Store(0)
+		t.tg.SetDumpable(0)
+	}
+}
+
 // wouldDumpCore reports whether a death by a core-dumping signal is
 // reported with the core flag (WCOREDUMP, CLD_DUMPED). Linux sets it only
 // when it wrote a core, which it never does for a process that is not

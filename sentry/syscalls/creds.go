@@ -97,7 +97,7 @@ func setresid(t *task, user bool, r, e, s uint32, single bool) (uint64, error) {
 	if user {
 		fixCaps(old, c)
 	}
-	t.SetCreds(c)
+	t.CommitCreds(c)
 	return 0, nil
 }
 
@@ -126,7 +126,7 @@ func setreid(t *task, user bool, r, e uint32) (uint64, error) {
 	if user {
 		fixCaps(old, c)
 	}
-	t.SetCreds(c)
+	t.CommitCreds(c)
 	return 0, nil
 }
 
@@ -137,7 +137,7 @@ func setfsid(t *task, user bool, v uint32) (uint64, error) {
 	prev := *id.fs
 	if v != noID && (privileged(old, user) || v == *id.r || v == *id.e || v == *id.s || v == *id.fs) {
 		*id.fs = v
-		t.SetCreds(c)
+		t.CommitCreds(c)
 	}
 	return uint64(prev), nil
 }
@@ -160,6 +160,6 @@ func sysSetgroups(t *task, a *args) (uint64, error) {
 	}
 	c := t.Creds().Copy()
 	c.Groups = groups
-	t.SetCreds(c)
+	t.CommitCreds(c)
 	return 0, nil
 }
