@@ -435,6 +435,15 @@ func (v *VFS) Child(dir VirtualDentry, name string) (VirtualDentry, error) {
 	return v.crossMounts(VirtualDentry{dir.Mount, d}), nil
 }
 
+// MagicLink is a symlink inode that, followed, leads to the very dentry
+// it stands for rather than to the path its text names, as Linux's
+// /proc/[pid]/fd/N links do: a file with no name left (a memfd, an
+// unlinked file) is reached all the same. ok is false when the link has
+// no dentry to give; its text is resolved then.
+type MagicLink interface {
+	Follow() (to VirtualDentry, ok bool, err error)
+}
+
 func (v *VFS) walk(r *Resolver, cur VirtualDentry, path string, followFinal bool) (VirtualDentry, error) {
 	cur = v.crossMounts(cur)
 	mustDir := strings.HasSuffix(path, "/")
@@ -498,6 +507,17 @@ func (v *VFS) walk(r *Resolver, cur VirtualDentry, path string, followFinal bool
 				r.symlinks++
 				if r.symlinks > maxSymlinks {
 					return VirtualDentry{}, unix.ELOOP
+				}
+				if ml, ok := next.Inode().(MagicLink); ok {
+					if to, ok, err := ml.Follow(); err != nil {
+						return VirtualDentry{}, err
+					} else if ok {
+						if r.Beneath || r.NoXDev && to.Mount != cur.Mount {
+							return VirtualDentry{}, unix.EXDEV
+						}
+						cur = to
+						continue
+					}
 				}
 				target, err := next.Inode().Readlink()
 				if err != nil {

@@ -5,6 +5,7 @@ import (
 	"path"
 	"reflect"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -92,9 +93,40 @@ func (p *procFS) fdDir(t *kernel.Task, key string, info bool) vfs.Inode {
 			defer f.DecRef()
 			return p.filePath(f), nil
 		}
-		return &owned{Inode: &synth.Symlink{Dev: procDev, Ino: ino, Target: target}, t: t, perm: perm}, nil
+		link := &owned{Inode: &synth.Symlink{Dev: procDev, Ino: ino, Target: target}, t: t, perm: perm}
+		return &fdLink{owned: link, p: p, fdt: fdt, fd: fd}, nil
 	}
 	return d
+}
+
+// fdLink is /proc/[pid]/fd/N: a magic link that leads to the file's own
+// dentry, so that opening it opens the same inode again even when no
+// path names it (a memfd, an unlinked file).
+type fdLink struct {
+	*owned
+	p   *procFS
+	fdt *vfs.FDTable
+	fd  int
+}
+
+// Follow implements vfs.MagicLink. Pathless files (pipes, sockets) have
+// no dentry: their link text leads to a reopenInode instead.
+func (l *fdLink) Follow() (vfs.VirtualDentry, bool, error) {
+	if !l.p.permitted(l.t) {
+		return vfs.VirtualDentry{}, false, unix.EACCES
+	}
+	f, _, err := l.fdt.Get(l.fd)
+	if err != nil {
+		return vfs.VirtualDentry{}, false, unix.ENOENT
+	}
+	defer f.DecRef()
+	if !f.VD.Ok() {
+		return vfs.VirtualDentry{}, false, nil
+	}
+	if _, ok := f.VD.Inode().(*reopenInode); ok {
+		return vfs.VirtualDentry{}, false, nil
+	}
+	return f.VD, true, nil
 }
 
 // fdInfo is the text of /proc/[pid]/fdinfo/[fd].
@@ -144,6 +176,10 @@ func (p *procFS) filePath(f *vfs.File) string {
 	if f.VD.Ok() {
 		if r, ok := f.VD.Inode().(*reopenInode); ok {
 			return r.name
+		}
+		if m := f.VD.Mount; m.Parent == nil && strings.HasPrefix(m.Source, "memfd:") && f.VD.Dentry == m.Root {
+			// A memfd has a mount of its own; Linux names it so.
+			return "/" + m.Source + " (deleted)"
 		}
 		return p.k.VFS.PathOf(p.callerRoot(), f.VD)
 	}
