@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <sys/prctl.h>
 
@@ -65,11 +66,12 @@ static int fields(const char *path, char *comm, size_t n, char *state, int *pid,
 	return count;
 }
 
-static volatile int stop;
+static volatile int stop, named;
 static void *spin(void *a)
 {
 	(void)a;
 	prctl(PR_SET_NAME, "th) (x");
+	named = 1;
 	while (!stop)
 		usleep(1000);
 	return NULL;
@@ -109,14 +111,23 @@ int main(void)
 	/* A thread's own stat under task/. */
 	pthread_t th;
 	ASSERT_EQ(pthread_create(&th, NULL, spin, NULL), 0);
-	usleep(20000);
+	while (!named)
+		usleep(1000);
 	int found = 0;
-	for (int i = 0; i < 100 && !found; i++) {
-		char tp[64];
-		snprintf(tp, sizeof(tp), "/proc/self/task/%d/stat", getpid() + 1 + i);
-		if (fields(tp, comm, sizeof(comm), &state, &pid, &ppid) == 52 && strcmp(comm, "th) (x") == 0)
-			found = 1;
+	DIR *d = opendir("/proc/self/task");
+	ASSERT_NE(d, NULL);
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		char tp[300];
+		snprintf(tp, sizeof(tp), "/proc/self/task/%s/stat", de->d_name);
+		if (fields(tp, comm, sizeof(comm), &state, &pid, &ppid) == 52 && strcmp(comm, "th) (x") == 0) {
+			found++;
+			CHECK_EQ(pid, atoi(de->d_name));
+		}
 	}
+	closedir(d);
 	CHECK_EQ(found, 1);
 	stop = 1;
 	pthread_join(th, NULL);
