@@ -73,8 +73,13 @@ func (it *IntervalTimer) Set(value, interval time.Duration) (time.Duration, time
 		it.timer.Stop()
 		it.timer = nil
 	}
-	it.interval = interval
 	it.armed = value > 0
+	if !it.armed && it.cpu == nil {
+		// Disarming a wall-clock timer clears its interval too (Linux
+		// keeps it only for CPU-time timers).
+		interval = 0
+	}
+	it.interval = interval
 	it.overrun = 0
 	if !it.armed {
 		return oldV, oldI

@@ -2,6 +2,7 @@ package syscalls
 
 import (
 	"encoding/binary"
+	"math"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -43,7 +44,17 @@ func timeval(b []byte) (time.Duration, bool) {
 	if sec < 0 || usec < 0 || usec >= 1e6 {
 		return 0, false
 	}
-	return time.Duration(sec)*time.Second + time.Duration(usec)*time.Microsecond, true
+	return saturatedDuration(sec, usec*1000), true
+}
+
+// saturatedDuration converts a valid time to a Duration, clamping what
+// does not fit (some 292 years) as Linux clamps to KTIME_MAX, rather
+// than letting it wrap negative (which would disarm a timer).
+func saturatedDuration(sec, nsec int64) time.Duration {
+	if sec >= int64(math.MaxInt64/time.Second) {
+		return math.MaxInt64
+	}
+	return time.Duration(sec)*time.Second + time.Duration(nsec)
 }
 
 func putTimeval(b []byte, d time.Duration) {
@@ -213,7 +224,7 @@ func setTimer(t *task, it *kernel.IntervalTimer, clock int32, abs bool, newAddr,
 	if err != nil {
 		return err
 	}
-	v := time.Duration(value.Nano())
+	v := saturatedDuration(value.Sec, value.Nsec)
 	if abs && v > 0 {
 		now, err := taskClock(t, clock)
 		if err != nil {
@@ -224,7 +235,7 @@ func setTimer(t *task, it *kernel.IntervalTimer, clock int32, abs bool, newAddr,
 			v = 1
 		}
 	}
-	oldV, oldI := it.Set(v, time.Duration(interval.Nano()))
+	oldV, oldI := it.Set(v, saturatedDuration(interval.Sec, interval.Nsec))
 	if oldAddr != 0 {
 		return putItimerspec(t, oldAddr, oldV, oldI)
 	}

@@ -98,6 +98,22 @@ int main(void)
 	CHECK_EQ(old.it_interval.tv_sec, 0);
 	memset(&itv, 0, sizeof(itv));
 
+	/* A value too large for the kernel's clock is clamped, not wrapped:
+	 * the timer is armed for centuries. */
+	memset(&itv, 0, sizeof(itv));
+	itv.it_value.tv_sec = 0x7fffffffffffffffLL;
+	CHECK_OK(setitimer(ITIMER_REAL, &itv, NULL));
+	CHECK_OK(getitimer(ITIMER_REAL, &old));
+	CHECK_GT(old.it_value.tv_sec, 100LL * 365 * 86400);
+	/* Disarming ITIMER_REAL clears its interval too. */
+	itv.it_value.tv_sec = 0;
+	itv.it_interval.tv_sec = 7;
+	CHECK_OK(setitimer(ITIMER_REAL, &itv, NULL));
+	CHECK_OK(getitimer(ITIMER_REAL, &old));
+	CHECK_EQ(old.it_value.tv_sec, 0);
+	CHECK_EQ(old.it_interval.tv_sec, 0);
+	memset(&itv, 0, sizeof(itv));
+
 	/* Errors. */
 	itv.it_value.tv_usec = 1000000;
 	CHECK_ERRNO(setitimer(ITIMER_PROF, &itv, NULL), -1, EINVAL);

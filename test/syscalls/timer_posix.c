@@ -156,6 +156,22 @@ int main(void)
 	CHECK_EQ(waitpid(pid, &st, 0), pid);
 	CHECK_CHILD_OK(st);
 
+	/* Disarming clears the interval; a huge value is clamped, not
+	 * wrapped into a disarm. */
+	its.it_value.tv_sec = 0;
+	its.it_value.tv_nsec = 0;
+	its.it_interval.tv_sec = 3;
+	its.it_interval.tv_nsec = 0;
+	CHECK_OK(timer_settime(t, 0, &its, NULL));
+	CHECK_OK(timer_gettime(t, &cur));
+	CHECK_EQ(cur.it_interval.tv_sec, 0);
+	CHECK_EQ(cur.it_value.tv_sec, 0);
+	its.it_value.tv_sec = 0x7fffffffffffffffLL;
+	its.it_interval.tv_sec = 0;
+	CHECK_OK(timer_settime(t, 0, &its, NULL));
+	CHECK_OK(timer_gettime(t, &cur));
+	CHECK_GT(cur.it_value.tv_sec, 100LL * 365 * 86400);
+
 	/* Deleted: every call is EINVAL. */
 	CHECK_OK(timer_delete(t));
 	CHECK_ERRNO(timer_settime(t, 0, &its, NULL), -1, EINVAL);
