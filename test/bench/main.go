@@ -1,7 +1,7 @@
 // Command bench is `make bench`: it runs the C microbenchmarks in micro.c
 // natively and under `runsc do` on each platform, times `runsc do
 // /bin/true`, and measures the sentry's peak RSS while it runs `sleep 5`.
-// Each microbenchmark runs -runs times (3) in each environment, the
+// Each microbenchmark runs -runs times (5) in each environment, the
 // environments taking turns, and the fastest median is kept, since other
 // work on a shared machine only ever slows a run down. It
 // prints a table with medians and ratios to native, and writes every
@@ -71,7 +71,7 @@ func main() {
 	only := flag.String("only", "", "comma-separated microbenchmarks to run (default all)")
 	out := flag.String("out", "", "JSON output file (default test/bench/results.json)")
 	skipStartup := flag.Bool("skip-startup", false, "skip the /bin/true and RSS measurements")
-	runs := flag.Int("runs", 3, "run each microbenchmark this many times and keep the fastest median: other work on a shared machine only ever slows a run down")
+	runs := flag.Int("runs", 5, "run each microbenchmark this many times and keep the fastest median: other work on a shared machine only ever slows a run down")
 	flag.Parse()
 
 	root, err := repoRoot()
