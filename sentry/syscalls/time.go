@@ -2,6 +2,7 @@ package syscalls
 
 import (
 	"encoding/binary"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -182,7 +183,7 @@ func sysNanosleep(t *task, a *args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return sleep(t, time.Duration(ts.Nano()), a[1], false)
+	return sleep(t, tsDuration(ts), a[1], false)
 }
 
 func sysClockNanosleep(t *task, a *args) (uint64, error) {
@@ -210,11 +211,11 @@ func sysClockNanosleep(t *task, a *args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	d := time.Duration(ts.Nano())
+	d := tsDuration(ts)
 	abs := flags&unix.TIMER_ABSTIME != 0
 	if abs {
 		now, _ := clockNow(id)
-		d = time.Duration(ts.Nano() - now.Nano())
+		d = tsDuration(ts) - tsDuration(now)
 		if d <= 0 {
 			return 0, nil
 		}
@@ -236,9 +237,9 @@ func cpuSleep(t *task, id int32, abs bool, tsAddr, rem uint64) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	deadline := time.Duration(ts.Nano())
+	deadline := tsDuration(ts)
 	if !abs {
-		deadline += time.Duration(now.Nano())
+		deadline = min(deadline, math.MaxInt64-tsDuration(now)) + tsDuration(now)
 	}
 	return cpuSleepUntil(t, id, deadline, rem, abs)
 }
@@ -313,14 +314,14 @@ func sysFutex(t *task, a *args) (uint64, error) {
 			}
 			var d time.Time
 			if cmd == futexWait {
-				d = time.Now().Add(time.Duration(ts.Nano()))
+				d = time.Now().Add(tsDuration(ts))
 			} else {
 				clock := int32(unix.CLOCK_MONOTONIC)
 				if op&futexClockRealtime != 0 {
 					clock = unix.CLOCK_REALTIME
 				}
 				now, _ := clockNow(clock)
-				d = time.Now().Add(time.Duration(ts.Nano() - now.Nano()))
+				d = time.Now().Add(tsDuration(ts) - tsDuration(now))
 			}
 			deadline = &d
 		}
@@ -355,7 +356,7 @@ func sysFutex(t *task, a *args) (uint64, error) {
 				clock = unix.CLOCK_MONOTONIC
 			}
 			now, _ := clockNow(clock)
-			d := time.Now().Add(time.Duration(ts.Nano() - now.Nano()))
+			d := time.Now().Add(tsDuration(ts) - tsDuration(now))
 			deadline = &d
 		}
 		return 0, t.FutexLockPI(addr, deadline, cmd == futexTrylockPI)

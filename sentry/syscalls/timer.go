@@ -47,6 +47,9 @@ func timeval(b []byte) (time.Duration, bool) {
 	return saturatedDuration(sec, usec*1000), true
 }
 
+// tsDuration is saturatedDuration for a timespec.
+func tsDuration(ts unix.Timespec) time.Duration { return saturatedDuration(ts.Sec, ts.Nsec) }
+
 // saturatedDuration converts a valid time to a Duration, clamping what
 // does not fit (some 292 years) as Linux clamps to KTIME_MAX, rather
 // than letting it wrap negative (which would disarm a timer).
@@ -131,7 +134,7 @@ func cpuClockFunc(t *task, clock int32) (func() time.Duration, error) {
 		}
 		return func() time.Duration {
 			ts, _ := taskClock(t, clock)
-			return time.Duration(ts.Nano())
+			return tsDuration(ts)
 		}, nil
 	}
 	return nil, unix.EINVAL
@@ -230,7 +233,7 @@ func setTimer(t *task, it *kernel.IntervalTimer, clock int32, abs bool, newAddr,
 		if err != nil {
 			return err
 		}
-		v = time.Duration(value.Nano() - now.Nano())
+		v = tsDuration(value) - tsDuration(now)
 		if v <= 0 {
 			v = 1
 		}
@@ -322,11 +325,11 @@ func sysTimerfdSettime(t *task, a *args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	v, iv := time.Duration(value.Nano()), time.Duration(interval.Nano())
+	v, iv := tsDuration(value), tsDuration(interval)
 	var expired uint64
 	if flags&tfdTimerAbstime != 0 && v > 0 {
 		now, _ := clockNow(tf.Clock &^ 0) // alarm clocks read as their base
-		v = time.Duration(value.Nano() - now.Nano())
+		v = tsDuration(value) - tsDuration(now)
 		if v <= 0 {
 			// Already due: it expired once, plus once per whole
 			// interval since, and next expires on the interval's
@@ -405,7 +408,7 @@ func sysRtSigtimedwait(t *task, a *args) (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
-		d = time.Duration(ts.Nano())
+		d = tsDuration(ts)
 	}
 	info, err := t.SigTimedWait(set, d)
 	switch err {
