@@ -27,13 +27,27 @@ type FSContext struct {
 	cwd   vfs.VirtualDentry
 	umask uint32
 	refs  atomic.Int32
+	// ns is the mount namespace the context counts as a user of.
+	ns *vfs.MountNamespace
 }
 
-// NewFSContext returns a context with one reference.
+// NewFSContext returns a context with one reference, a user of root's
+// mount namespace.
 func NewFSContext(root, cwd vfs.VirtualDentry, umask uint32) *FSContext {
 	f := &FSContext{root: root, cwd: cwd, umask: umask}
 	f.refs.Store(1)
+	if root.Mount != nil && root.Mount.NS != nil {
+		f.ns = root.Mount.NS
+		f.ns.IncUsers()
+	}
 	return f
+}
+
+// decRef drops a reference; the last one leaves the mount namespace.
+func (f *FSContext) decRef(v *vfs.VFS) {
+	if f.refs.Add(-1) == 0 && f.ns != nil {
+		v.DecUsers(f.ns)
+	}
 }
 
 // Root returns the root directory.

@@ -196,7 +196,7 @@ func (t *Task) exit() {
 		t.ctx.Release()
 	}
 	t.fds.decRef()
-	t.fs.refs.Add(-1)
+	t.fs.decRef(t.k.VFS)
 	t.releaseMM()
 	if t.vforkDone != nil {
 		close(t.vforkDone)

@@ -40,7 +40,7 @@ func (t *Task) Unshare(flags uint64) error {
 		nfs := t.fs.fork()
 		old := t.fs
 		t.fs = nfs
-		old.refs.Add(-1)
+		old.decRef(t.k.VFS)
 	}
 	if flags&CLONE_NEWNS != 0 {
 		t.fs.enterNewMountNamespace(t.k.VFS)
@@ -52,7 +52,15 @@ func (t *Task) Unshare(flags uint64) error {
 // moves its root and working directory to the copies of their mounts.
 func (f *FSContext) enterNewMountNamespace(v *vfs.VFS) {
 	root, cwd := f.Root(), f.Cwd()
-	_, copies := v.CloneNamespace(root.Mount.NS)
+	nns, copies := v.CloneNamespace(root.Mount.NS)
+	nns.IncUsers()
+	f.mu.Lock()
+	old := f.ns
+	f.ns = nns
+	f.mu.Unlock()
+	if old != nil {
+		v.DecUsers(old)
+	}
 	if m, ok := copies[root.Mount]; ok {
 		root.Mount = m
 	}

@@ -6,6 +6,7 @@ package vfs
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -161,6 +162,37 @@ type Mount struct {
 // mount's parent, and so its key, is in its own namespace.
 type MountNamespace struct {
 	ID uint64
+	// users counts the filesystem contexts in the namespace; when the
+	// last one goes, its mounts are detached (the initial namespace
+	// holds one more and never goes).
+	users atomic.Int64
+}
+
+// IncUsers adds a filesystem context in ns.
+func (ns *MountNamespace) IncUsers() { ns.users.Add(1) }
+
+// DecUsers drops a filesystem context of ns, detaching every mount of
+// the namespace when it was the last: files still open there keep their
+// mounts, which no lookup reaches any more (as a lazy umount).
+func (v *VFS) DecUsers(ns *MountNamespace) {
+	if ns.users.Add(-1) != 0 {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for k, m := range v.mounts {
+		if m.NS == ns {
+			delete(v.mounts, k)
+		}
+	}
+	kept := v.all[:0]
+	for _, m := range v.all {
+		if m.NS != ns {
+			kept = append(kept, m)
+		}
+	}
+	clear(v.all[len(kept):])
+	v.all = kept
 }
 
 // VirtualDentry is a dentry in a mount.
@@ -193,6 +225,7 @@ type VFS struct {
 func New(root Inode, fstype, source string, flags MountFlags) (*VFS, *Mount) {
 	v := &VFS{mounts: make(map[mountKey]*Mount), nextID: 1, nextNS: 1}
 	ns := v.newNamespace()
+	ns.IncUsers()
 	m := &Mount{ID: v.nextID, Root: NewDentry(root), FSType: fstype, Source: source, MountFlags: flags, NS: ns}
 	v.nextID++
 	v.all = append(v.all, m)
