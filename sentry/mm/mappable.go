@@ -24,6 +24,31 @@ type PagePeeker interface {
 	PeekPage(off uint64) (page uint64, present bool, err error)
 }
 
+// MappingRefs is implemented by a Mappable whose data must stay alive
+// while it is mapped, whoever else lets go of it: a tmpfs file unlinked
+// and closed keeps its pages until its last mapping goes, as a Linux VMA
+// holds its file. Every VMA of the object holds one mapping reference,
+// taken and dropped with the memory manager locked, so the object's own
+// lock must come after the memory manager's.
+type MappingRefs interface {
+	IncMappingRef()
+	DecMappingRef()
+}
+
+// refVMA takes v's mapping reference on its object.
+func refVMA(v *VMA) {
+	if r, ok := v.Obj.(MappingRefs); ok {
+		r.IncMappingRef()
+	}
+}
+
+// unrefVMA drops v's mapping reference on its object.
+func unrefVMA(v *VMA) {
+	if r, ok := v.Obj.(MappingRefs); ok {
+		r.DecMappingRef()
+	}
+}
+
 // chunkPages is how many pages a cache fills at once, so that fault-around
 // can map them with one host mapping.
 const chunkPages = 16

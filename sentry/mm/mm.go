@@ -123,10 +123,14 @@ func (mm *MemoryManager) Release() {
 			owned = append(owned, p.off)
 		}
 	}
+	vmas := mm.vmas
 	mm.pages = nil
 	mm.vmas = nil
 	mm.mu.Unlock()
 	mm.mf.DecRef(owned...)
+	for _, v := range vmas {
+		unrefVMA(v)
+	}
 	if mm.as != nil {
 		mm.as.Release()
 	}
@@ -168,6 +172,7 @@ func (mm *MemoryManager) splitAt(addr uint64) {
 	nv.Start = addr
 	nv.Off = v.objOff(addr)
 	v.End = addr
+	refVMA(&nv)
 	mm.vmas = append(mm.vmas, nil)
 	copy(mm.vmas[i+2:], mm.vmas[i+1:])
 	mm.vmas[i+1] = &nv
@@ -183,6 +188,9 @@ func (mm *MemoryManager) removeRange(start, end uint64) {
 		j++
 	}
 	if j > i {
+		for _, v := range mm.vmas[i:j] {
+			unrefVMA(v)
+		}
 		mm.vmas = append(mm.vmas[:i], mm.vmas[j:]...)
 	}
 	mm.dropPages(start, end)
@@ -221,8 +229,10 @@ func (mm *MemoryManager) unmapHost(start, end uint64) {
 	}
 }
 
-// insertVMA adds v, which must not overlap any VMA.
+// insertVMA adds v, which must not overlap any VMA, taking a mapping
+// reference on its object.
 func (mm *MemoryManager) insertVMA(v *VMA) {
+	refVMA(v)
 	i := mm.findVMA(v.Start)
 	mm.vmas = append(mm.vmas, nil)
 	copy(mm.vmas[i+1:], mm.vmas[i:])
@@ -524,6 +534,7 @@ func (mm *MemoryManager) mergeAround(start, end uint64) {
 		if a.End == b.Start && a.Perms == b.Perms && a.MaxPerms == b.MaxPerms && a.Private == b.Private && a.Locked == b.Locked &&
 			a.Obj == b.Obj && a.Name == b.Name && (a.Obj == nil || a.objOff(a.End) == b.Off) {
 			a.End = b.End
+			unrefVMA(b)
 			mm.vmas = append(mm.vmas[:i+1], mm.vmas[i+2:]...)
 			continue
 		}
@@ -670,6 +681,7 @@ func (mm *MemoryManager) Fork(as platform.AddressSpace) *MemoryManager {
 	c.ExeFile = mm.ExeFile
 	for _, v := range mm.vmas {
 		nv := *v
+		refVMA(&nv)
 		c.vmas = append(c.vmas, &nv)
 		if v.Obj != nil {
 			c.track(v.Obj)

@@ -93,8 +93,8 @@ func (in *Inode) WriteAt(src []byte, off int64) (int, error) {
 	return 0, err
 }
 
-// truncate sets the size. Pages past the end are freed (or, if the file
-// was ever mapped, zeroed: a mapping may still reach them), and the tail
+// truncate sets the size. Pages past the end are freed (or, while the file
+// is mapped, zeroed: a mapping may still reach them), and the tail
 // of the last page is zeroed so that growing the file again reads zeros.
 func (in *Inode) truncate(size int64) error {
 	in.mu.Lock()
@@ -108,7 +108,7 @@ func (in *Inode) truncate(size int64) error {
 		last := uint64(size+pageSize-1) / pageSize // first page wholly past the end
 		for idx, p := range in.pages {
 			if idx >= last {
-				if in.mapped {
+				if in.maps > 0 {
 					clear(in.fs.mf.Bytes(p, pageSize))
 				} else {
 					freed = append(freed, p)
@@ -245,7 +245,7 @@ func (in *Inode) allocate(mode uint32, off, length int64) error {
 			if lo >= hi {
 				continue
 			}
-			if hi-lo == pageSize && !in.mapped {
+			if hi-lo == pageSize && in.maps == 0 {
 				freed = append(freed, p)
 				delete(in.pages, idx)
 			} else {
@@ -311,13 +311,31 @@ func (m mappable) Page(off uint64) (uint64, error) {
 	return p, nil
 }
 
-// Mappable returns the file's pages for mmap. Once mapped, a file's pages
-// are never freed while it lives, since mappings hold no reference.
-func (in *Inode) Mappable() mm.Mappable {
+// Mappable returns the file's pages for mmap.
+func (in *Inode) Mappable() mm.Mappable { return mappable{in} }
+
+// IncMappingRef implements mm.MappingRefs.
+func (m mappable) IncMappingRef() {
+	m.in.mu.Lock()
+	m.in.maps++
+	m.in.mu.Unlock()
+}
+
+// DecMappingRef implements mm.MappingRefs: the last mapping of a file
+// with no name and no open file frees its pages.
+func (m mappable) DecMappingRef() {
+	in := m.in
 	in.mu.Lock()
-	in.mapped = true
+	in.maps--
+	if in.maps < 0 {
+		in.mu.Unlock()
+		panic("tmpfs: mapping reference dropped twice")
+	}
+	last := in.maps == 0
 	in.mu.Unlock()
-	return mappable{in}
+	if last {
+		in.maybeFree()
+	}
 }
 
 // regFile is an open regular file.

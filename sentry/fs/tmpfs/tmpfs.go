@@ -251,10 +251,13 @@ type Inode struct {
 	seq  uint64
 
 	// Regular files: page index to memory-file offset, and the size.
-	pages  map[uint64]uint64
-	size   int64
-	opens  int
-	mapped bool
+	pages map[uint64]uint64
+	size  int64
+	opens int
+	// maps counts the mappings of the file (mm.MappingRefs): while
+	// there are any, its pages stay, even past its end or with no name
+	// and no open file.
+	maps int
 	// btime is the birth time, for statx.
 	btime vfs.Timespec
 	// mappers are the memory managers that mapped the file, told to
@@ -534,10 +537,10 @@ func (in *Inode) dropLink(dir bool) {
 }
 
 // maybeFree frees a regular file's pages once it has no name, no open
-// file and has never been mapped (a mapping may still hold its pages).
+// file and no mapping.
 func (in *Inode) maybeFree() {
 	in.mu.Lock()
-	if !in.isReg() || in.nlink != 0 || in.opens != 0 || in.mapped {
+	if !in.isReg() || in.nlink != 0 || in.opens != 0 || in.maps != 0 {
 		in.mu.Unlock()
 		return
 	}

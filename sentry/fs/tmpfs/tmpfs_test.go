@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/moat-dev/moat/platform"
 	"github.com/moat-dev/moat/sentry/memfile"
 	"github.com/moat-dev/moat/sentry/mm"
 	"github.com/moat-dev/moat/sentry/vfs"
@@ -141,5 +142,85 @@ func TestConcurrentWriters(t *testing.T) {
 	wg.Wait()
 	if st, _ := in.Stat(); st.Size != 160*4096 {
 		t.Errorf("size %d", st.Size)
+	}
+}
+
+// TestMappingKeepsFile: a file unlinked and closed while mapped keeps
+// its data for the mapping, through splits, forks and remaps, and its
+// pages go back to the memory file when the last mapping goes.
+func TestMappingKeepsFile(t *testing.T) {
+	rw := platform.AccessType{Read: true, Write: true}
+	const size = 64 << 10
+	tests := []struct {
+		name string
+		// hold makes more mappings of [addr, addr+size) in m and
+		// returns the memory managers to release last.
+		hold func(t *testing.T, m *mm.MemoryManager, addr uint64) []*mm.MemoryManager
+	}{
+		{"plain", func(*testing.T, *mm.MemoryManager, uint64) []*mm.MemoryManager { return nil }},
+		{"split", func(t *testing.T, m *mm.MemoryManager, addr uint64) []*mm.MemoryManager {
+			if err := m.MProtect(addr+4096, 4096, platform.AccessType{Read: true}); err != nil {
+				t.Fatal(err)
+			}
+			return nil
+		}},
+		{"fork", func(t *testing.T, m *mm.MemoryManager, addr uint64) []*mm.MemoryManager {
+			return []*mm.MemoryManager{m.Fork(nil)}
+		}},
+		{"remap", func(t *testing.T, m *mm.MemoryManager, addr uint64) []*mm.MemoryManager {
+			if _, err := m.MRemap(addr, size, size, true, false, 0); err != nil {
+				t.Fatal(err)
+			}
+			return nil
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs, mf := newFS(t, Options{})
+			before := mf.UsedPages()
+			in, f := create(t, fs.Root(), "f")
+			in.Truncate(size)
+			obj, err := f.(vfs.Mapper).Mappable()
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := mm.New(mf, nil)
+			addr, err := m.MMap(mm.MMapOpts{Length: size, Perms: rw, MaxPerms: rw, Obj: obj})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.CopyOut(addr+size-5, []byte("hello")); err != nil {
+				t.Fatal(err)
+			}
+			others := tc.hold(t, m, addr)
+			if err := fs.Root().Unlink("f", false); err != nil {
+				t.Fatal(err)
+			}
+			f.Release()
+			if got := mf.UsedPages() - before; got == 0 {
+				t.Fatalf("pages freed while the file is still mapped")
+			}
+			for _, o := range append([]*mm.MemoryManager{m}, others...) {
+				buf := make([]byte, 5)
+				vmas := o.VMAs()
+				last := vmas[len(vmas)-1]
+				if _, err := o.CopyIn(last.End-5, buf); err != nil || string(buf) != "hello" {
+					t.Errorf("read through the mapping after unlink and close: %q, %v", buf, err)
+				}
+			}
+			m.Release()
+			if len(others) == 0 && mf.UsedPages() != before {
+				t.Errorf("after the last unmap: %d pages in use, want %d", mf.UsedPages(), before)
+			}
+			for _, o := range others {
+				if mf.UsedPages() == before {
+					t.Errorf("pages freed while a forked copy still maps the file")
+				}
+				o.Release()
+			}
+			if got := mf.UsedPages(); got != before {
+				t.Errorf("after every mapping went: %d pages in use, want %d", got, before)
+			}
+		})
 	}
 }
