@@ -577,7 +577,7 @@ func sysRecvmmsg(t *task, a *args) (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
-		end = time.Now().Add(time.Duration(ts.Nano()))
+		end = time.Now().Add(tsDuration(ts))
 	}
 	vlen = min(vlen, socket.MaxIOV)
 	var got uint32

@@ -144,7 +144,7 @@ func semtimedop(t *task, id int32, sopsAddr uint64, nsops uint32, timeoutAddr ui
 		if err != nil {
 			return 0, err
 		}
-		d := time.Duration(ts.Nano())
+		d := tsDuration(ts)
 		timeout = &d
 	}
 	// semop is never restarted after a signal handler (signal(7)).
