@@ -130,6 +130,7 @@ func (mm *MemoryManager) HandleFault(addr uint64, write bool) error {
 		if err != nil {
 			return err
 		}
+		mm.markDirty(v, vpn*pageSize, vpn*pageSize+pageSize)
 		return mm.mapPages(v, vpn*pageSize, vpn*pageSize+pageSize)
 	}
 	start := max(v.Start, addr&^(faultAround-1))
@@ -186,7 +187,21 @@ func (mm *MemoryManager) HandleFault(addr uint64, write bool) error {
 			}
 		}
 	}
+	// A shared writable mapping is mapped writable on the host: what is
+	// mapped may be written without another fault.
+	mm.markDirty(v, start, end)
 	return mm.mapPages(v, start, end)
+}
+
+// markDirty tells the object of a shared writable mapping that the
+// application may store to [start, end) of v.
+func (mm *MemoryManager) markDirty(v *VMA, start, end uint64) {
+	if v.Private || !v.Perms.Write || end <= start {
+		return
+	}
+	if d, ok := v.Obj.(DirtyTracker); ok {
+		d.MarkDirty(v.objOff(start), end-start)
+	}
 }
 
 // access checks and prepares [addr, addr+n) for a copy and calls fn on
@@ -213,6 +228,9 @@ func (mm *MemoryManager) access(addr uint64, n int, write, force bool, fn func(b
 		p, changed, err := mm.getPage(a/pageSize, v, write && (v.Private || force))
 		if err != nil {
 			return done, unix.EFAULT
+		}
+		if write && !v.Private && v.Obj != nil {
+			mm.markDirty(v, PageRoundDown(a), PageRoundDown(a)+pageSize)
 		}
 		if changed {
 			mm.mapPages(v, PageRoundDown(a), PageRoundDown(a)+pageSize)
@@ -256,6 +274,9 @@ func (mm *MemoryManager) FillUser(addr uint64, n int, fill func(bufs [][]byte) (
 		p, changed, err := mm.getPage(a/pageSize, v, v.Private)
 		if err != nil {
 			break
+		}
+		if !v.Private && v.Obj != nil {
+			mm.markDirty(v, PageRoundDown(a), PageRoundDown(a)+pageSize)
 		}
 		if changed {
 			mm.mapPages(v, PageRoundDown(a), PageRoundDown(a)+pageSize)

@@ -49,6 +49,19 @@ func unrefVMA(v *VMA) {
 	}
 }
 
+// DirtyTracker is a Mappable that writes back what the application
+// stores through shared mappings (a host file's page cache). The memory
+// manager reports each range of it that it lets the application write:
+// stores through a writable host mapping cannot be seen one by one.
+type DirtyTracker interface {
+	MarkDirty(off, length uint64)
+}
+
+// WriteBacker is a Mappable whose dirty pages msync writes back.
+type WriteBacker interface {
+	WriteBack(off, length uint64) error
+}
+
 // chunkPages is how many pages a cache fills at once, so that fault-around
 // can map them with one host mapping.
 const chunkPages = 16

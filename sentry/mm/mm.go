@@ -128,11 +128,11 @@ func (mm *MemoryManager) Release() {
 	mm.vmas = nil
 	mm.mu.Unlock()
 	mm.mf.DecRef(owned...)
-	for _, v := range vmas {
-		unrefVMA(v)
-	}
 	if mm.as != nil {
 		mm.as.Release()
+	}
+	for _, v := range vmas {
+		unrefVMA(v)
 	}
 }
 
@@ -187,14 +187,37 @@ func (mm *MemoryManager) removeRange(start, end uint64) {
 	for j < len(mm.vmas) && mm.vmas[j].Start < end {
 		j++
 	}
+	var gone []*VMA
 	if j > i {
-		for _, v := range mm.vmas[i:j] {
-			unrefVMA(v)
-		}
+		gone = append(gone, mm.vmas[i:j]...)
 		mm.vmas = append(mm.vmas[:i], mm.vmas[j:]...)
 	}
 	mm.dropPages(start, end)
 	mm.unmapHost(start, end)
+	// The objects may free their pages with their last mapping: only
+	// once no page table reaches them.
+	for _, v := range gone {
+		unrefVMA(v)
+	}
+}
+
+// WriteBack writes back the dirty pages of the shared file mappings in
+// [start, end) (msync).
+func (mm *MemoryManager) WriteBack(start, end uint64) error {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	for i := mm.findVMA(start); i < len(mm.vmas) && mm.vmas[i].Start < end; i++ {
+		v := mm.vmas[i]
+		wb, ok := v.Obj.(WriteBacker)
+		if !ok || v.Private {
+			continue
+		}
+		s, e := max(v.Start, start), min(v.End, end)
+		if err := wb.WriteBack(v.objOff(s), e-s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // dropPages forgets the pages in [start, end).

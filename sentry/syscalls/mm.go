@@ -181,8 +181,8 @@ func sysMsync(t *task, a *args) (uint64, error) {
 	}
 	// msync walks the range as Linux does: a hole is ENOMEM (at once
 	// for plain MS_SYNC, else once the rest is done), and MS_INVALIDATE
-	// on an mlocked mapping is EBUSY. Shared file mappings are read-only
-	// so far: there is nothing to write back.
+	// on an mlocked mapping is EBUSY. Then the dirty pages of shared
+	// file mappings are written back (host files on the gofer).
 	start, end := a[0], a[0]+(a[1]+memfile.PageSize-1)&^(memfile.PageSize-1)
 	if end < start {
 		return 0, unix.ENOMEM
@@ -208,6 +208,10 @@ func sysMsync(t *task, a *args) (uint64, error) {
 	}
 	if start < end || unmapped {
 		return 0, unix.ENOMEM
+	}
+	if err := t.MM().WriteBack(a[0], end); err != nil {
+		t.Kernel().Log.Warn("msync: write back failed", "start", a[0], "end", end, "err", err)
+		return 0, unix.EIO
 	}
 	return 0, nil
 }

@@ -151,7 +151,7 @@ type inode struct {
 	roFD, rwFD     int
 	roOpen, rwOpen int
 	target         *string
-	cache          *mm.PageCache
+	cache          *fileCache
 	// Directories: the listing, the metadata of its entries (fetched in
 	// batches the first time a name is looked up after a listing), and
 	// the children handed out without a FID, whose names a rename moves.
@@ -499,9 +499,49 @@ func (f *regularFile) fd() int {
 	return f.i.roFD
 }
 
+// mappedCache returns the file's page cache if a mapping of it is left:
+// reads go through it then, to see what the mappings stored.
+func (i *inode) mappedCache() *fileCache {
+	i.mu.Lock()
+	c := i.cache
+	i.mu.Unlock()
+	if c != nil && c.mapped() {
+		return c
+	}
+	return nil
+}
+
+// cached returns the file's page cache, if it has one.
+func (i *inode) cached() *fileCache {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.cache
+}
+
+// writeFD returns a read-write host FD for writing the page cache back,
+// opening one if no open file holds it (a mapping outlives its file).
+func (i *inode) writeFD() (int, func(), error) {
+	i.mu.Lock()
+	fd := i.rwFD
+	i.mu.Unlock()
+	if fd >= 0 {
+		return fd, func() {}, nil
+	}
+	if err := i.acquireFD(true); err != nil {
+		return -1, nil, err
+	}
+	i.mu.Lock()
+	fd = i.rwFD
+	i.mu.Unlock()
+	return fd, func() { i.releaseFD(true) }, nil
+}
+
 func (f *regularFile) Read(dst []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, unix.EINVAL
+	}
+	if c := f.i.mappedCache(); c != nil {
+		return c.read(dst, off)
 	}
 	n, err := unix.Pread(f.fd(), dst, off)
 	if err != nil {
@@ -516,6 +556,18 @@ func (f *regularFile) Read(dst []byte, off int64) (int, error) {
 func (f *regularFile) ReadScatter(bufs [][]byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, unix.EINVAL
+	}
+	if c := f.i.mappedCache(); c != nil {
+		total := 0
+		for _, b := range bufs {
+			total += len(b)
+		}
+		tmp := make([]byte, total)
+		n, err := c.read(tmp, off)
+		for rest := tmp[:n]; len(rest) > 0; bufs = bufs[1:] {
+			rest = rest[copy(bufs[0], rest):]
+		}
+		return n, err
 	}
 	for {
 		n, err := unix.Preadv(f.fd(), bufs, off)
@@ -540,7 +592,9 @@ func (f *regularFile) Write(src []byte, off int64) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	f.i.invalidateCache()
+	if c := f.i.cached(); c != nil {
+		c.wrote(src[:n], off)
+	}
 	return n, nil
 }
 
@@ -556,9 +610,15 @@ func (f *regularFile) Size() (int64, error) {
 
 func (f *regularFile) Release() { f.i.releaseFD(f.write) }
 
-// Sync implements vfs.Syncer: the host file is written back when the
-// gofer's FD closes; the sentry may not fsync.
-func (f *regularFile) Sync() error { return nil }
+// Sync implements vfs.Syncer: what mappings stored goes to the host file;
+// the host file itself is written back when the gofer's FD closes (the
+// sentry may not fsync).
+func (f *regularFile) Sync() error {
+	if c := f.i.cached(); c != nil {
+		return c.sync()
+	}
+	return nil
+}
 
 // Allocate implements vfs.Allocator with what the sentry may do to a
 // host FD: grow it with ftruncate, punch holes.
@@ -574,31 +634,24 @@ func (f *regularFile) Allocate(mode uint32, off, length int64) error {
 			if err := unix.Ftruncate(f.fd(), off+length); err != nil {
 				return err
 			}
+			if c := f.i.cached(); c != nil {
+				c.truncate(off + length)
+			}
 		}
 		return nil
 	case keep:
 		return nil
 	case punch | keep:
 		err := unix.Fallocate(f.fd(), punch|keep, off, length)
-		f.i.invalidateCache()
+		if c := f.i.cached(); c != nil && err == nil {
+			c.zero(off, off+length)
+		}
 		return err
 	}
 	return unix.EOPNOTSUPP
 }
 
-// invalidateCache forgets the page cache after a write; mappings made
-// before keep the pages they have.
-func (i *inode) invalidateCache() {
-	i.mu.Lock()
-	c := i.cache
-	i.cache = nil
-	i.mu.Unlock()
-	_ = c // pages may still be mapped: they are not freed.
-}
-
-// Mappable implements vfs.Mapper. The pages are a snapshot filled from
-// the host file; writable shared mappings of host files do not reach
-// the host.
+// Mappable implements vfs.Mapper: the file's page cache (cache.go).
 func (f *regularFile) Mappable() (mm.Mappable, error) {
 	i := f.i
 	size, err := f.Size()
@@ -608,16 +661,7 @@ func (f *regularFile) Mappable() (mm.Mappable, error) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	if i.cache == nil {
-		i.cache = mm.NewPageCache(i.fs.mf, "", func(dst []byte, off int64) (int, error) {
-			if off >= size {
-				return 0, nil
-			}
-			if rem := size - off; int64(len(dst)) > rem {
-				dst = dst[:rem]
-			}
-			return i.pread(dst, off)
-		})
-		i.cache.SetSize(size)
+		i.cache = newFileCache(i, size)
 	}
 	return i.cache, nil
 }
@@ -868,8 +912,8 @@ func (i *inode) Setattr(a *vfs.SetAttr) error {
 		return err
 	}
 	i.changed()
-	if a.Mask&vfs.SetSize != 0 {
-		i.invalidateCache()
+	if c := i.cached(); c != nil && a.Mask&vfs.SetSize != 0 {
+		c.truncate(a.Size)
 	}
 	return nil
 }

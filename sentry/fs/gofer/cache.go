@@ -1,0 +1,324 @@
+package gofer
+
+import (
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/sentry/memfile"
+	"github.com/moat-dev/moat/sentry/mm"
+)
+
+// A mapped host file has one page cache in the sentry, made the first
+// time the file is mapped. Mappings (shared and private) map its pages;
+// what the application stores through a shared mapping lands in them and
+// is written back to the host file on msync, fsync, and when the last
+// mapping goes (munmap, exit). While the file is mapped, read(2) reads
+// the cached pages, so it sees such stores at once; write(2),
+// truncation and hole punching change both the host file and the cached
+// pages, so the cache never holds older data than the sandbox wrote.
+// A shrink unmaps the pages past the new end from every memory manager,
+// so that touching them raises SIGBUS.
+
+// cacheChunk is how many bytes the cache fills from the host at once.
+const cacheChunk = chunkPages * memfile.PageSize
+
+const chunkPages = 16
+
+// fileCache is a gofer file's page cache.
+type fileCache struct {
+	i  *inode
+	mf *memfile.File
+
+	mu sync.Mutex
+	// size is the file's size: pages wholly past it raise SIGBUS.
+	size int64
+	// chunks maps a chunk index to the memory-file offset of its pages.
+	chunks map[uint64]uint64
+	// dirty holds the chunks that a shared writable mapping may have
+	// changed since they were last written back.
+	dirty map[uint64]struct{}
+	// maps counts the VMAs mapping the cache (mm.MappingRefs).
+	maps    int
+	mappers map[*mm.MemoryManager]struct{}
+}
+
+var (
+	_ mm.Mappable      = (*fileCache)(nil)
+	_ mm.MappingRefs   = (*fileCache)(nil)
+	_ mm.MapperTracker = (*fileCache)(nil)
+	_ mm.DirtyTracker  = (*fileCache)(nil)
+	_ mm.WriteBacker   = (*fileCache)(nil)
+	_ mm.PagePeeker    = (*fileCache)(nil)
+)
+
+func newFileCache(i *inode, size int64) *fileCache {
+	return &fileCache{i: i, mf: i.fs.mf, size: size, chunks: make(map[uint64]uint64), dirty: make(map[uint64]struct{})}
+}
+
+// Name implements mm.Mappable.
+func (c *fileCache) Name() string { return "" }
+
+func (c *fileCache) endLocked() uint64 {
+	return (uint64(c.size) + memfile.PageSize - 1) &^ (memfile.PageSize - 1)
+}
+
+// chunkLocked returns the memory-file offset of chunk idx, filling it
+// from the host file on first use.
+func (c *fileCache) chunkLocked(idx uint64) (uint64, error) {
+	if base, ok := c.chunks[idx]; ok {
+		return base, nil
+	}
+	base, err := c.mf.Allocate(chunkPages)
+	if err != nil {
+		return 0, err
+	}
+	start := int64(idx * cacheChunk)
+	if start < c.size {
+		buf := c.mf.Bytes(base, min(cacheChunk, uint64(c.size-start)))
+		for got := 0; got < len(buf); {
+			n, err := c.i.pread(buf[got:], start+int64(got))
+			if n <= 0 || err != nil {
+				break
+			}
+			got += n
+		}
+	}
+	c.chunks[idx] = base
+	return base, nil
+}
+
+// Page implements mm.Mappable.
+func (c *fileCache) Page(off uint64) (uint64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if off >= c.endLocked() {
+		return 0, mm.ErrBeyondEOF
+	}
+	base, err := c.chunkLocked(off / cacheChunk)
+	if err != nil {
+		return 0, err
+	}
+	return base + off%cacheChunk, nil
+}
+
+// PeekPage implements mm.PagePeeker: fault-around maps the pages already
+// cached and stops at the end of the file.
+func (c *fileCache) PeekPage(off uint64) (uint64, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if off >= c.endLocked() {
+		return 0, false, mm.ErrBeyondEOF
+	}
+	base, ok := c.chunks[off/cacheChunk]
+	return base + off%cacheChunk, ok, nil
+}
+
+// AddMapper implements mm.MapperTracker.
+func (c *fileCache) AddMapper(m *mm.MemoryManager) {
+	c.mu.Lock()
+	if c.mappers == nil {
+		c.mappers = make(map[*mm.MemoryManager]struct{})
+	}
+	c.mappers[m] = struct{}{}
+	c.mu.Unlock()
+}
+
+// MarkDirty implements mm.DirtyTracker.
+func (c *fileCache) MarkDirty(off, length uint64) {
+	c.mu.Lock()
+	for idx := off / cacheChunk; idx*cacheChunk < off+length; idx++ {
+		if _, ok := c.chunks[idx]; ok {
+			c.dirty[idx] = struct{}{}
+		}
+	}
+	c.mu.Unlock()
+}
+
+// IncMappingRef implements mm.MappingRefs.
+func (c *fileCache) IncMappingRef() {
+	c.mu.Lock()
+	c.maps++
+	c.mu.Unlock()
+}
+
+// DecMappingRef implements mm.MappingRefs: the last mapping's stores are
+// written back to the host file. The pages stay cached.
+func (c *fileCache) DecMappingRef() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.maps--
+	if c.maps == 0 {
+		c.writeBackLocked(0, ^uint64(0))
+		// No mapping can store any more: nothing is dirty.
+		clear(c.dirty)
+	}
+}
+
+// WriteBack implements mm.WriteBacker (msync). The chunks stay dirty:
+// a writable host mapping may still store to them.
+func (c *fileCache) WriteBack(off, length uint64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.writeBackLocked(off, length)
+}
+
+// sync writes every dirty chunk back (fsync).
+func (c *fileCache) sync() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.writeBackLocked(0, ^uint64(0))
+}
+
+// writeBackLocked writes the dirty chunks overlapping [off, off+length)
+// to the host file, up to the file's end.
+func (c *fileCache) writeBackLocked(off, length uint64) error {
+	if len(c.dirty) == 0 {
+		return nil
+	}
+	end := off + length
+	if end < off {
+		end = ^uint64(0)
+	}
+	fd, release, err := c.i.writeFD()
+	if err != nil {
+		return err
+	}
+	defer release()
+	for idx := range c.dirty {
+		start := idx * cacheChunk
+		if start+cacheChunk <= off || start >= end || start >= uint64(c.size) {
+			continue
+		}
+		n := min(cacheChunk, uint64(c.size)-start)
+		if _, err := unix.Pwrite(fd, c.mf.Bytes(c.chunks[idx], n), int64(start)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mapped reports whether any mapping of the cache is left, in which case
+// read(2) must read the cached pages.
+func (c *fileCache) mapped() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.maps > 0
+}
+
+// read reads the file at off from the cached pages where it has them and
+// from the host file elsewhere.
+func (c *fileCache) read(dst []byte, off int64) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if off >= c.size {
+		return 0, nil
+	}
+	if rem := c.size - off; int64(len(dst)) > rem {
+		dst = dst[:rem]
+	}
+	done := 0
+	for done < len(dst) {
+		pos := uint64(off) + uint64(done)
+		idx, in := pos/cacheChunk, pos%cacheChunk
+		n := min(uint64(len(dst)-done), cacheChunk-in)
+		if base, ok := c.chunks[idx]; ok {
+			copy(dst[done:done+int(n)], c.mf.Bytes(base+in, n))
+		} else {
+			got, err := c.i.pread(dst[done:done+int(n)], int64(pos))
+			if err != nil {
+				if done > 0 {
+					return done, nil
+				}
+				return 0, err
+			}
+			if got < int(n) {
+				return done + got, nil
+			}
+		}
+		done += int(n)
+	}
+	return done, nil
+}
+
+// wrote updates the cached pages after write(2) put src at off in the
+// host file.
+func (c *fileCache) wrote(src []byte, off int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for done := 0; done < len(src); {
+		pos := uint64(off) + uint64(done)
+		idx, in := pos/cacheChunk, pos%cacheChunk
+		n := min(uint64(len(src)-done), cacheChunk-in)
+		if base, ok := c.chunks[idx]; ok {
+			copy(c.mf.Bytes(base+in, n), src[done:done+int(n)])
+		}
+		done += int(n)
+	}
+	if end := off + int64(len(src)); end > c.size {
+		c.size = end
+	}
+}
+
+// zero clears the cached bytes of [off, end) (a punched hole).
+func (c *fileCache) zero(off, end int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.zeroLocked(off, end)
+}
+
+func (c *fileCache) zeroLocked(off, end int64) {
+	for idx, base := range c.chunks {
+		cs := int64(idx * cacheChunk)
+		lo, hi := max(cs, off), min(cs+cacheChunk, end)
+		if lo < hi {
+			clear(c.mf.Bytes(base+uint64(lo-cs), uint64(hi-lo)))
+		}
+	}
+}
+
+// truncate sets the cached size after the host file was truncated to
+// size. Mappings lose the pages wholly past the new end (they raise
+// SIGBUS there); the cached bytes past it read as zeros if the file
+// grows again.
+func (c *fileCache) truncate(size int64) {
+	c.mu.Lock()
+	old := c.size
+	c.size = size
+	c.zeroLocked(min(old, size), 1<<62)
+	var mappers []*mm.MemoryManager
+	if size < old {
+		for m := range c.mappers {
+			mappers = append(mappers, m)
+		}
+	}
+	c.mu.Unlock()
+	from := (uint64(size) + memfile.PageSize - 1) &^ (memfile.PageSize - 1)
+	var unused []*mm.MemoryManager
+	for _, m := range mappers {
+		if !m.InvalidateFrom(c, from) {
+			unused = append(unused, m)
+		}
+	}
+	// No page table reaches the chunks wholly past the end now, and no
+	// fault can map them again: free them.
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, m := range unused {
+		delete(c.mappers, m)
+	}
+	if c.size != size {
+		return
+	}
+	var freed []uint64
+	for idx, base := range c.chunks {
+		if idx*cacheChunk >= from {
+			for p := uint64(0); p < chunkPages; p++ {
+				freed = append(freed, base+p*memfile.PageSize)
+			}
+			delete(c.chunks, idx)
+			delete(c.dirty, idx)
+		}
+	}
+	c.mf.DecRef(freed...)
+}
