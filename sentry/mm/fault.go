@@ -347,12 +347,22 @@ func (mm *MemoryManager) ZeroOutForce(addr uint64, n int) (int, error) {
 // returns ENAMETOOLONG if there is no NUL within max bytes.
 func (mm *MemoryManager) CopyInString(addr uint64, max int) (string, error) {
 	var buf []byte
+	// Most strings are short paths: read a little first, more each
+	// round (a page-sized buffer per call was most of an open's garbage).
+	want := 128
+	var small [128]byte
 	for len(buf) < max {
-		// Read up to the end of the page so that a string ending just
-		// before an unmapped page still works.
+		// Never read past the end of the page, so that a string ending
+		// just before an unmapped page still works.
 		chunk := int(pageSize - (addr+uint64(len(buf)))&pageMask)
-		chunk = min(chunk, max-len(buf))
-		tmp := make([]byte, chunk)
+		chunk = min(chunk, max-len(buf), want)
+		want = min(want*2, pageSize)
+		var tmp []byte
+		if buf == nil && chunk <= len(small) {
+			tmp = small[:chunk]
+		} else {
+			tmp = make([]byte, chunk)
+		}
 		n, err := mm.CopyIn(addr+uint64(len(buf)), tmp)
 		if i := bytes.IndexByte(tmp[:n], 0); i >= 0 {
 			return string(append(buf, tmp[:i]...)), nil

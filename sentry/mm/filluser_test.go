@@ -140,3 +140,55 @@ func mapAnon(t *testing.T, m *MemoryManager, n uint64, perms platform.AccessType
 	}
 	return a
 }
+
+func TestCopyInString(t *testing.T) {
+	rw := platform.AccessType{Read: true, Write: true}
+	m := newTestMM(t)
+	// Two pages, the second unmapped afterwards.
+	base := mapAnon(t, m, 3*pageSize, rw)
+	if err := m.MUnmap(base+2*pageSize, pageSize); err != nil {
+		t.Fatal(err)
+	}
+	long := bytes.Repeat([]byte{'a'}, 3000)
+	for _, tc := range []struct {
+		name    string
+		at      uint64 // offset from base where the string is written
+		s       []byte // written with a NUL after it, if it fits
+		max     int
+		want    string
+		wantErr error
+	}{
+		{"empty", 0, nil, 100, "", nil},
+		{"short", 10, []byte("/etc/passwd"), 4096, "/etc/passwd", nil},
+		{"longer than the first reads", 100, long, 4096, string(long), nil},
+		{"across a page boundary", pageSize - 50, long[:200], 4096, string(long[:200]), nil},
+		{"ends at the last byte before an unmapped page", 2*pageSize - 6, []byte("abcde"), 4096, "abcde", nil},
+		{"exactly max long with its NUL beyond", 200, long[:300], 300, "", unix.ENAMETOOLONG},
+		{"one less than max", 200, long[:299], 300, string(long[:299]), nil},
+		{"runs into an unmapped page", 2*pageSize - 5, []byte("abcde"), 4096, "", unix.EFAULT},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := m.CopyOut(base, make([]byte, 2*pageSize)); err != nil {
+				t.Fatal(err)
+			}
+			b := append(append([]byte{}, tc.s...), 0)
+			if tc.at+uint64(len(b)) > 2*pageSize {
+				b = b[:2*pageSize-tc.at] // no room for the NUL
+			}
+			if _, err := m.CopyOut(base+tc.at, b); err != nil {
+				t.Fatal(err)
+			}
+			got, err := m.CopyInString(base+tc.at, tc.max)
+			if got != tc.want || !errors.Is(err, tc.wantErr) {
+				t.Errorf("CopyInString = %q (%d bytes), %v; want %d bytes, %v", trunc(got), len(got), err, len(tc.want), tc.wantErr)
+			}
+		})
+	}
+}
+
+func trunc(s string) string {
+	if len(s) > 20 {
+		return s[:20] + "..."
+	}
+	return s
+}
