@@ -50,6 +50,7 @@ func (s *Socket) SendMsg(ctx *socket.Context, data []byte, addr []byte, ctl *soc
 		return int(n), err
 	}
 	// A stream ignores the address, as tcp_sendmsg does.
+	settling := s.settleBegin()
 	sent := 0
 	err := s.block(ctx, writable, snd, func() error {
 		for {
@@ -67,6 +68,7 @@ func (s *Socket) SendMsg(ctx *socket.Context, data []byte, addr []byte, ctl *soc
 		}
 	})
 	if sent > 0 {
+		s.settle(settling)
 		return sent, nil
 	}
 	return 0, err

@@ -105,6 +105,14 @@ type Socket struct {
 	// opts holds options that are only stored and reported.
 	opts     map[optKey]int32
 	released bool
+
+	// rxSeq counts the endpoint's readable events, gone is set at
+	// release, settleOff holds settling off, and peer caches the sandbox socket at the other end of
+	// a TCP connection: see settle.go.
+	rxSeq     atomic.Uint64
+	gone      atomic.Bool
+	peer      atomic.Pointer[Socket]
+	settleOff atomic.Int64 // no settling before this (UnixNano)
 }
 
 type optKey struct{ level, name int }
@@ -163,9 +171,11 @@ func (st *Stack) wrap(family, typ, protocol int, ep tcpip.Endpoint, gq *gwaiter.
 		sndtimeo: socket.TimeoutForever,
 	}
 	s.bridge = gwaiter.NewFunctionEntry(gwaiter.AllEvents|gwaiter.EventPri, func(m gwaiter.EventMask) {
+		s.noteEvents(m)
 		s.q.Notify(toSentry(m))
 	})
 	gq.EventRegister(&s.bridge)
+	s.register()
 	return s
 }
 
@@ -208,6 +218,8 @@ func (s *Socket) Release() {
 	}
 	s.released = true
 	s.mu.Unlock()
+	s.gone.Store(true)
+	s.unregister()
 	s.gq.EventUnregister(&s.bridge)
 	s.ep.Close()
 }
