@@ -72,6 +72,9 @@ func Serve(sock int, root string, readonly bool, opts ...Option) error {
 	if !o.noChroot {
 		// Confined: from here the gofer may make only the host
 		// syscalls its operations need (DESIGN.md invariant 3).
+		if err := seccomp.LimitCapabilities(seccomp.GoferCapabilities(readonly)); err != nil {
+			return fmt.Errorf("gofer: %w", err)
+		}
 		prog, err := seccomp.GoferFilter(seccomp.GoferOptions{ReadOnly: readonly})
 		if err == nil {
 			err = seccomp.Install(prog)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/moat-dev/moat/runsc/config"
 	"github.com/moat-dev/moat/seccomp"
+	"github.com/moat-dev/moat/seccomp/bpf"
 	"github.com/moat-dev/moat/sentry/fs/dev"
 	"github.com/moat-dev/moat/sentry/fs/gofer"
 	"github.com/moat-dev/moat/sentry/fs/host"
@@ -81,7 +82,11 @@ func Run(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int) int {
 	// (DESIGN.md invariant 2). Profiling needs more, so a profiled
 	// sentry runs unfiltered.
 	if os.Getenv("MOAT_SENTRY_CPUPROFILE") == "" {
-		prog, err := seccomp.SentryFilter(seccomp.SentryOptions{Platform: conf.Platform})
+		err := seccomp.LimitCapabilities(seccomp.SentryCapabilities(conf.Platform))
+		var prog []bpf.Instruction
+		if err == nil {
+			prog, err = seccomp.SentryFilter(seccomp.SentryOptions{Platform: conf.Platform})
+		}
 		if err == nil {
 			err = seccomp.Install(prog)
 		}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -153,7 +154,12 @@ func TestOCISecurity(t *testing.T) {
 			i++
 			id := "secrun" + itoa(i)
 			e.writeSpec(spec(args...))
-			return e.runsc(nil, "run", "--bundle", e.bundle, id).stdout
+			r := e.runsc(nil, "run", "--bundle", e.bundle, id)
+			if r.stdout == "" && (r.code != 0 || r.stderr != "") {
+				// Say why, rather than fail on an empty string.
+				return fmt.Sprintf("(run exit %d, stderr %q)", r.code, r.stderr)
+			}
+			return r.stdout
 		})
 	})
 }
