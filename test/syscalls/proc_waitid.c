@@ -60,21 +60,30 @@ int main(void)
 	CHECK_EQ(si.si_code, CLD_KILLED);
 	CHECK_EQ(si.si_status, SIGKILL);
 
-	/* P_PGID: two children in a new group, one outside. */
+	/* P_PGID: two children in a new group, one outside. The group's
+	 * leader a lives until b has joined (else the group could be gone). */
+	int gate[2];
+	ASSERT_OK(pipe(gate));
 	pid_t a = test_fork();
 	if (a == 0) {
+		char c;
 		setpgid(0, 0);
-		usleep(20000);
+		close(gate[1]);
+		if (read(gate[0], &c, 1) < 0)
+			_exit(99);
 		_exit(31);
 	}
+	close(gate[0]);
 	setpgid(a, a);
 	pid_t b = test_fork();
 	if (b == 0) {
-		setpgid(0, a);
-		usleep(40000);
+		if (setpgid(0, a) != 0)
+			_exit(98);
 		_exit(32);
 	}
 	setpgid(b, a);
+	CHECK_EQ(getpgid(b) == a || getpgid(b) == -1, 1);
+	close(gate[1]);
 	pid_t o = test_fork();
 	if (o == 0)
 		_exit(33);
