@@ -109,21 +109,26 @@ int main(void)
 	/* EOF comes only when every write end is closed: a dup, then a
 	 * child's copy. */
 	ASSERT_OK(pipe2(p, O_NONBLOCK));
-	int d;
+	int d, gate[2];
 	ASSERT_OK(d = dup(p[1]));
+	ASSERT_OK(pipe(gate));
 	pid = test_fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		close(p[0]);
 		close(d);
-		nap_ms(50);
+		close(gate[1]);
+		/* Write only once the parent has looked (however loaded). */
+		CHECK_EQ(read(gate[0], &c, 1), 0);
 		CHECK_EQ(write(p[1], "late", 4), 4);
 		child_exit();
 	}
+	close(gate[0]);
 	close(p[1]);
 	CHECK_ERRNO(read(p[0], &c, 1), -1, EAGAIN);
 	close(d);
 	CHECK_ERRNO(read(p[0], &c, 1), -1, EAGAIN); /* the child still has one */
+	close(gate[1]);
 	CHECK_EQ(waitpid(pid, &st, 0), pid);
 	CHECK_CHILD_OK(st);
 	char buf[8];
