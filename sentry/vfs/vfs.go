@@ -4,9 +4,11 @@
 package vfs
 
 import (
+	"container/list"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"weak"
 
 	"golang.org/x/sys/unix"
 )
@@ -37,6 +39,10 @@ type Dentry struct {
 
 	mu       sync.Mutex
 	children map[string]*Dentry
+	// weak holds children pushed out of the dentry LRU (evict.go).
+	weak map[string]weak.Pointer[Dentry]
+	// lru is the dentry's place in the LRU, under dentryLRU.mu.
+	lru *list.Element
 	// gen counts changes to the children, so that a lookup that raced
 	// with a change does not cache a stale answer.
 	gen uint64
@@ -84,9 +90,19 @@ func (d *Dentry) child(name string) (*Dentry, error) {
 	if cache {
 		d.mu.Lock()
 		c, ok := d.children[name]
+		revived := false
+		if !ok {
+			c = d.revivedLocked(name)
+			ok, revived = c != nil, c != nil
+		}
 		gen = d.gen
 		d.mu.Unlock()
 		if ok {
+			if revived {
+				addLRU(c)
+			} else if d.evictable() {
+				touchLRU(c)
+			}
 			return c, nil
 		}
 	}
@@ -96,16 +112,24 @@ func (d *Dentry) child(name string) (*Dentry, error) {
 	}
 	c := &Dentry{name: name, parent: d, inode: in}
 	if cache {
+		added := false
 		d.mu.Lock()
 		if old, ok := d.children[name]; ok {
 			c = old
+		} else if old := d.revivedLocked(name); old != nil {
+			c = old
+			added = true
 		} else if d.gen == gen {
 			if d.children == nil {
 				d.children = make(map[string]*Dentry)
 			}
 			d.children[name] = c
+			added = true
 		}
 		d.mu.Unlock()
+		if added && d.evictable() {
+			addLRU(c)
+		}
 	}
 	return c, nil
 }
@@ -114,6 +138,7 @@ func (d *Dentry) child(name string) (*Dentry, error) {
 func (d *Dentry) Invalidate(name string) {
 	d.mu.Lock()
 	delete(d.children, name)
+	d.forgetWeakLocked(name)
 	d.gen++
 	d.mu.Unlock()
 }
@@ -122,6 +147,7 @@ func (d *Dentry) Invalidate(name string) {
 func (d *Dentry) InvalidateAll() {
 	d.mu.Lock()
 	d.children = nil
+	d.weak = nil
 	d.gen++
 	d.mu.Unlock()
 }

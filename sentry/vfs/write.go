@@ -338,6 +338,7 @@ func (d *Dentry) addChild(name string, in Inode) *Dentry {
 		d.children = make(map[string]*Dentry)
 	}
 	d.children[name] = c
+	d.forgetWeakLocked(name)
 	d.gen++
 	d.mu.Unlock()
 	return c
@@ -349,6 +350,7 @@ func (d *Dentry) removeChild(name string, c *Dentry) {
 	if d.children[name] == c {
 		delete(d.children, name)
 	}
+	d.forgetWeakLocked(name)
 	d.gen++
 	d.mu.Unlock()
 	if c != nil {
@@ -692,6 +694,7 @@ func (v *VFS) Rename(c *Creds, oldDir VirtualDentry, oldName string, newDir Virt
 	if od.children[oldName] == old {
 		delete(od.children, oldName)
 	}
+	od.forgetWeakLocked(oldName)
 	od.gen++
 	od.mu.Unlock()
 	nd.mu.Lock()
@@ -699,6 +702,7 @@ func (v *VFS) Rename(c *Creds, oldDir VirtualDentry, oldName string, newDir Virt
 		nd.children = make(map[string]*Dentry)
 	}
 	nd.children[newName] = old
+	nd.forgetWeakLocked(newName)
 	nd.gen++
 	nd.mu.Unlock()
 	old.name, old.parent = newName, nd

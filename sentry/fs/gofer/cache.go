@@ -143,16 +143,29 @@ func (c *fileCache) IncMappingRef() {
 }
 
 // DecMappingRef implements mm.MappingRefs: the last mapping's stores are
-// written back to the host file. The pages stay cached.
+// written back to the host file, and the pages are given back to the
+// memory file (the memory manager no longer maps them): an unmapped file
+// costs no memory, and a file whose dentry is forgotten leaks none.
 func (c *fileCache) DecMappingRef() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.maps--
-	if c.maps == 0 {
-		c.writeBackLocked(0, ^uint64(0))
-		// No mapping can store any more: nothing is dirty.
-		clear(c.dirty)
+	if c.maps != 0 {
+		return
 	}
+	if err := c.writeBackLocked(0, ^uint64(0)); err != nil {
+		// Keep the data: a later msync, fsync or mapping may succeed.
+		return
+	}
+	clear(c.dirty)
+	var freed []uint64
+	for _, base := range c.chunks {
+		for p := uint64(0); p < chunkPages; p++ {
+			freed = append(freed, base+p*memfile.PageSize)
+		}
+	}
+	clear(c.chunks)
+	c.mf.DecRef(freed...)
 }
 
 // WriteBack implements mm.WriteBacker (msync). The chunks stay dirty:

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"weak"
 
 	"golang.org/x/sys/unix"
 
@@ -57,12 +58,34 @@ func (fs *FS) track(i *inode) *inode {
 // without a FID.
 func (i *inode) lazyChildLocked(name string, st vfs.Stat) *inode {
 	c := i.fs.track(&inode{fs: i.fs, parent: i, name: name, st: st, roFD: -1, rwFD: -1})
-	if i.kids == nil {
-		i.kids = make(map[string]*inode)
-	}
-	i.kids[name] = c
+	i.setKidLocked(name, c)
 	return c
 }
+
+// setKidLocked records c as the FID-less child name of i. The record is
+// weak: it must not keep a child alive that the dentry cache forgot.
+func (i *inode) setKidLocked(name string, c *inode) {
+	if i.kids == nil {
+		i.kids = make(map[string]weak.Pointer[inode])
+	}
+	i.kids[name] = weak.Make(c)
+	runtime.AddCleanup(c, func(k kidName) {
+		k.dir.mu.Lock()
+		if w, ok := k.dir.kids[k.name]; ok && w.Value() == nil {
+			delete(k.dir.kids, k.name)
+		}
+		k.dir.mu.Unlock()
+	}, kidName{i, name})
+}
+
+type kidName struct {
+	dir  *inode
+	name string
+}
+
+// EvictableChildren implements vfs.EvictableChildren: the host tree is
+// the truth, so unused dentries may be forgotten and looked up again.
+func (i *inode) EvictableChildren() bool { return true }
 
 // getFID returns the inode's FID, walking to it from its parent first if
 // it has none. ESTALE if its name now names another file.
@@ -104,7 +127,7 @@ func (i *inode) getFID() (client.FID, error) {
 	}
 	i.fid = fids[0]
 	p.mu.Lock()
-	if p.kids[name] == i {
+	if p.kids[name].Value() == i {
 		delete(p.kids, name)
 	}
 	p.mu.Unlock()
@@ -159,7 +182,7 @@ type inode struct {
 	childStats map[string]vfs.Stat
 	// listedLookups counts lookups since the listing was read.
 	listedLookups int
-	kids          map[string]*inode
+	kids          map[string]weak.Pointer[inode]
 }
 
 var (
@@ -846,16 +869,13 @@ func (i *inode) Rename(oldName string, newDir vfs.Inode, newName string, flags u
 	}
 	// A child without a FID moves with its name.
 	i.mu.Lock()
-	moved := i.kids[oldName]
+	moved := i.kids[oldName].Value()
 	delete(i.kids, oldName)
 	i.mu.Unlock()
 	nd.mu.Lock()
 	delete(nd.kids, newName)
 	if moved != nil {
-		if nd.kids == nil {
-			nd.kids = make(map[string]*inode)
-		}
-		nd.kids[newName] = moved
+		nd.setKidLocked(newName, moved)
 	}
 	nd.mu.Unlock()
 	if moved != nil {
