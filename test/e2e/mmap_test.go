@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -63,4 +64,39 @@ func firstDiff(a, b []byte) int {
 		}
 	}
 	return min(len(a), len(b))
+}
+
+// TestEvictedDentryKeepsFile: a file mapped and closed, whose dentry the
+// dentry cache then evicts (more lookups than its cap), is still the same
+// file when opened again: one page cache for the mapping and the new fd.
+func TestEvictedDentryKeepsFile(t *testing.T) {
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("no gcc")
+	}
+	dir := hostScratch(t)
+	prog := filepath.Join(dir, "evict_coherent")
+	if out, err := exec.Command("gcc", "-static", "-O1", "-o", prog, "testdata/evict_coherent.c").CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	data := filepath.Join(dir, "data")
+	const n = 10000 // more than vfs.MaxEvictableDentries
+	if err := os.MkdirAll(filepath.Join(data, "many"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "f"), make([]byte, 4096), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := os.WriteFile(filepath.Join(data, "many", strconv.Itoa(i)), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := runLong(t, 2*time.Minute, "do", "--volume", data+":/mnt", prog, "/mnt", strconv.Itoa(n))
+	if got.code != 0 || got.stdout != "coherent\n" {
+		t.Errorf("sandbox: exit %d\nstdout %q\nstderr %q", got.code, got.stdout, got.stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(data, "f"))
+	if err != nil || string(b[:7]) != "via-map" || string(b[100:106]) != "via-fd" {
+		t.Errorf("host f: %q %q, %v", b[:7], b[100:106], err)
+	}
 }

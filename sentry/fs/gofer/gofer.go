@@ -55,23 +55,37 @@ func (fs *FS) track(i *inode) *inode {
 }
 
 // lazyChild returns an inode for dir's entry name, known by its stat,
-// without a FID.
+// without a FID: the one still in use for that file if there is one (its
+// dentry was evicted while it is open or mapped), so that a file has one
+// inode and one page cache.
 func (i *inode) lazyChildLocked(name string, st vfs.Stat) *inode {
+	if k, ok := i.kids[name]; ok && k.dev == st.Dev && k.ino == st.Ino {
+		if c := k.w.Value(); c != nil {
+			return c
+		}
+	}
 	c := i.fs.track(&inode{fs: i.fs, parent: i, name: name, st: st, roFD: -1, rwFD: -1})
-	i.setKidLocked(name, c)
+	i.setKidLocked(name, c, st)
 	return c
 }
 
-// setKidLocked records c as the FID-less child name of i. The record is
-// weak: it must not keep a child alive that the dentry cache forgot.
-func (i *inode) setKidLocked(name string, c *inode) {
+// kid is what a directory remembers of a child inode it handed out. The
+// record is weak: it must not keep a child alive that the dentry cache
+// forgot.
+type kid struct {
+	w        weak.Pointer[inode]
+	dev, ino uint64
+}
+
+// setKidLocked records c, whose stat is st, as the child name of i.
+func (i *inode) setKidLocked(name string, c *inode, st vfs.Stat) {
 	if i.kids == nil {
-		i.kids = make(map[string]weak.Pointer[inode])
+		i.kids = make(map[string]kid)
 	}
-	i.kids[name] = weak.Make(c)
+	i.kids[name] = kid{w: weak.Make(c), dev: st.Dev, ino: st.Ino}
 	runtime.AddCleanup(c, func(k kidName) {
 		k.dir.mu.Lock()
-		if w, ok := k.dir.kids[k.name]; ok && w.Value() == nil {
+		if w, ok := k.dir.kids[k.name]; ok && w.w.Value() == nil {
 			delete(k.dir.kids, k.name)
 		}
 		k.dir.mu.Unlock()
@@ -126,11 +140,6 @@ func (i *inode) getFID() (client.FID, error) {
 		return i.fid, nil
 	}
 	i.fid = fids[0]
-	p.mu.Lock()
-	if p.kids[name].Value() == i {
-		delete(p.kids, name)
-	}
-	p.mu.Unlock()
 	return i.fid, nil
 }
 
@@ -182,7 +191,7 @@ type inode struct {
 	childStats map[string]vfs.Stat
 	// listedLookups counts lookups since the listing was read.
 	listedLookups int
-	kids          map[string]weak.Pointer[inode]
+	kids          map[string]kid
 }
 
 var (
@@ -767,6 +776,10 @@ func (i *inode) Create(name string, n vfs.NewNode, flags int) (vfs.Inode, vfs.Fi
 	i.dirChanged()
 	child := i.fs.newInode(fid, st)
 	child.rwFD, child.rwOpen = fd, 1
+	child.parent, child.name = i, name
+	i.mu.Lock()
+	i.setKidLocked(name, child, child.st)
+	i.mu.Unlock()
 	f := &regularFile{i: child, write: true}
 	if flags&unix.O_ACCMODE == unix.O_RDONLY {
 		// The description may not write, but holds the read-write FD.
@@ -869,13 +882,14 @@ func (i *inode) Rename(oldName string, newDir vfs.Inode, newName string, flags u
 	}
 	// A child without a FID moves with its name.
 	i.mu.Lock()
-	moved := i.kids[oldName].Value()
+	movedKid := i.kids[oldName]
+	moved := movedKid.w.Value()
 	delete(i.kids, oldName)
 	i.mu.Unlock()
 	nd.mu.Lock()
 	delete(nd.kids, newName)
 	if moved != nil {
-		nd.setKidLocked(newName, moved)
+		nd.setKidLocked(newName, moved, vfs.Stat{Dev: movedKid.dev, Ino: movedKid.ino})
 	}
 	nd.mu.Unlock()
 	if moved != nil {
