@@ -2,6 +2,7 @@ package syscalls
 
 import (
 	"encoding/binary"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -37,6 +38,17 @@ const maxIO = 0x7ffff000
 // ioBufLimit bounds the sentry buffer for one call; longer requests are
 // served in pieces until a short transfer.
 const ioBufLimit = 1 << 20
+
+// readBufs holds ioBufLimit-sized read buffers. A read of a large count
+// (a program reading a socket or pipe into a 1 MiB buffer) would
+// otherwise allocate and zero up to a MiB per call, most of which the
+// read never fills. Only the n bytes a read returns are copied out, so
+// stale contents never reach the caller; readers do not keep dst.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, ioBufLimit); return &b }}
+
+// smallRead is the count below which a plain allocation is cheaper than
+// the pool.
+const smallRead = 4096
 
 // readAt reads into dst from f at off (or the file offset if off < 0).
 // taskReader is implemented by files whose reads depend on the reading
@@ -119,8 +131,18 @@ func readToUser(t *task, f *vfs.File, addr, count uint64, off int64) (uint64, er
 		return readScatterToUser(t, f, sr, addr, count, off)
 	}
 	var total uint64
+	var pooled *[]byte
+	if count > smallRead {
+		pooled = readBufs.Get().(*[]byte)
+		defer readBufs.Put(pooled)
+	}
 	for total < count {
-		buf := make([]byte, min(count-total, ioBufLimit))
+		var buf []byte
+		if pooled != nil {
+			buf = (*pooled)[:min(count-total, ioBufLimit)]
+		} else {
+			buf = make([]byte, count-total)
+		}
 		o := off
 		if off >= 0 {
 			o = off + int64(total)
