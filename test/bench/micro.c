@@ -9,11 +9,14 @@
  * runs it natively and under each platform and takes the medians.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -154,6 +157,60 @@ static void op_fault(void)
 	}
 }
 
+/* TCP over loopback: a child accepts and reads everything into a 1 MiB
+ * buffer (as a bulk receiver does); one op is one write of tcp_size
+ * bytes on the connected socket, Nagle on (the default). */
+static int tcp_fd = -1, tcp_size;
+static pid_t tcp_pid;
+static char *tcp_buf;
+
+static void setup_tcp(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t l = sizeof a;
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	if (s < 0 || bind(s, (void *)&a, l) || listen(s, 1) || getsockname(s, (void *)&a, &l)) {
+		perror("tcp listen");
+		exit(1);
+	}
+	tcp_pid = fork();
+	if (tcp_pid == 0) {
+		static char b[1 << 20];
+		int c = accept(s, NULL, NULL);
+		while (c >= 0 && read(c, b, sizeof b) > 0)
+			;
+		_exit(0);
+	}
+	close(s);
+	tcp_fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (tcp_fd < 0 || connect(tcp_fd, (void *)&a, l)) {
+		perror("tcp connect");
+		exit(1);
+	}
+	tcp_buf = calloc(1, tcp_size);
+}
+
+static void setup_tcp_64k(void) { tcp_size = 64 << 10; setup_tcp(); }
+static void setup_tcp_100(void) { tcp_size = 100; setup_tcp(); }
+
+static void teardown_tcp(void)
+{
+	close(tcp_fd);
+	waitpid(tcp_pid, NULL, 0);
+}
+
+static void op_tcp_write(void)
+{
+	for (int done = 0; done < tcp_size;) {
+		ssize_t n = write(tcp_fd, tcp_buf + done, tcp_size - done);
+		if (n <= 0) {
+			perror("tcp write");
+			exit(1);
+		}
+		done += n;
+	}
+}
+
 static const struct {
 	const char *name;
 	void (*op)(void);
@@ -168,6 +225,8 @@ static const struct {
 	{"mmap_touch_1m", op_mmap_touch, 5},
 	{"page_fault", op_fault, 256},
 	{"stream_read", op_stream_read, 1},
+	{"tcp_64k", op_tcp_write, 16, setup_tcp_64k, teardown_tcp},
+	{"tcp_100", op_tcp_write, 1000, setup_tcp_100, teardown_tcp},
 };
 
 int main(int argc, char **argv)
