@@ -155,9 +155,10 @@ func (p *ExternalParent) Wait(pid int32, stop <-chan struct{}) (status uint32, e
 		}
 		if child.zombie {
 			delete(p.tg.children, child)
-			delete(k.tgs, child.ID)
+			child.releaseLocked()
 			st := child.waitStatus
 			k.mu.Unlock()
+			child.notifyReaped()
 			return st, nil
 		}
 		k.mu.Unlock()

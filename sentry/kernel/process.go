@@ -129,6 +129,11 @@ type CloneArgs struct {
 	Flags                           uint64
 	Stack, ParentTID, ChildTID, TLS uint64
 	ExitSignal                      int
+	// PidFD, set with CLONE_PIDFD, makes and hands over the new
+	// process's pidfd. It runs before the child starts; an error
+	// there (a fault writing the fd number) is returned from Clone,
+	// with the child started anyway.
+	PidFD func(tg *ThreadGroup) error
 }
 
 // Clone creates a thread or process and returns its ID.
@@ -147,11 +152,8 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 		// init cannot make siblings: it has no parent to share.
 		return 0, unix.EINVAL
 	}
-	if f&CLONE_PIDFD != 0 {
-		// pidfds are not implemented: refuse rather than create a
-		// process without the descriptor the caller expects.
-		k := t.k
-		k.Log.Warn("clone: CLONE_PIDFD is not supported", "tid", t.ID)
+	if f&CLONE_PIDFD != 0 && (f&(CLONE_THREAD|CLONE_DETACHED) != 0 || a.PidFD == nil) {
+		// Thread pidfds (PIDFD_THREAD) are not supported.
 		return 0, unix.EINVAL
 	}
 	if f&cloneNamespaces&^CLONE_NEWNS != 0 {
@@ -287,6 +289,10 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 	if f&CLONE_CHILD_CLEARTID != 0 {
 		nt.clearChildTID = a.ChildTID
 	}
+	var pidfdErr error
+	if f&CLONE_PIDFD != 0 {
+		pidfdErr = a.PidFD(nt.tg)
+	}
 	var vforkDone chan struct{}
 	if f&CLONE_VFORK != 0 {
 		vforkDone = make(chan struct{})
@@ -304,6 +310,9 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 			}
 			break
 		}
+	}
+	if pidfdErr != nil {
+		return 0, pidfdErr
 	}
 	return id, nil
 }

@@ -29,6 +29,9 @@ type ThreadGroup struct {
 	pgid         int32
 	sid          int32
 	zombie       bool
+	// reaped is set once the process has been waited for (or reaped
+	// automatically) and its ID freed; pidfds hang up then.
+	reaped bool
 	// waitStatus is the wait(2) status once the group has exited.
 	waitStatus uint32
 	// exitSignal is sent to the parent at exit (SIGCHLD normally).
@@ -42,6 +45,9 @@ type ThreadGroup struct {
 	dumpable int32
 	// ChildEvents is notified when a child changes state.
 	ChildEvents waiter.Queue
+	// pidfdEvents is notified when the process exits and when it is
+	// reaped, for pidfds.
+	pidfdEvents waiter.Queue
 
 	// Guarded by k.sigMu.
 	handlers *SignalHandlers
@@ -255,7 +261,7 @@ func (t *Task) exit() {
 			break
 		}
 	}
-	var orphans, zombies []*ThreadGroup
+	var orphans, zombies, released []*ThreadGroup
 	reaperIgnores, reaperQuiet := false, false
 	if reaper != nil {
 		k.sigMu.Lock()
@@ -276,7 +282,8 @@ func (t *Task) exit() {
 			if c.zombie && reaperIgnores {
 				// Already dead, for a reaper that reaps
 				// automatically: gone at once.
-				delete(k.tgs, c.ID)
+				c.releaseLocked()
+				released = append(released, c)
 			} else {
 				reaper.children[c] = struct{}{}
 			}
@@ -299,10 +306,15 @@ func (t *Task) exit() {
 			// parent still gets its SIGCHLD.
 			quiet = act.Handler == sigIGN
 			delete(parent.children, tg)
-			delete(k.tgs, tg.ID)
+			tg.releaseLocked()
+			released = append(released, tg)
 		}
 	}
 	k.mu.Unlock()
+	tg.pidfdEvents.Notify(waiter.EventIn)
+	for _, r := range released {
+		r.notifyReaped()
+	}
 
 	t.sendParentDeath(orphans)
 	// A child that was already a zombie is reported to its new parent
@@ -411,6 +423,12 @@ func (tg *ThreadGroup) realUID() uint32 {
 // Wait waits for a child matching pid (wait4 rules) to exit. It returns
 // a zero result with WNOHANG when none has.
 func (t *Task) Wait(pid int32, options int) (WaitResult, error) {
+	return t.WaitFor(pid, nil, options)
+}
+
+// WaitFor is Wait, for only the child target if it is not nil (waitid's
+// P_PIDFD; pid is then ignored).
+func (t *Task) WaitFor(pid int32, target *ThreadGroup, options int) (WaitResult, error) {
 	tg := t.tg
 	k := t.k
 	e := waiter.NewEntry(waiter.EventIn)
@@ -421,6 +439,10 @@ func (t *Task) Wait(pid int32, options int) (WaitResult, error) {
 		found := false
 		for c := range tg.children {
 			switch {
+			case target != nil:
+				if c != target {
+					continue
+				}
 			case pid > 0 && c.ID != pid:
 				continue
 			case pid == 0 && c.pgid != tg.pgid:
@@ -450,9 +472,12 @@ func (t *Task) Wait(pid int32, options int) (WaitResult, error) {
 			r := WaitResult{PID: c.ID, Status: c.waitStatus, UID: c.realUIDLocked(), Usage: c.exitedCPU.Add(c.childrenCPU)}
 			if options&WNOWAIT == 0 {
 				delete(tg.children, c)
-				delete(k.tgs, c.ID)
+				c.releaseLocked()
 				tg.childrenCPU = tg.childrenCPU.Add(c.exitedCPU).Add(c.childrenCPU)
 				tg.childrenMaxRSSKB = max(tg.childrenMaxRSSKB, c.maxRSSKB, c.childrenMaxRSSKB)
+				k.mu.Unlock()
+				c.notifyReaped()
+				return r, nil
 			}
 			k.mu.Unlock()
 			return r, nil

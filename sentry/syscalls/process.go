@@ -83,10 +83,23 @@ func clone(t *task, ca kernel.CloneArgs) (uint64, error) {
 
 func sysClone(t *task, a *args) (uint64, error) {
 	flags := a[0]
-	return clone(t, kernel.CloneArgs{
+	ca := kernel.CloneArgs{
 		Flags: flags &^ 0xff, ExitSignal: int(flags & 0xff),
 		Stack: a[1], ParentTID: a[2], ChildTID: a[3], TLS: a[4],
-	})
+	}
+	if flags&kernel.CLONE_PIDFD != 0 {
+		// clone(2) stores the pidfd where the parent's TID would go:
+		// the two cannot be asked for together.
+		if flags&kernel.CLONE_PARENT_SETTID != 0 || flags&(kernel.CLONE_THREAD|kernel.CLONE_DETACHED) != 0 {
+			return 0, unix.EINVAL
+		}
+		pf, err := pidfdClone(t, a[2])
+		if err != nil {
+			return 0, err
+		}
+		ca.PidFD = pf
+	}
+	return clone(t, ca)
 }
 
 func sysClone3(t *task, a *args) (uint64, error) {
@@ -116,8 +129,7 @@ func sysClone3(t *task, a *args) (uint64, error) {
 	}
 	flags, exitSignal := f(0), f(4)
 	if f(8) != 0 || f(9) != 0 || f(10) != 0 {
-		// set_tid and cgroup placement are not supported (pidfds:
-		// see Clone).
+		// set_tid and cgroup placement are not supported.
 		return 0, unix.EINVAL
 	}
 	// Flags: the legacy 32 bits less the exit-signal byte (except
@@ -133,10 +145,21 @@ func sysClone3(t *task, a *args) (uint64, error) {
 	if (stack == 0) != (stackSize == 0) {
 		return 0, unix.EINVAL
 	}
-	return clone(t, kernel.CloneArgs{
+	ca := kernel.CloneArgs{
 		Flags: flags, ExitSignal: int(exitSignal), Stack: stack + stackSize,
 		ChildTID: f(2), ParentTID: f(3), TLS: f(7),
-	})
+	}
+	if flags&kernel.CLONE_PIDFD != 0 {
+		if flags&kernel.CLONE_THREAD != 0 {
+			return 0, unix.EINVAL
+		}
+		pf, err := pidfdClone(t, f(1))
+		if err != nil {
+			return 0, err
+		}
+		ca.PidFD = pf
+	}
+	return clone(t, ca)
 }
 
 func sysExecve(t *task, a *args) (uint64, error) {
@@ -206,7 +229,14 @@ func sysWaitid(t *task, a *args) (uint64, error) {
 		return 0, unix.EINVAL
 	}
 	var pid int32
+	var target *kernel.ThreadGroup
+	nonblock := false
 	switch idtype {
+	case unix.P_PIDFD:
+		var err error
+		if target, nonblock, err = waitPidFD(t, id); err != nil {
+			return 0, err
+		}
 	case unix.P_ALL:
 		pid = -1
 	case unix.P_PID:
@@ -230,9 +260,17 @@ func sysWaitid(t *task, a *args) (uint64, error) {
 		// Only job-control changes are wanted.
 		wopts |= kernel.WaitSkipExits
 	}
-	r, err := t.Wait(pid, wopts)
+	if nonblock {
+		wopts |= kernel.WNOHANG
+	}
+	r, err := t.WaitFor(pid, target, wopts)
 	if err != nil {
 		return 0, err
+	}
+	if nonblock && r.PID == 0 && options&kernel.WNOHANG == 0 {
+		// A non-blocking pidfd makes the wait non-blocking, failing
+		// with EAGAIN rather than returning nothing.
+		return 0, unix.EAGAIN
 	}
 	if infop != 0 {
 		info := arch.SigInfo{}

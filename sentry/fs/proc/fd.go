@@ -162,6 +162,9 @@ func (p *procFS) fdInfo(t *kernel.Task, fdt *vfs.FDTable, fd int) ([]byte, error
 		}
 		text += fmt.Sprintf("eventfd-count: %16x\neventfd-semaphore: %d\n", e.Count(), sem)
 	}
+	if pf, ok := f.Impl.(*kernel.PidFD); ok {
+		text += pf.FDInfo()
+	}
 	return []byte(text), nil
 }
 

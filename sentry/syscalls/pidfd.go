@@ -1,0 +1,186 @@
+package syscalls
+
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/moat-dev/moat/sentry/abi"
+	"github.com/moat-dev/moat/sentry/kernel"
+)
+
+// pidfd_open flags: PIDFD_NONBLOCK is O_NONBLOCK; PIDFD_THREAD (O_EXCL,
+// a pidfd for one thread) is not supported.
+const (
+	pidfdNonblock = unix.O_NONBLOCK
+	pidfdThread   = unix.O_EXCL
+)
+
+func init() {
+	register(abi.SysPidfdOpen, sysPidfdOpen)
+	register(abi.SysPidfdSendSignal, sysPidfdSendSignal)
+	register(abi.SysPidfdGetfd, sysPidfdGetfd)
+}
+
+// newPidFD installs a close-on-exec pidfd for tg.
+func newPidFD(t *task, tg *kernel.ThreadGroup, nonblock bool) (uint64, error) {
+	return newFD(t, kernel.NewPidFD(tg, nonblock), true)
+}
+
+// getPidFD returns the process a pidfd refers to: EBADF if fd is not
+// an open file, or not a pidfd.
+func getPidFD(t *task, fd int32) (*kernel.PidFD, int, error) {
+	f, err := getFile(t, fd)
+	if err != nil {
+		return nil, 0, unix.EBADF
+	}
+	defer f.DecRef()
+	p, ok := f.Impl.(*kernel.PidFD)
+	if !ok {
+		return nil, 0, unix.EBADF
+	}
+	return p, f.Flags(), nil
+}
+
+func sysPidfdOpen(t *task, a *args) (uint64, error) {
+	pid, flags := int32(a[0]), a[1]
+	if flags&pidfdThread != 0 {
+		t.Kernel().Log.Warn("pidfd_open: PIDFD_THREAD is not supported", "tid", t.ID)
+		return 0, unix.EINVAL
+	}
+	if flags&^pidfdNonblock != 0 || pid <= 0 {
+		return 0, unix.EINVAL
+	}
+	k := t.Kernel()
+	tg := k.ThreadGroupByID(pid)
+	if tg == nil {
+		if k.TaskByID(pid) != nil {
+			// A thread that does not lead its group: EINVAL in
+			// pidfd_open(2), ENOENT since Linux 6.9 (pidfs).
+			return 0, unix.ENOENT
+		}
+		return 0, unix.ESRCH
+	}
+	return newPidFD(t, tg, flags&pidfdNonblock != 0)
+}
+
+// pidfdClone returns the CloneArgs.PidFD of a CLONE_PIDFD clone that
+// stores the fd number at addr. It checks addr is writable first, so
+// that a bad address fails the clone before any child exists.
+func pidfdClone(t *task, addr uint64) (func(*kernel.ThreadGroup) error, error) {
+	if err := copyOutU32(t, addr, 0); err != nil {
+		return nil, err
+	}
+	return func(tg *kernel.ThreadGroup) error {
+		fd, err := newPidFD(t, tg, false)
+		if err != nil {
+			return err
+		}
+		if err := copyOutU32(t, addr, uint32(fd)); err != nil {
+			t.FDTable().Remove(int(fd))
+			return err
+		}
+		return nil
+	}, nil
+}
+
+func sysPidfdSendSignal(t *task, a *args) (uint64, error) {
+	fd, sig, infoAddr, flags := int32(a[0]), int(a[1]), a[2], a[3]
+	if flags != 0 {
+		return 0, unix.EINVAL
+	}
+	p, _, err := getPidFD(t, fd)
+	if err != nil {
+		return 0, err
+	}
+	if sig < 0 || sig > kernel.NumSignals {
+		return 0, unix.EINVAL
+	}
+	tg := p.ThreadGroup()
+	leader := tg.Leader()
+	if tg.IsZombie() || tg.Reaped() || leader == nil {
+		return 0, unix.ESRCH
+	}
+	info := sigInfoKill(unix.Signal(sig), kernel.SI_USER, t)
+	if infoAddr != 0 {
+		if info, err = sigqueueInfo(t, sig, infoAddr, tg); err != nil {
+			return 0, err
+		}
+		// The caller's siginfo must name the signal sent.
+		if b, err := copyInU32(t, infoAddr); err != nil {
+			return 0, err
+		} else if int(int32(b)) != sig {
+			return 0, unix.EINVAL
+		}
+	}
+	if !mayKill(t, leader, sig) {
+		return 0, unix.EPERM
+	}
+	if infoAddr != 0 && overSigpending(tg, sig, info) {
+		return 0, unix.EAGAIN
+	}
+	if sig != 0 {
+		tg.SendSignal(info)
+	}
+	return 0, nil
+}
+
+// mayAttach is ptrace's PTRACE_MODE_ATTACH_REALCREDS check, which
+// pidfd_getfd applies: the same process, CAP_SYS_PTRACE, or a dumpable
+// target whose real, effective and saved IDs are all the caller's real
+// ones.
+func mayAttach(t *task, target *kernel.ThreadGroup, leader *kernel.Task) bool {
+	if target == t.ThreadGroup() {
+		return true
+	}
+	c := t.Creds()
+	if c.HasCap(kernel.CapSysPtrace) {
+		return true
+	}
+	tc := leader.Creds()
+	if c.RealUID != tc.RealUID || c.RealUID != tc.EffectiveUID || c.RealUID != tc.SavedUID ||
+		c.RealGID != tc.RealGID || c.RealGID != tc.EffectiveGID || c.RealGID != tc.SavedGID {
+		return false
+	}
+	return target.Dumpable() == 1
+}
+
+func sysPidfdGetfd(t *task, a *args) (uint64, error) {
+	fd, targetFD, flags := int32(a[0]), int32(a[1]), a[2]
+	if flags != 0 {
+		return 0, unix.EINVAL
+	}
+	p, _, err := getPidFD(t, fd)
+	if err != nil {
+		return 0, err
+	}
+	tg := p.ThreadGroup()
+	leader := tg.Leader()
+	if tg.IsZombie() || tg.Reaped() || leader == nil {
+		return 0, unix.ESRCH
+	}
+	if !mayAttach(t, tg, leader) {
+		return 0, unix.EPERM
+	}
+	fdt := leader.FDTable()
+	if fdt == nil {
+		return 0, unix.ESRCH
+	}
+	f, _, err := fdt.Get(int(targetFD))
+	if err != nil {
+		return 0, unix.EBADF
+	}
+	// newFD takes over the reference Get gave.
+	return newFD(t, f, true)
+}
+
+// waitPidFD resolves waitid's P_PIDFD id: the process, and whether the
+// pidfd is non-blocking (PIDFD_NONBLOCK).
+func waitPidFD(t *task, fd int32) (*kernel.ThreadGroup, bool, error) {
+	if fd < 0 {
+		return nil, false, unix.EINVAL
+	}
+	p, flags, err := getPidFD(t, fd)
+	if err != nil {
+		return nil, false, err
+	}
+	return p.ThreadGroup(), flags&unix.O_NONBLOCK != 0, nil
+}
