@@ -4,6 +4,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/sentry/abi"
+	"github.com/moat-dev/moat/sentry/arch"
 	"github.com/moat-dev/moat/sentry/kernel"
 )
 
@@ -82,9 +83,19 @@ func pidfdClone(t *task, addr uint64) (func(*kernel.ThreadGroup) error, error) {
 	}, nil
 }
 
+// pidfd_send_signal flags: where the signal goes. At most one; none
+// means the process (a thread-group pidfd, the only kind made here).
+const (
+	pidfdSignalThread       = 1 << 0
+	pidfdSignalThreadGroup  = 1 << 1
+	pidfdSignalProcessGroup = 1 << 2
+)
+
 func sysPidfdSendSignal(t *task, a *args) (uint64, error) {
 	fd, sig, infoAddr, flags := int32(a[0]), int(a[1]), a[2], a[3]
-	if flags != 0 {
+	switch flags {
+	case 0, pidfdSignalThread, pidfdSignalThreadGroup, pidfdSignalProcessGroup:
+	default:
 		return 0, unix.EINVAL
 	}
 	p, _, err := getPidFD(t, fd)
@@ -96,31 +107,79 @@ func sysPidfdSendSignal(t *task, a *args) (uint64, error) {
 	}
 	tg := p.ThreadGroup()
 	leader := tg.Leader()
-	if tg.IsZombie() || tg.Reaped() || leader == nil {
+	if tg.Reaped() || leader == nil {
 		return 0, unix.ESRCH
 	}
-	info := sigInfoKill(unix.Signal(sig), kernel.SI_USER, t)
+	code := int32(kernel.SI_USER)
+	if flags == pidfdSignalThread {
+		code = kernel.SI_TKILL
+	}
+	info := sigInfoKill(unix.Signal(sig), code, t)
 	if infoAddr != 0 {
+		// The caller's siginfo must name the signal sent.
+		if signo, err := copyInU32(t, infoAddr); err != nil {
+			return 0, err
+		} else if int(int32(signo)) != sig {
+			return 0, unix.EINVAL
+		}
 		if info, err = sigqueueInfo(t, sig, infoAddr, tg); err != nil {
 			return 0, err
 		}
-		// The caller's siginfo must name the signal sent.
-		if b, err := copyInU32(t, infoAddr); err != nil {
-			return 0, err
-		} else if int(int32(b)) != sig {
-			return 0, unix.EINVAL
-		}
+	}
+	if flags == pidfdSignalProcessGroup {
+		return 0, signalProcessGroup(t, tg.PGID(), sig, info)
 	}
 	if !mayKill(t, leader, sig) {
 		return 0, unix.EPERM
 	}
+	if tg.IsZombie() {
+		// Linux delivers to a zombie as kill does: nothing happens.
+		return 0, nil
+	}
 	if infoAddr != 0 && overSigpending(tg, sig, info) {
 		return 0, unix.EAGAIN
 	}
-	if sig != 0 {
+	if sig == 0 {
+		return 0, nil
+	}
+	if flags == pidfdSignalThread {
+		leader.SendSignal(info)
+	} else {
 		tg.SendSignal(info)
 	}
 	return 0, nil
+}
+
+// signalProcessGroup sends info to every process of group pgid, with
+// kill(2)'s rules: EPERM if none could be signalled for permission,
+// ESRCH if there was none.
+func signalProcessGroup(t *task, pgid int32, sig int, info arch.SigInfo) error {
+	sent, permErr := false, false
+	for _, tg := range t.Kernel().ThreadGroups() {
+		if tg.PGID() != pgid {
+			continue
+		}
+		leader := tg.Leader()
+		if tg.IsZombie() || leader == nil {
+			sent = true
+			continue
+		}
+		if !mayKill(t, leader, sig) {
+			permErr = true
+			continue
+		}
+		sent = true
+		if sig != 0 {
+			tg.SendSignal(info)
+		}
+	}
+	switch {
+	case sent:
+		return nil
+	case permErr:
+		return unix.EPERM
+	}
+	return unix.ESRCH
 }
 
 // mayAttach is ptrace's PTRACE_MODE_ATTACH_REALCREDS check, which
