@@ -39,12 +39,21 @@ const maxIO = 0x7ffff000
 // served in pieces until a short transfer.
 const ioBufLimit = 1 << 20
 
-// readBufs holds ioBufLimit-sized read buffers. A read of a large count
+// readBufs holds ioBufLimit-sized I/O buffers. A read of a large count
 // (a program reading a socket or pipe into a 1 MiB buffer) would
 // otherwise allocate and zero up to a MiB per call, most of which the
 // read never fills. Only the n bytes a read returns are copied out, so
 // stale contents never reach the caller; readers do not keep dst.
 var readBufs = sync.Pool{New: func() any { b := make([]byte, ioBufLimit); return &b }}
+
+// copyingWriter is implemented by files whose Write copies src before it
+// returns and never keeps it (an inet socket: tcpip copies into its own
+// segments), so that writeFromUser may hand them a pooled buffer. A
+// fresh 64 KiB buffer per write costs page faults and zeroing in the
+// sentry on every streaming write.
+type copyingWriter interface {
+	WriteCopiesSrc()
+}
 
 // smallRead is the count below which a plain allocation is cheaper than
 // the pool.
@@ -206,9 +215,19 @@ func writeFromUser(t *task, f *vfs.File, addr, count uint64, off int64) (uint64,
 	if count > maxIO {
 		count = maxIO
 	}
+	var pooled *[]byte
+	if _, ok := f.Impl.(copyingWriter); ok && count > smallRead {
+		pooled = readBufs.Get().(*[]byte)
+		defer readBufs.Put(pooled)
+	}
 	var total uint64
 	for total < count || count == 0 {
-		buf := make([]byte, min(count-total, ioBufLimit))
+		var buf []byte
+		if pooled != nil {
+			buf = (*pooled)[:min(count-total, ioBufLimit)]
+		} else {
+			buf = make([]byte, min(count-total, ioBufLimit))
+		}
 		m, cerr := t.CopyIn(addr+total, buf)
 		if cerr != nil && m == 0 {
 			if total > 0 {

@@ -540,3 +540,8 @@ func (s *Socket) Read(dst []byte, _ int64) (int, error) {
 func (s *Socket) Write(src []byte, _ int64) (int, error) {
 	return s.SendMsg(fileCtx, src, nil, nil, 0)
 }
+
+// WriteCopiesSrc tells the syscall layer that Write never keeps src:
+// tcpip copies a send into its own segments before Write returns, so
+// the caller's buffer may be reused.
+func (s *Socket) WriteCopiesSrc() {}
