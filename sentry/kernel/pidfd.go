@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -53,10 +54,23 @@ func (p *PidFD) FDInfo() string {
 	return fmt.Sprintf("Pid:\t%d\nNSpid:\t%d\n", pid, pid)
 }
 
-// Stat implements vfs.FileImpl.Stat: an anonymous inode, as pidfds were
-// before Linux's pidfs.
+// pidfdInos numbers processes for pidfd inodes; it starts well above the
+// shared anonymous inode's number.
+var pidfdInos atomic.Uint64
+
+func init() { pidfdInos.Store(1 << 20) }
+
+// Stat implements vfs.FileImpl.Stat. As with Linux's pidfs, every pidfd
+// of one process has the same inode number, and different processes
+// different ones (tools compare them to tell processes apart across PID
+// reuse); the mode is 0700 with no file type bits.
 func (p *PidFD) Stat() (vfs.Stat, error) {
-	return vfs.Stat{Dev: eventfd.AnonDev, Ino: eventfd.AnonIno, Nlink: 1, Mode: 0o600, Blksize: 4096}, nil
+	ino := p.tg.pidfdIno.Load()
+	if ino == 0 {
+		p.tg.pidfdIno.CompareAndSwap(0, pidfdInos.Add(1))
+		ino = p.tg.pidfdIno.Load()
+	}
+	return vfs.Stat{Dev: eventfd.AnonDev, Ino: ino, Nlink: 1, Mode: 0o700, Blksize: 4096}, nil
 }
 
 // Readiness implements waiter.Waitable.Readiness as Linux's pidfd_poll.

@@ -48,6 +48,8 @@ type ThreadGroup struct {
 	// pidfdEvents is notified when the process exits and when it is
 	// reaped, for pidfds.
 	pidfdEvents waiter.Queue
+	// pidfdIno is the inode number its pidfds show, set on first use.
+	pidfdIno atomic.Uint64
 
 	// Guarded by k.sigMu.
 	handlers *SignalHandlers

@@ -1,7 +1,7 @@
 //go:build ignore
 /*
  * pidfds: pidfd_open's flags and errors, close-on-exec, fdinfo's Pid line,
- * poll and epoll readiness (POLLIN once exited, POLLHUP too once reaped),
+ * its inode (one per process) and fd link, poll and epoll readiness (POLLIN once exited, POLLHUP too once reaped),
  * waitid(P_PIDFD) (blocking, PIDFD_NONBLOCK, not a child), and pidfds
  * from clone(CLONE_PIDFD) and clone3's pidfd field.
  */
@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #ifndef P_PIDFD
@@ -96,6 +97,18 @@ int main(void)
 	int nb = (int)RAW(SYS_pidfd_open, getpid(), PIDFD_NONBLOCK);
 	ASSERT_GE(nb, 0);
 	CHECK_EQ(fcntl(nb, F_GETFL) & O_NONBLOCK, O_NONBLOCK);
+	/* One inode per process: both pidfds of this one share it. */
+	struct stat s1, s2;
+	CHECK_OK(fstat(self, &s1));
+	CHECK_OK(fstat(nb, &s2));
+	CHECK_EQ(s1.st_ino, s2.st_ino);
+	CHECK_EQ(s1.st_mode, 0700);
+	char link[64], want[64];
+	snprintf(want, sizeof(want), "/proc/self/fd/%d", self);
+	ssize_t ln = readlink(want, link, sizeof(link) - 1);
+	CHECK_GT(ln, 0);
+	link[ln > 0 ? ln : 0] = 0;
+	CHECK_STREQ(link, "anon_inode:[pidfd]");
 	close(nb);
 	CHECK_ERRNO(RAW(SYS_pidfd_open, getpid(), 2), -1, EINVAL);
 	CHECK_ERRNO(RAW(SYS_pidfd_open, 0, 0), -1, EINVAL);
@@ -132,6 +145,8 @@ int main(void)
 	CHECK_EQ(epoll_wait(ep, &ev, 1, 0), 0);
 	CHECK_EQ(poll_one(pfd, 0), 0);
 	CHECK_EQ(fdinfo_pid(pfd), pid);
+	CHECK_OK(fstat(pfd, &s2));
+	CHECK_NE(s1.st_ino, s2.st_ino);
 	CHECK_EQ(write(gate, "x", 1), 1);
 	close(gate);
 	CHECK_EQ(poll_one(pfd, 10000), POLLIN); /* a zombie: no hang-up yet */

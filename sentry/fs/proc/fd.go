@@ -209,6 +209,9 @@ func anonName(impl vfs.FileImpl) string {
 	if _, ok := impl.(*epoll.EventPoll); ok {
 		return "[eventpoll]"
 	}
+	if _, ok := impl.(*kernel.PidFD); ok {
+		return "[pidfd]"
+	}
 	typ := reflect.TypeOf(impl)
 	for typ.Kind() == reflect.Pointer {
 		typ = typ.Elem()
