@@ -129,11 +129,11 @@ type CloneArgs struct {
 	Flags                           uint64
 	Stack, ParentTID, ChildTID, TLS uint64
 	ExitSignal                      int
-	// PidFD, set with CLONE_PIDFD, makes and hands over the new
-	// process's pidfd. It runs before the child starts; an error
-	// there (a fault writing the fd number) is returned from Clone,
-	// with the child started anyway.
-	PidFD func(tg *ThreadGroup) error
+	// PidFD, set with CLONE_PIDFD, makes and hands over the pidfd of
+	// the new process (or thread, with CLONE_THREAD). It runs before
+	// the child starts; an error there (a fault writing the fd number)
+	// is returned from Clone, with the child started anyway.
+	PidFD func(child *Task) error
 }
 
 // Clone creates a thread or process and returns its ID.
@@ -152,8 +152,7 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 		// init cannot make siblings: it has no parent to share.
 		return 0, unix.EINVAL
 	}
-	if f&CLONE_PIDFD != 0 && (f&(CLONE_THREAD|CLONE_DETACHED) != 0 || a.PidFD == nil) {
-		// Thread pidfds (PIDFD_THREAD) are not supported.
+	if f&CLONE_PIDFD != 0 && (f&CLONE_DETACHED != 0 || a.PidFD == nil) {
 		return 0, unix.EINVAL
 	}
 	if f&cloneNamespaces&^CLONE_NEWNS != 0 {
@@ -291,7 +290,7 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 	}
 	var pidfdErr error
 	if f&CLONE_PIDFD != 0 {
-		pidfdErr = a.PidFD(nt.tg)
+		pidfdErr = a.PidFD(nt)
 	}
 	var vforkDone chan struct{}
 	if f&CLONE_VFORK != 0 {

@@ -105,6 +105,12 @@ type Task struct {
 	ID int32
 	tg *ThreadGroup
 
+	// threadExited is set (under k.mu) once the thread has left its
+	// group, for thread pidfds (PIDFD_THREAD); pidfdIno is the inode
+	// number they show, set on first use.
+	threadExited bool
+	pidfdIno     atomic.Uint64
+
 	mmMu sync.Mutex
 	mm   *mm.MemoryManager
 

@@ -223,6 +223,7 @@ func (t *Task) exit() {
 	tg.exitedCPU = tg.exitedCPU.Add(usage)
 	delete(tg.tasks, t)
 	delete(k.tasks, t.ID)
+	t.threadExited = true
 	if len(tg.tasks) > 0 {
 		// The process lives on, and another of its threads takes
 		// over the children this one created; for them, their
@@ -242,6 +243,8 @@ func (t *Task) exit() {
 			}
 		}
 		k.mu.Unlock()
+		// Thread pidfds of t see it gone.
+		tg.pidfdEvents.Notify(waiter.EventIn | waiter.EventHUp)
 		t.sendParentDeath(adopted)
 		return
 	}

@@ -8,8 +8,8 @@ import (
 	"github.com/moat-dev/moat/sentry/kernel"
 )
 
-// pidfd_open flags: PIDFD_NONBLOCK is O_NONBLOCK; PIDFD_THREAD (O_EXCL,
-// a pidfd for one thread) is not supported.
+// pidfd_open flags: PIDFD_NONBLOCK is O_NONBLOCK, PIDFD_THREAD (O_EXCL)
+// asks for a pidfd of one thread.
 const (
 	pidfdNonblock = unix.O_NONBLOCK
 	pidfdThread   = unix.O_EXCL
@@ -26,8 +26,8 @@ func newPidFD(t *task, tg *kernel.ThreadGroup, nonblock bool) (uint64, error) {
 	return newFD(t, kernel.NewPidFD(tg, nonblock), true)
 }
 
-// getPidFD returns the process a pidfd refers to: EBADF if fd is not
-// an open file, or not a pidfd.
+// getPidFD returns the pidfd fd is: EBADF if fd is not an open file, or
+// not a pidfd. The flags are the file's status flags.
 func getPidFD(t *task, fd int32) (*kernel.PidFD, int, error) {
 	f, err := getFile(t, fd)
 	if err != nil {
@@ -43,15 +43,23 @@ func getPidFD(t *task, fd int32) (*kernel.PidFD, int, error) {
 
 func sysPidfdOpen(t *task, a *args) (uint64, error) {
 	pid, flags := int32(a[0]), a[1]
-	if flags&pidfdThread != 0 {
-		t.Kernel().Log.Warn("pidfd_open: PIDFD_THREAD is not supported", "tid", t.ID)
+	if flags&^(pidfdNonblock|pidfdThread) != 0 || pid <= 0 {
 		return 0, unix.EINVAL
 	}
-	if flags&^pidfdNonblock != 0 || pid <= 0 {
-		return 0, unix.EINVAL
-	}
+	nonblock := flags&pidfdNonblock != 0
 	k := t.Kernel()
 	tg := k.ThreadGroupByID(pid)
+	if flags&pidfdThread != 0 {
+		th := k.TaskByID(pid)
+		if th == nil && tg != nil {
+			// The leader, exited while its group lives on.
+			th = tg.Leader()
+		}
+		if th == nil {
+			return 0, unix.ESRCH
+		}
+		return newFD(t, kernel.NewThreadPidFD(th, nonblock), true)
+	}
 	if tg == nil {
 		if k.TaskByID(pid) != nil {
 			// A thread that does not lead its group: EINVAL in
@@ -60,18 +68,23 @@ func sysPidfdOpen(t *task, a *args) (uint64, error) {
 		}
 		return 0, unix.ESRCH
 	}
-	return newPidFD(t, tg, flags&pidfdNonblock != 0)
+	return newPidFD(t, tg, nonblock)
 }
 
 // pidfdClone returns the CloneArgs.PidFD of a CLONE_PIDFD clone that
-// stores the fd number at addr. It checks addr is writable first, so
-// that a bad address fails the clone before any child exists.
-func pidfdClone(t *task, addr uint64) (func(*kernel.ThreadGroup) error, error) {
+// stores the fd number at addr: a thread pidfd for a thread. It checks
+// addr is writable first, so that a bad address fails the clone before
+// any child exists.
+func pidfdClone(t *task, addr uint64, thread bool) (func(*kernel.Task) error, error) {
 	if err := copyOutU32(t, addr, 0); err != nil {
 		return nil, err
 	}
-	return func(tg *kernel.ThreadGroup) error {
-		fd, err := newPidFD(t, tg, false)
+	return func(child *kernel.Task) error {
+		f := kernel.NewPidFD(child.ThreadGroup(), false)
+		if thread {
+			f = kernel.NewThreadPidFD(child, false)
+		}
+		fd, err := newFD(t, f, true)
 		if err != nil {
 			return err
 		}
@@ -107,8 +120,16 @@ func sysPidfdSendSignal(t *task, a *args) (uint64, error) {
 	}
 	tg := p.ThreadGroup()
 	leader := tg.Leader()
-	if tg.Reaped() || leader == nil {
+	if p.Gone() || leader == nil {
 		return 0, unix.ESRCH
+	}
+	if flags == 0 && p.Thread() != nil {
+		// A thread pidfd signals its thread unless told otherwise.
+		flags = pidfdSignalThread
+	}
+	target := leader
+	if p.Thread() != nil {
+		target = p.Thread()
 	}
 	code := int32(kernel.SI_USER)
 	if flags == pidfdSignalThread {
@@ -129,7 +150,7 @@ func sysPidfdSendSignal(t *task, a *args) (uint64, error) {
 	if flags == pidfdSignalProcessGroup {
 		return 0, signalProcessGroup(t, tg.PGID(), sig, info)
 	}
-	if !mayKill(t, leader, sig) {
+	if !mayKill(t, target, sig) {
 		return 0, unix.EPERM
 	}
 	if tg.IsZombie() {
@@ -143,7 +164,7 @@ func sysPidfdSendSignal(t *task, a *args) (uint64, error) {
 		return 0, nil
 	}
 	if flags == pidfdSignalThread {
-		leader.SendSignal(info)
+		target.SendSignal(info)
 	} else {
 		tg.SendSignal(info)
 	}
@@ -212,14 +233,17 @@ func sysPidfdGetfd(t *task, a *args) (uint64, error) {
 		return 0, err
 	}
 	tg := p.ThreadGroup()
-	leader := tg.Leader()
-	if tg.IsZombie() || tg.Reaped() || leader == nil {
+	owner := tg.Leader()
+	if p.Thread() != nil {
+		owner = p.Thread()
+	}
+	if tg.IsZombie() || p.Gone() || owner == nil {
 		return 0, unix.ESRCH
 	}
-	if !mayAttach(t, tg, leader) {
+	if !mayAttach(t, tg, owner) {
 		return 0, unix.EPERM
 	}
-	fdt := leader.FDTable()
+	fdt := owner.FDTable()
 	if fdt == nil {
 		return 0, unix.ESRCH
 	}
@@ -240,6 +264,10 @@ func waitPidFD(t *task, fd int32) (*kernel.ThreadGroup, bool, error) {
 	p, flags, err := getPidFD(t, fd)
 	if err != nil {
 		return nil, false, err
+	}
+	if p.OfNonLeader() {
+		// A thread other than a leader is nobody's child.
+		return nil, false, unix.ECHILD
 	}
 	return p.ThreadGroup(), flags&unix.O_NONBLOCK != 0, nil
 }

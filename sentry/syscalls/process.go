@@ -90,10 +90,10 @@ func sysClone(t *task, a *args) (uint64, error) {
 	if flags&kernel.CLONE_PIDFD != 0 {
 		// clone(2) stores the pidfd where the parent's TID would go:
 		// the two cannot be asked for together.
-		if flags&kernel.CLONE_PARENT_SETTID != 0 || flags&(kernel.CLONE_THREAD|kernel.CLONE_DETACHED) != 0 {
+		if flags&(kernel.CLONE_PARENT_SETTID|kernel.CLONE_DETACHED) != 0 {
 			return 0, unix.EINVAL
 		}
-		pf, err := pidfdClone(t, a[2])
+		pf, err := pidfdClone(t, a[2], flags&kernel.CLONE_THREAD != 0)
 		if err != nil {
 			return 0, err
 		}
@@ -150,10 +150,7 @@ func sysClone3(t *task, a *args) (uint64, error) {
 		ChildTID: f(2), ParentTID: f(3), TLS: f(7),
 	}
 	if flags&kernel.CLONE_PIDFD != 0 {
-		if flags&kernel.CLONE_THREAD != 0 {
-			return 0, unix.EINVAL
-		}
-		pf, err := pidfdClone(t, f(1))
+		pf, err := pidfdClone(t, f(1), flags&kernel.CLONE_THREAD != 0)
 		if err != nil {
 			return 0, err
 		}
