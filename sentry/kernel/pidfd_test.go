@@ -55,3 +55,47 @@ func TestPidFDReleaseKeepsReusedID(t *testing.T) {
 		t.Fatal("the newcomer lost its ID")
 	}
 }
+
+func TestThreadPidFDStates(t *testing.T) {
+	all := waiter.EventIn | waiter.EventOut
+	for _, tc := range []struct {
+		name                 string
+		leader, exited, reap bool
+		want                 waiter.Mask
+		pid                  int32
+	}{
+		{"thread running", false, false, false, 0, 8},
+		// A thread is released as it exits.
+		{"thread exited", false, true, false, waiter.EventIn | waiter.EventHUp, -1},
+		{"leader running", true, false, false, 0, 7},
+		// The leader stays until its process is reaped.
+		{"leader exited", true, true, false, waiter.EventIn, 7},
+		{"leader reaped", true, true, true, waiter.EventIn | waiter.EventHUp, -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := &Kernel{tgs: make(map[int32]*ThreadGroup)}
+			tg := &ThreadGroup{k: k, ID: 7}
+			k.tgs[7] = tg
+			tg.leader = &Task{k: k, ID: 7, tg: tg}
+			th := tg.leader
+			if !tc.leader {
+				th = &Task{k: k, ID: 8, tg: tg}
+			}
+			th.threadExited = tc.exited
+			if tc.reap {
+				tg.zombie = true
+				tg.releaseLocked()
+			}
+			p := &PidFD{tg: tg, thread: th}
+			if got := p.Readiness(all); got != tc.want {
+				t.Errorf("Readiness = %#x, want %#x", got, tc.want)
+			}
+			if got := p.PID(); got != tc.pid {
+				t.Errorf("PID() = %d, want %d", got, tc.pid)
+			}
+			if got := p.OfNonLeader(); got != !tc.leader {
+				t.Errorf("OfNonLeader() = %v", got)
+			}
+		})
+	}
+}
