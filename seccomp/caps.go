@@ -42,19 +42,17 @@ func GoferCapabilities(readonly bool) []int {
 // the filters do not allow capset or prctl(PR_CAPBSET_DROP).
 func LimitCapabilities(keep []int) error {
 	var mask [2]uint32
-	kept := make(map[int]bool, len(keep))
 	for _, c := range keep {
 		if c < 0 || c > unix.CAP_LAST_CAP {
 			return fmt.Errorf("capabilities: no capability %d", c)
 		}
-		kept[c] = true
 		mask[c/32] |= 1 << (c % 32)
 	}
 	if _, _, errno := syscall.AllThreadsSyscall6(unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0, 0); errno != 0 && errno != unix.EINVAL {
 		return fmt.Errorf("capabilities: clearing the ambient set: %w", errno)
 	}
 	for c := 0; c <= lastCap(); c++ {
-		if kept[c] {
+		if c < 64 && mask[c/32]&(1<<(c%32)) != 0 {
 			continue
 		}
 		// EPERM: without CAP_SETPCAP (an unprivileged runsc) the set

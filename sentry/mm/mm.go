@@ -428,12 +428,8 @@ func (mm *MemoryManager) Lock(addr, length uint64, lock bool) (int64, error) {
 	}
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
-	for a := start; a < end; {
-		v := mm.vmaAt(a)
-		if v == nil {
-			return 0, unix.ENOMEM
-		}
-		a = v.End
+	if !mm.mappedLocked(start, end) {
+		return 0, unix.ENOMEM
 	}
 	mm.splitAt(start)
 	mm.splitAt(end)
@@ -491,14 +487,13 @@ func (mm *MemoryManager) IsMapped(addr, length uint64) bool {
 	}
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
-	for a := addr; a < end; {
-		v := mm.vmaAt(a)
-		if v == nil {
-			return false
-		}
-		a = v.End
-	}
-	return true
+	return mm.mappedLocked(addr, end)
+}
+
+// mappedLocked reports whether VMAs cover all of [addr, end); mm.mu is
+// held.
+func (mm *MemoryManager) mappedLocked(addr, end uint64) bool {
+	return mm.walkLocked(addr, end, func(*VMA, uint64, uint64) error { return nil }) == nil
 }
 
 // MProtect changes the permissions of [addr, addr+length).
@@ -677,16 +672,29 @@ func (mm *MemoryManager) MAdviseDontNeed(addr, length uint64) error {
 	}
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
+	return mm.walkLocked(addr, end, func(v *VMA, a, e uint64) error {
+		if v.Private {
+			mm.dropPages(a, e)
+		}
+		mm.unmapHost(a, e)
+		return nil
+	})
+}
+
+// walkLocked calls fn with each VMA that [addr, end) meets, and the part
+// of the range inside it, in address order. It stops at fn's first error,
+// or with ENOMEM at the first hole (after the mapped part before it, as
+// madvise does). mm.mu is held.
+func (mm *MemoryManager) walkLocked(addr, end uint64, fn func(v *VMA, a, e uint64) error) error {
 	for a := addr; a < end; {
 		v := mm.vmaAt(a)
 		if v == nil {
 			return unix.ENOMEM
 		}
 		e := min(v.End, end)
-		if v.Private {
-			mm.dropPages(a, e)
+		if err := fn(v, a, e); err != nil {
+			return err
 		}
-		mm.unmapHost(a, e)
 		a = e
 	}
 	return nil

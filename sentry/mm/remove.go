@@ -19,18 +19,13 @@ func (mm *MemoryManager) MAdviseRemove(addr, length uint64) error {
 	}
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
-	for a := addr; a < end; {
-		v := mm.vmaAt(a)
-		if v == nil {
-			return unix.ENOMEM
-		}
+	return mm.walkLocked(addr, end, func(v *VMA, a, e uint64) error {
 		if v.Locked || v.Obj == nil {
 			return unix.EINVAL
 		}
 		if v.Private || !v.MaxPerms.Write {
 			return unix.EACCES
 		}
-		e := min(v.End, end)
 		for p := a; p < e; p += memfile.PageSize {
 			off, err := v.Obj.Page(v.Off + p - v.Start)
 			if err != nil {
@@ -39,7 +34,6 @@ func (mm *MemoryManager) MAdviseRemove(addr, length uint64) error {
 			}
 			clear(mm.mf.Bytes(off, memfile.PageSize))
 		}
-		a = e
-	}
-	return nil
+		return nil
+	})
 }

@@ -4,7 +4,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/sentry/abi"
-	"github.com/moat-dev/moat/sentry/arch"
 	"github.com/moat-dev/moat/sentry/kernel"
 )
 
@@ -148,7 +147,7 @@ func sysPidfdSendSignal(t *task, a *args) (uint64, error) {
 		}
 	}
 	if flags == pidfdSignalProcessGroup {
-		return 0, signalProcessGroup(t, tg.PGID(), sig, info)
+		return 0, signalThreadGroups(t, processGroup(t.Kernel(), tg.PGID()), sig, info)
 	}
 	if !mayKill(t, target, sig) {
 		return 0, unix.EPERM
@@ -169,38 +168,6 @@ func sysPidfdSendSignal(t *task, a *args) (uint64, error) {
 		tg.SendSignal(info)
 	}
 	return 0, nil
-}
-
-// signalProcessGroup sends info to every process of group pgid, with
-// kill(2)'s rules: EPERM if none could be signalled for permission,
-// ESRCH if there was none.
-func signalProcessGroup(t *task, pgid int32, sig int, info arch.SigInfo) error {
-	sent, permErr := false, false
-	for _, tg := range t.Kernel().ThreadGroups() {
-		if tg.PGID() != pgid {
-			continue
-		}
-		leader := tg.Leader()
-		if tg.IsZombie() || leader == nil {
-			sent = true
-			continue
-		}
-		if !mayKill(t, leader, sig) {
-			permErr = true
-			continue
-		}
-		sent = true
-		if sig != 0 {
-			tg.SendSignal(info)
-		}
-	}
-	switch {
-	case sent:
-		return nil
-	case permErr:
-		return unix.EPERM
-	}
-	return unix.ESRCH
 }
 
 // mayAttach is ptrace's PTRACE_MODE_ATTACH_REALCREDS check, which

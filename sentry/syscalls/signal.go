@@ -169,11 +169,7 @@ func sysKill(t *task, a *args) (uint64, error) {
 		if pid == 0 {
 			pgid = t.ThreadGroup().PGID()
 		}
-		for _, tg := range k.ThreadGroups() {
-			if tg.PGID() == pgid {
-				targets = append(targets, tg)
-			}
-		}
+		targets = processGroup(k, pgid)
 	}
 	// As in Linux, the targets are found before the signal number is
 	// checked: a bad number to nobody is ESRCH.
@@ -183,8 +179,25 @@ func sysKill(t *task, a *args) (uint64, error) {
 		}
 		return 0, unix.EINVAL
 	}
-	sent := false
-	permErr := false
+	return 0, signalThreadGroups(t, targets, sig, sigInfoKill(unix.Signal(sig), kernel.SI_USER, t))
+}
+
+// processGroup returns the processes of group pgid.
+func processGroup(k *kernel.Kernel, pgid int32) []*kernel.ThreadGroup {
+	var out []*kernel.ThreadGroup
+	for _, tg := range k.ThreadGroups() {
+		if tg.PGID() == pgid {
+			out = append(out, tg)
+		}
+	}
+	return out
+}
+
+// signalThreadGroups sends info (signal sig; 0 only checks) to each of
+// targets the caller may signal, with kill(2)'s result: EPERM if none
+// could be signalled for permission, ESRCH if there was none.
+func signalThreadGroups(t *task, targets []*kernel.ThreadGroup, sig int, info arch.SigInfo) error {
+	sent, permErr := false, false
 	for _, tg := range targets {
 		leader := tg.Leader()
 		if tg.IsZombie() || leader == nil {
@@ -199,16 +212,16 @@ func sysKill(t *task, a *args) (uint64, error) {
 		}
 		sent = true
 		if sig != 0 {
-			tg.SendSignal(sigInfoKill(unix.Signal(sig), kernel.SI_USER, t))
+			tg.SendSignal(info)
 		}
 	}
-	if !sent {
-		if permErr {
-			return 0, unix.EPERM
-		}
-		return 0, unix.ESRCH
+	switch {
+	case sent:
+		return nil
+	case permErr:
+		return unix.EPERM
 	}
-	return 0, nil
+	return unix.ESRCH
 }
 
 func tgkill(t *task, tgid, tid int32, sig int) (uint64, error) {

@@ -254,7 +254,7 @@ func offsets() (real, boot int64) {
 	m1 := nanotime()
 	now := time.Now().UnixNano()
 	m2 := nanotime()
-	real = now - (m1+(m2-m1)/2)
+	real = now - (m1 + (m2-m1)/2)
 	for i := 0; i < 3; i++ {
 		var ts unix.Timespec
 		m := nanotime()

@@ -277,6 +277,21 @@ func MayDelete(c *Creds, dir VirtualDentry, child Inode) error {
 	return nil
 }
 
+// newNode returns o.Node, to be created in dir, with its owner filled in
+// (InheritOwner); a nonzero fileType replaces the node's type bits.
+func newNode(dir VirtualDentry, o CreateOpts, fileType uint32) (NewNode, error) {
+	dst, err := dir.Inode().Stat()
+	if err != nil {
+		return NewNode{}, err
+	}
+	n := o.Node
+	if fileType != 0 {
+		n.Mode = fileType | n.Mode&07777
+	}
+	InheritOwner(o.Creds, &dst, &n)
+	return n, nil
+}
+
 // InheritOwner fills n's owner from c and the parent directory, as
 // inode_init_owner does: a set-group-ID directory gives its group, and
 // its set-group-ID bit to new directories; a new file keeps S_ISGID only
@@ -398,13 +413,10 @@ func (v *VFS) Create(dir VirtualDentry, name string, o CreateOpts) (VirtualDentr
 	if err != nil {
 		return VirtualDentry{}, nil, err
 	}
-	dst, err := dir.Inode().Stat()
+	n, err := newNode(dir, o, unix.S_IFREG)
 	if err != nil {
 		return VirtualDentry{}, nil, err
 	}
-	n := o.Node
-	n.Mode = unix.S_IFREG | n.Mode&07777
-	InheritOwner(o.Creds, &dst, &n)
 	in, impl, err := wd.Create(name, n, o.Flags)
 	if err != nil {
 		return VirtualDentry{}, nil, err
@@ -422,12 +434,10 @@ func (v *VFS) Mknod(dir VirtualDentry, name string, o CreateOpts) (VirtualDentry
 	if err != nil {
 		return VirtualDentry{}, err
 	}
-	dst, err := dir.Inode().Stat()
+	n, err := newNode(dir, o, 0)
 	if err != nil {
 		return VirtualDentry{}, err
 	}
-	n := o.Node
-	InheritOwner(o.Creds, &dst, &n)
 	if n.Mode&unix.S_IFMT == unix.S_IFLNK {
 		n.Mode = unix.S_IFLNK | 0o777
 	}
@@ -493,13 +503,10 @@ func (v *VFS) Tmpfile(dir VirtualDentry, o CreateOpts, excl bool) (VirtualDentry
 	if !ok {
 		return VirtualDentry{}, nil, unix.EOPNOTSUPP
 	}
-	dst, err := dir.Inode().Stat()
+	n, err := newNode(dir, o, unix.S_IFREG)
 	if err != nil {
 		return VirtualDentry{}, nil, err
 	}
-	n := o.Node
-	n.Mode = unix.S_IFREG | n.Mode&07777
-	InheritOwner(o.Creds, &dst, &n)
 	in, impl, err := td.Tmpfile(n, o.Flags, excl)
 	if err != nil {
 		return VirtualDentry{}, nil, err

@@ -40,6 +40,7 @@
 #endif
 
 #include <errno.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -47,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -340,5 +342,36 @@ __attribute__((unused, noinline)) static int tu_probe(volatile char *addr, int w
 }
 #define probe_read(addr) tu_probe((volatile char *)(addr), 0, 0)
 #define probe_write(addr, v) tu_probe((volatile char *)(addr), 1, (v))
+
+/*
+ * setup_dir makes a fresh directory under /tmp (its name in tdir) and
+ * enters it; cleanup_dir leaves it and removes it with all it holds. For
+ * tests that create files: they never touch the directory they start in.
+ */
+static char tdir[64] __attribute__((unused));
+
+static int tu_rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+__attribute__((unused)) static void setup_dir(void)
+{
+	strcpy(tdir, "/tmp/moat-test-XXXXXX");
+	if (!mkdtemp(tdir))
+		FATAL("mkdtemp: errno %d", errno);
+	if (chdir(tdir))
+		FATAL("chdir: errno %d", errno);
+}
+
+__attribute__((unused)) static void cleanup_dir(void)
+{
+	if (chdir("/")) {
+	}
+	nftw(tdir, tu_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 #endif /* MOAT_TESTUTIL_H */

@@ -7,33 +7,6 @@
 #include <ftw.h>
 #include <sys/stat.h>
 
-/* Every test works in a fresh directory under /tmp, removed at the end. */
-static char tdir[64];
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
-static void setup_dir(void)
-{
-	strcpy(tdir, "/tmp/moat-test-XXXXXX");
-	if (!mkdtemp(tdir))
-		FATAL("mkdtemp: errno %d", errno);
-	if (chdir(tdir))
-		FATAL("chdir: errno %d", errno);
-}
-
-static void cleanup_dir(void)
-{
-	if (chdir("/")) {
-	}
-	nftw(tdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 int main(void)
 {
 	char buf[256];
