@@ -48,11 +48,20 @@ func LimitCapabilities(keep []int) error {
 		}
 		mask[c/32] |= 1 << (c % 32)
 	}
-	if _, _, errno := syscall.AllThreadsSyscall6(unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0, 0); errno != 0 && errno != unix.EINVAL {
-		return fmt.Errorf("capabilities: clearing the ambient set: %w", errno)
+	if ambientSet() {
+		if _, _, errno := syscall.AllThreadsSyscall6(unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0, 0); errno != 0 && errno != unix.EINVAL {
+			return fmt.Errorf("capabilities: clearing the ambient set: %w", errno)
+		}
 	}
 	for c := 0; c <= lastCap(); c++ {
 		if c < 64 && mask[c/32]&(1<<(c%32)) != 0 {
+			continue
+		}
+		// A capability this thread's bounding set lacks was not in it
+		// at exec, and so is in no thread's: nothing drops one from
+		// a single thread of ours. Each drop stops the world, and a
+		// process a Spawner started finds its set already reduced.
+		if r, _ := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(c), 0, 0, 0); r == 0 {
 			continue
 		}
 		// EPERM: without CAP_SETPCAP (an unprivileged runsc) the set
@@ -71,6 +80,18 @@ func LimitCapabilities(keep []int) error {
 		return fmt.Errorf("capabilities: capset: %w", errno)
 	}
 	return nil
+}
+
+// ambientSet reports whether the calling thread's ambient set may hold a
+// capability (as every thread's does then: they share it from exec).
+func ambientSet() bool {
+	for c := 0; c <= lastCap(); c++ {
+		r, err := unix.PrctlRetInt(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_IS_SET, uintptr(c), 0, 0)
+		if err != nil || r != 0 {
+			return err != unix.EINVAL
+		}
+	}
+	return false
 }
 
 // lastCap is the host kernel's highest capability number.

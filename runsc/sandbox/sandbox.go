@@ -26,6 +26,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/runsc/config"
+	"github.com/moat-dev/moat/seccomp"
 	"github.com/moat-dev/moat/sentry/boot"
 )
 
@@ -64,6 +65,11 @@ type Options struct {
 type Sandbox struct {
 	Gofer  *exec.Cmd
 	Sentry *exec.Cmd
+
+	// spawner started both, with their final capability bounding
+	// sets; its thread is their parent, whose end would send them
+	// their parent-death signal.
+	spawner *seccomp.Spawner
 }
 
 // Start starts the gofer serving spec.Root and then the sentry running
@@ -96,9 +102,20 @@ func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error
 	defer goferEnd.Close()
 	defer sentryEnd.Close()
 
+	// The gofer and the sentry start with the capability bounding sets
+	// they keep (the gofer's first: it keeps more).
+	sentryCaps := seccomp.SentryCapabilities(conf.Platform)
+	readonly := goferReadonly(conf, spec)
+	spawner := seccomp.NewSpawner()
+	sb := &Sandbox{spawner: spawner}
+	if opts.Detach {
+		// No parent-death signals: the spawner's thread may end.
+		defer spawner.Close()
+	}
+
 	// The gofer.
 	goferArgs := append(conf.ToFlags(), "gofer", "--root", spec.Root.Path, "--io-fd", fmt.Sprint(GoferIOFD))
-	if goferReadonly(conf, spec) {
+	if readonly {
 		goferArgs = append(goferArgs, "--readonly")
 	}
 	for _, src := range boot.GoferMounts(spec) {
@@ -127,11 +144,12 @@ func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error
 		}
 	}
 	slog.Debug("starting gofer", "args", gofer.Args)
-	if err := gofer.Start(); err != nil {
+	if err := spawner.Start(gofer, append(seccomp.GoferCapabilities(readonly), sentryCaps...)); err != nil {
+		spawner.Close()
 		return nil, fmt.Errorf("starting gofer: %w", err)
 	}
 	goferEnd.Close()
-	sb := &Sandbox{Gofer: gofer}
+	sb.Gofer = gofer
 
 	// The sentry.
 	specR, specW, err := os.Pipe()
@@ -172,7 +190,7 @@ func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error
 		sentry.SysProcAttr.Pdeathsig = 0
 	}
 	slog.Debug("starting sentry", "args", sentry.Args)
-	if err := sentry.Start(); err != nil {
+	if err := spawner.Start(sentry, sentryCaps); err != nil {
 		specW.Close()
 		sb.killGofer()
 		if errors.Is(err, unix.EPERM) {
@@ -231,7 +249,12 @@ func goferReadonly(conf *config.Config, spec *specs.Spec) bool {
 	return true
 }
 
+// killGofer kills and reaps the gofer. The sentry is gone or was never
+// started, so the spawner's thread may end too.
 func (s *Sandbox) killGofer() {
+	if s.spawner != nil {
+		defer s.spawner.Close()
+	}
 	if s.Gofer == nil || s.Gofer.Process == nil {
 		return
 	}
