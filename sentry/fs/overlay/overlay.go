@@ -154,10 +154,20 @@ type Inode struct {
 	upper  vfs.Inode
 	lower  vfs.Inode
 	// lowerNames indexes a directory's lower entries (name to d_type),
-	// built on first use: the lower layer does not change, and this
-	// answers most lookups of missing names without asking it.
-	lowerNames map[string]uint8
+	// built on first use by readdir, or by a lookup once lowerMisses
+	// lookups of missing names have asked the lower directory: the
+	// lower layer does not change, and this answers most lookups of
+	// missing names without asking it.
+	lowerNames  map[string]uint8
+	lowerMisses int
 }
+
+// lowerIndexAfter is how many missing names a directory looks up in its
+// lower directory before it reads the whole directory to answer the next
+// from an index. Reading /usr/bin or /usr/lib/<triplet> (a thousand names
+// each) costs more than a few lookups, and starting a program looks up
+// names that exist there, which the index does not save.
+const lowerIndexAfter = 4
 
 var (
 	_ vfs.Inode       = (*Inode)(nil)
@@ -328,14 +338,28 @@ func (in *Inode) lowerIndex() (map[string]uint8, error) {
 }
 
 // lowerLookup looks name up in the lower directory, answering ENOENT
-// from the index when it can.
+// from the index when there is one, or when lowerIndexAfter misses call
+// for one.
 func (in *Inode) lowerLookup(l vfs.Inode, name string) (vfs.Inode, error) {
-	if idx, err := in.lowerIndex(); err == nil && idx != nil {
+	in.mu.Lock()
+	idx, misses := in.lowerNames, in.lowerMisses
+	in.mu.Unlock()
+	if idx == nil && misses >= lowerIndexAfter {
+		idx, _ = in.lowerIndex()
+	}
+	if idx != nil {
 		if _, ok := idx[name]; !ok {
 			return nil, unix.ENOENT
 		}
+		return l.Lookup(name)
 	}
-	return l.Lookup(name)
+	child, err := l.Lookup(name)
+	if err == unix.ENOENT {
+		in.mu.Lock()
+		in.lowerMisses++
+		in.mu.Unlock()
+	}
+	return child, err
 }
 
 // Readlink implements vfs.Inode.Readlink.

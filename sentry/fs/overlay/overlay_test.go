@@ -303,3 +303,65 @@ func TestConcurrent(t *testing.T) {
 		t.Errorf("left over: %v", got)
 	}
 }
+
+// countingDir is a lower directory that counts the lookups and the opens
+// (for readdir) that reach it.
+type countingDir struct {
+	vfs.Inode
+	lookups, opens int
+}
+
+func (d *countingDir) Lookup(name string) (vfs.Inode, error) {
+	d.lookups++
+	return d.Inode.Lookup(name)
+}
+
+func (d *countingDir) Open(flags int) (vfs.FileImpl, error) {
+	d.opens++
+	return d.Inode.Open(flags)
+}
+
+// TestLowerIndex checks that a directory asks its lower directory about
+// each name until lowerIndexAfter names were missing, and then reads it
+// once to answer missing names itself.
+func TestLowerIndex(t *testing.T) {
+	mf, err := memfile.New(64 << 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lowerRoot := tmpfs.New(mf, tmpfs.Options{Mode: 0o755}).Root()
+	for _, name := range []string{"a", "b", "c"} {
+		if _, err := lowerRoot.Mknod(name, vfs.NewNode{Mode: unix.S_IFDIR | 0o755}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lower := &countingDir{Inode: lowerRoot}
+	root := New(tmpfs.New(mf, tmpfs.Options{Mode: 0o755}).Root(), lower).Root()
+	steps := []struct {
+		name        string
+		err         error
+		lookups     int // lower lookups so far
+		opens       int // lower opens (readdirs) so far
+		description string
+	}{
+		{"a", nil, 1, 0, "a name that exists: asked"},
+		{"b", nil, 2, 0, "another: asked, no index"},
+		{"x1", unix.ENOENT, 3, 0, "miss 1"},
+		{"x2", unix.ENOENT, 4, 0, "miss 2"},
+		{"x3", unix.ENOENT, 5, 0, "miss 3"},
+		{"x4", unix.ENOENT, 6, 0, "miss 4: now an index is due"},
+		{"x5", unix.ENOENT, 6, 1, "answered from the index read now"},
+		{"x6", unix.ENOENT, 6, 1, "and from the same index"},
+		{"c", nil, 7, 1, "a name in the index: asked for its inode"},
+	}
+	for _, s := range steps {
+		_, err := root.Lookup(s.name)
+		if err != s.err {
+			t.Errorf("%s: Lookup(%q) = %v, want %v", s.description, s.name, err, s.err)
+		}
+		if lower.lookups != s.lookups || lower.opens != s.opens {
+			t.Errorf("%s: after Lookup(%q): %d lower lookups and %d opens, want %d and %d",
+				s.description, s.name, lower.lookups, lower.opens, s.lookups, s.opens)
+		}
+	}
+}
