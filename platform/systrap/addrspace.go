@@ -16,6 +16,9 @@ type addressSpace struct {
 	p        *Platform
 	ctl      *control
 	released atomic.Bool
+	// used is set once the address space is changed or run in; until
+	// then it can be handed out again when it is released.
+	used atomic.Bool
 	// attached counts the contexts holding a thread here.
 	attached atomic.Int32
 
@@ -46,6 +49,7 @@ func (as *addressSpace) hostSyscall(nr uint64, args ...uint64) (uint64, error) {
 	if as.released.Load() {
 		return 0, &errStubGone{"address space released"}
 	}
+	as.used.Store(true)
 	if v, ok := as.owners.Load(unix.Gettid()); ok {
 		return syscallResult(v.(*thread).call(cmdSyscall, nr, args...))
 	}
@@ -86,6 +90,9 @@ func (as *addressSpace) Release() {
 	if as.released.Swap(true) {
 		return
 	}
+	if !as.used.Load() && as.p.keepUnused(as) {
+		return
+	}
 	as.ctl.release()
 	as.mu.Lock()
 	as.closed = true
@@ -96,6 +103,41 @@ func (as *addressSpace) Release() {
 	as.mu.Unlock()
 	as.ctl.kill()
 	as.p.retire(as, slots)
+}
+
+// ForkAddressSpace implements mm.AddressSpaceForker: the new address
+// space's process is a host fork of this one's, made by its control
+// thread, so it starts with all of its mappings of the memory file and
+// the child's first accesses to them do not fault into the sentry. The
+// caller makes sure that none of them may write to a page the two must
+// not share. The fork drops the parent's thread slots, and its parent is
+// the master's (CLONE_PARENT), as for address spaces the master forks.
+func (as *addressSpace) ForkAddressSpace() (platform.AddressSpace, error) {
+	p := as.p
+	g, err := p.allocSlot()
+	if err != nil {
+		return nil, err
+	}
+	g1, err := p.allocSlot()
+	if err != nil {
+		p.retireNow(g)
+		return nil, err
+	}
+	first := slotRef{1, g1}
+	initThreadSlot(p.header(g1), p.stubSpin)
+	pid, err := syscallResult(as.ctl.call(cmdFork, 0, uint64(g)*slotSize, uint64(g1)*slotSize,
+		forkCloneFlags|cloneParentFlag))
+	if err != nil {
+		// A stub that failed the clone never mapped the slots, and one
+		// that is gone cannot have either.
+		p.retireNow(g)
+		p.retireNow(g1)
+		return nil, fmt.Errorf("systrap: fork address space: %w", err)
+	}
+	ctl, _ := newControl(p, g, int(pid))
+	child := &addressSpace{p: p, ctl: ctl, slots: []slotRef{first}, first: &first}
+	child.used.Store(true)
+	return child, nil
 }
 
 // allocSlot finds a slot for a new thread: a free one whose last thread
@@ -145,6 +187,7 @@ func initThreadSlot(h *slotHeader, spin int) {
 // newThread starts a stub thread (or takes the address space's first)
 // and waits until it is in its handler.
 func (as *addressSpace) newThread(spin int) (*thread, error) {
+	as.used.Store(true)
 	as.mu.Lock()
 	first := as.first
 	as.first = nil

@@ -141,7 +141,8 @@ func stubFilter() ([]byte, error) {
 	p.jmp(bpfJeqK, 0, "", "kill")
 	p.ld(sdArgsLo)
 	p.jmp(bpfJeqK, threadCloneFlags, "allow", "")
-	p.jmp(bpfJeqK, forkCloneFlags, "allow", "kill")
+	p.jmp(bpfJeqK, forkCloneFlags, "allow", "")
+	p.jmp(bpfJeqK, forkCloneFlags|cloneParentFlag, "allow", "kill")
 
 	p.label("prctl")
 	p.ld(sdArgsLo)

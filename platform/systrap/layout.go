@@ -40,6 +40,7 @@ const (
 
 	threadCloneFlags = 0x240f11
 	forkCloneFlags   = 17
+	cloneParentFlag  = 0x8000
 	noMap            = ^uint64(0)
 )
 
@@ -66,7 +67,7 @@ type slotHeader struct {
 }
 
 func checkLayout() error {
-	if sym_stub_layout < codeAddr || sym_stub_layout-codeAddr+8*31 > uint64(len(stubBlob)) {
+	if sym_stub_layout < codeAddr || sym_stub_layout-codeAddr+8*32 > uint64(len(stubBlob)) {
 		return fmt.Errorf("systrap: stub layout table out of range")
 	}
 	want := []uint64{
@@ -77,7 +78,7 @@ func checkLayout() error {
 		uint64(unsafe.Offsetof(slotHeader{}.setbase)), uint64(unsafe.Offsetof(slotHeader{}.spin)),
 		slFprog, slFilter, threadStack, stStub, stSentry, cmdRun, cmdSyscall, cmdExit, cmdNewThread, cmdFork,
 		threadCloneFlags, forkCloneFlags, uint64(unsafe.Offsetof(slotHeader{}.tid)), noMap,
-		uint64(unsafe.Offsetof(slotHeader{}.nospin)),
+		uint64(unsafe.Offsetof(slotHeader{}.nospin)), cloneParentFlag,
 	}
 	b := stubBlob[sym_stub_layout-codeAddr:]
 	for i, w := range want {

@@ -73,6 +73,9 @@ type Platform struct {
 	free   []int // global slots ready for use
 	next   int
 	dead   []deadSlots
+	// unused holds address spaces released as they were made (fork
+	// takes one and then copies the parent's instead), for reuse.
+	unused []*addressSpace
 
 	// Spin budgets, in rounds of PAUSE.
 	eventSpin int // sentry waiting for application code to trap
@@ -429,6 +432,14 @@ func syscallResult(ret uint64, err error) (uint64, error) {
 // code, its control slot and a first thread. One is kept forked ahead, so
 // that fork and execve do not wait for the stub's start.
 func (p *Platform) NewAddressSpace() (platform.AddressSpace, error) {
+	p.slotMu.Lock()
+	if n := len(p.unused); n > 0 {
+		as := p.unused[n-1]
+		p.unused = p.unused[:n-1]
+		p.slotMu.Unlock()
+		return as, nil
+	}
+	p.slotMu.Unlock()
 	p.startForkAhead()
 	r := <-p.spare
 	if r.err != nil {
@@ -463,7 +474,7 @@ func (p *Platform) forkAS() (*addressSpace, error) {
 	}
 	first := slotRef{1, g1}
 	initThreadSlot(p.header(g1), p.stubSpin)
-	pid, err := syscallResult(p.master.call(cmdFork, 0, uint64(g)*slotSize, uint64(g1)*slotSize))
+	pid, err := syscallResult(p.master.call(cmdFork, 0, uint64(g)*slotSize, uint64(g1)*slotSize, forkCloneFlags))
 	if err != nil {
 		p.retireNow(g)
 		p.retireNow(g1)
@@ -471,6 +482,22 @@ func (p *Platform) forkAS() (*addressSpace, error) {
 	}
 	ctl, _ := newControl(p, g, int(pid))
 	return &addressSpace{p: p, ctl: ctl, slots: []slotRef{first}, first: &first}, nil
+}
+
+// maxUnused bounds the address spaces kept for reuse.
+const maxUnused = 2
+
+// keepUnused keeps as, released before any use, for the next
+// NewAddressSpace; it reports false if there are enough kept already.
+func (p *Platform) keepUnused(as *addressSpace) bool {
+	p.slotMu.Lock()
+	defer p.slotMu.Unlock()
+	if len(p.unused) >= maxUnused {
+		return false
+	}
+	as.released.Store(false)
+	p.unused = append(p.unused, as)
+	return true
 }
 
 // retireNow returns a slot that no stub ever mapped.

@@ -700,11 +700,36 @@ func (mm *MemoryManager) walkLocked(addr, end uint64, fn func(v *VMA, a, e uint6
 	return nil
 }
 
+// AddressSpaceForker is implemented by platform address spaces that can
+// make a new address space holding a copy of their host mappings (systrap
+// forks the stub process), so that a forked child does not fault on every
+// page its parent had mapped.
+type AddressSpaceForker interface {
+	ForkAddressSpace() (platform.AddressSpace, error)
+}
+
 // Fork returns a copy of the address space in as, sharing private pages
-// copy-on-write.
+// copy-on-write. If the parent's address space can copy itself, the copy
+// replaces as, which is released.
 func (mm *MemoryManager) Fork(as platform.AddressSpace) *MemoryManager {
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
+	// The parent's writable private pages are about to be shared: make
+	// its host mappings refault so that the next write copies. This
+	// comes first, so that a copy of the host mappings has none of them.
+	for _, v := range mm.vmas {
+		if v.Private && v.Perms.Write {
+			mm.unmapHost(v.Start, v.End)
+		}
+	}
+	if f, ok := mm.as.(AddressSpaceForker); ok {
+		if cas, err := f.ForkAddressSpace(); err == nil {
+			if as != nil {
+				as.Release()
+			}
+			as = cas
+		}
+	}
 	c := New(mm.mf, as)
 	c.brkStart, c.brk, c.mmapBase = mm.brkStart, mm.brk, mm.mmapBase
 	c.ArgStart, c.ArgEnd, c.EnvStart, c.EnvEnd = mm.ArgStart, mm.ArgEnd, mm.EnvStart, mm.EnvEnd
@@ -723,13 +748,6 @@ func (mm *MemoryManager) Fork(as platform.AddressSpace) *MemoryManager {
 			mm.mf.IncRef(p.off)
 		}
 		c.pages[vpn] = p
-	}
-	// The parent's writable private pages are now shared: make its host
-	// mappings refault so that the next write copies.
-	for _, v := range mm.vmas {
-		if v.Private && v.Perms.Write {
-			mm.unmapHost(v.Start, v.End)
-		}
 	}
 	return c
 }

@@ -38,13 +38,20 @@ _start:
 	jmp die
 
 /*
- * A new address space, forked by the control thread of the master with
- * its control slot's sysmsg offset in r12 and its first thread's in r13.
- * Until the mmap below replaces it, the control slot is still the
- * master's: touch no memory.
+ * A new address space, forked by the control thread of the master or of
+ * the address space it copies, with its control slot's sysmsg offset in
+ * r12 and its first thread's in r13. Until the mmap below replaces it,
+ * the control slot is still the forker's, and so are the thread slots
+ * above it, which the munmap drops: touch no memory.
  */
 	.globl fork_child
 fork_child:
+	mov $11, %eax               /* munmap(SLOT_BASE + SLOT_SIZE, rest of the stub region) */
+	mov $(SLOT_BASE + SLOT_SIZE), %rdi
+	mov $(STUB_END - SLOT_BASE - SLOT_SIZE), %rsi
+	syscall
+	test %rax, %rax
+	jnz die
 	mov $9, %eax
 	mov $SLOT_BASE, %rdi
 	mov $SLOT_SIZE, %rsi

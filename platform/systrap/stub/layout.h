@@ -54,7 +54,9 @@
                            unless it is NO_MAP */
 #define CMD_FORK      5 /* control: new address space, its control slot at
                            sysmsg offset args[0], and a first thread with
-                           its slot (SLOT_BASE + SLOT_SIZE) at args[1] */
+                           its slot (SLOT_BASE + SLOT_SIZE) at args[1];
+                           clone flags args[2]: FORK_CLONE_FLAGS, or with
+                           CLONE_PARENT_FLAG to copy an address space */
 #define NO_MAP        (~0UL)
 
 /* Stub threads are processes sharing the address space (VM FS FILES
@@ -63,5 +65,6 @@
  * process group. */
 #define THREAD_CLONE_FLAGS 0x240f11UL
 #define FORK_CLONE_FLAGS   17UL       /* SIGCHLD */
+#define CLONE_PARENT_FLAG  0x8000UL   /* CLONE_PARENT */
 
 #endif

@@ -207,7 +207,7 @@ static long new_thread(u64 slot, u64 off)
 	return clone_thread(slot);
 }
 
-static long fork_as(u64 off, u64 thread_off)
+static long fork_as(u64 off, u64 thread_off, u64 flags)
 {
 	register long r10 __asm__("r10") = 0;
 	register long r8 __asm__("r8") = 0;
@@ -218,7 +218,7 @@ static long fork_as(u64 off, u64 thread_off)
 			 "test %%rax, %%rax\n\t"
 			 "jz fork_child"
 			 : "=a"(ret)
-			 : "a"((long)SYS_clone), "D"(FORK_CLONE_FLAGS), "S"(0L), "d"(0L), "r"(r10), "r"(r8),
+			 : "a"((long)SYS_clone), "D"(flags), "S"(0L), "d"(0L), "r"(r10), "r"(r8),
 			   "r"(r12), "r"(r13)
 			 : "rcx", "r11", "memory");
 	return ret;
@@ -238,7 +238,14 @@ static void __attribute__((noreturn)) control_loop(struct slot *s)
 			s->ret = (u64)new_thread(s->args[0], s->args[1]);
 			break;
 		case CMD_FORK:
-			s->ret = (u64)fork_as(s->args[0], s->args[1]);
+			/* The master forks plain children; an address space
+			 * forks a copy of itself whose parent is the master's
+			 * (CLONE_PARENT), as if the master had forked it. */
+			if (s->args[2] != FORK_CLONE_FLAGS && s->args[2] != (FORK_CLONE_FLAGS | CLONE_PARENT_FLAG)) {
+				s->ret = (u64)-22;
+				break;
+			}
+			s->ret = (u64)fork_as(s->args[0], s->args[1], s->args[2]);
 			break;
 		default:
 			s->ret = (u64)-22;
@@ -310,5 +317,5 @@ __attribute__((used, section(".text.layout"))) const u64 stub_layout[] = {
 	0x6d6f61747374756bUL, STUB_ADDR, STUB_END, CODE_ADDR, CODE_SIZE, SLOT_BASE, SLOT_SIZE, SLOT_HDR,
 	SL_STATE, SL_CMD, SL_ARGS, SL_RET, SL_SIGNO, SL_UCTX, SL_SETBASE, SL_SPIN, SL_FPROG, SL_FILTER,
 	THREAD_STACK, ST_STUB, ST_SENTRY, CMD_RUN, CMD_SYSCALL, CMD_EXIT, CMD_NEWTHREAD, CMD_FORK,
-	THREAD_CLONE_FLAGS, FORK_CLONE_FLAGS, SL_TID, NO_MAP, SL_NOSPIN,
+	THREAD_CLONE_FLAGS, FORK_CLONE_FLAGS, SL_TID, NO_MAP, SL_NOSPIN, CLONE_PARENT_FLAG,
 };
