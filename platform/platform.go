@@ -91,9 +91,17 @@ type CPUClock interface {
 	CPUTime() time.Duration
 }
 
+// ThreadBound is implemented by contexts whose goroutine must keep one OS
+// thread for the context's life (under ptrace, that thread is the stub's
+// tracer). Other contexts leave their goroutine free to move, so that
+// waking a task blocked in the sentry needs no host thread hand-off.
+type ThreadBound interface {
+	ThreadBound()
+}
+
 // Context runs one application thread. Its methods other than Interrupt
-// must be called from the goroutine that owns it, which keeps its OS thread
-// locked for the context's lifetime.
+// must be called from the goroutine that owns it (which also keeps its OS
+// thread locked if the context is ThreadBound).
 type Context interface {
 	// Switch runs application code with regs in as until it traps.
 	Switch(as AddressSpace, regs *Registers) (Event, error)

@@ -441,6 +441,10 @@ func (c *context) Switch(pas platform.AddressSpace, regs *platform.Registers) (p
 	return platform.Event{Type: platform.EventInterrupted}, nil
 }
 
+// ThreadBound implements platform.ThreadBound: the task's OS thread
+// traces its stub thread.
+func (c *context) ThreadBound() {}
+
 // CPUTime implements platform.CPUClock: the CPU time of the stub
 // processes that ran this thread's code.
 func (c *context) CPUTime() time.Duration {

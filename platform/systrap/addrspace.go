@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/platform"
+	"github.com/moat-dev/moat/platform/goid"
 )
 
 // addressSpace is one stub process: its control thread and the threads
@@ -30,11 +31,11 @@ type addressSpace struct {
 	// context takes it.
 	first *slotRef
 
-	// owners maps the OS thread IDs of task goroutines to their stub
+	// owners maps task goroutines (goid.Current) to their stub
 	// threads here, which are in their handlers whenever those threads
 	// are not in Switch: a task changing its own mappings runs the call
 	// in its own stub thread, with no hand-off to the control thread.
-	owners sync.Map // int -> *thread
+	owners sync.Map // uintptr -> *thread
 }
 
 // slotRef is a thread slot: its index in the address space (its place
@@ -50,7 +51,7 @@ func (as *addressSpace) hostSyscall(nr uint64, args ...uint64) (uint64, error) {
 		return 0, &errStubGone{"address space released"}
 	}
 	as.used.Store(true)
-	if v, ok := as.owners.Load(unix.Gettid()); ok {
+	if v, ok := as.owners.Load(goid.Current()); ok {
 		return syscallResult(v.(*thread).call(cmdSyscall, nr, args...))
 	}
 	return syscallResult(as.ctl.call(cmdSyscall, nr, args...))

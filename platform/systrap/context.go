@@ -10,14 +10,16 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/platform"
+	"github.com/moat-dev/moat/platform/goid"
 )
 
 // context runs one task's code in a stub thread of its own.
 type context struct {
 	p  *Platform
 	th *thread
-	// osTID is the OS thread of the task goroutine (locked for life).
-	osTID int
+	// owner is the task goroutine (goid.Current), which alone calls
+	// the methods other than Interrupt.
+	owner uintptr
 
 	// running is set while application code may be running; Interrupt
 	// signals the stub thread only then.
@@ -119,8 +121,8 @@ func (c *context) Switch(pas platform.AddressSpace, regs *platform.Registers) (p
 // attach gives the context a stub thread in as.
 func (c *context) attach(as *addressSpace) error {
 	c.drop()
-	if c.osTID == 0 {
-		c.osTID = unix.Gettid()
+	if c.owner == 0 {
+		c.owner = goid.Current()
 	}
 	th, err := as.newThread(c.p.stubSpin)
 	if err != nil {
@@ -129,7 +131,7 @@ func (c *context) attach(as *addressSpace) error {
 	c.th = th
 	as.attached.Add(1)
 	c.target.Store(uint64(th.tid))
-	as.owners.Store(c.osTID, th)
+	as.owners.Store(c.owner, th)
 	if c.pendingFP != nil {
 		err := th.setFP(c.pendingFP)
 		c.pendingFP = nil
@@ -165,7 +167,7 @@ func (c *context) forget() *thread {
 	c.th = nil
 	c.cpuBase.Add(int64(processCPUTime(th.tid)))
 	c.target.Store(0)
-	th.as.owners.CompareAndDelete(c.osTID, th)
+	th.as.owners.CompareAndDelete(c.owner, th)
 	th.as.attached.Add(-1)
 	return th
 }

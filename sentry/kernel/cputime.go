@@ -3,15 +3,14 @@ package kernel
 import (
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/moat-dev/moat/platform"
 )
 
 // CPU time. A task's user time is the CPU time its stub thread spent in
 // application code, as the platform measures it; its system time is the
-// CPU time of the sentry thread that serves it, which no other task
-// shares.
+// time the sentry spent serving it, less the time it was blocked (task
+// goroutines move between OS threads, so no thread's CPU clock is the
+// task's own).
 
 // CPUUsage is user and system CPU time.
 type CPUUsage struct{ User, Sys time.Duration }
@@ -22,26 +21,13 @@ func (u CPUUsage) Add(o CPUUsage) CPUUsage { return CPUUsage{u.User + o.User, u.
 // Total returns user plus system time.
 func (u CPUUsage) Total() time.Duration { return u.User + u.Sys }
 
-// threadCPUTime reads the CPU clock of a sentry OS thread.
-func threadCPUTime(tid int) time.Duration {
-	if tid == 0 {
-		return 0
-	}
-	var ts unix.Timespec
-	clock := int32((^tid)<<3 | 6) // MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED)
-	if err := unix.ClockGettime(clock, &ts); err != nil {
-		return 0
-	}
-	return time.Duration(ts.Nano())
-}
-
 // CPUUsage returns the task's CPU time so far.
 func (t *Task) CPUUsage() CPUUsage {
 	var u CPUUsage
 	if c, ok := t.ctx.(platform.CPUClock); ok {
 		u.User = c.CPUTime()
 	}
-	u.Sys = threadCPUTime(int(t.osTID.Load()))
+	u.Sys = time.Duration(t.sysNanos.Load())
 	return u
 }
 

@@ -4,34 +4,31 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/moat-dev/moat/platform/goid"
 )
 
-// Read-only accessors for /proc, and the map from sentry OS threads to
-// the tasks that run on them, which lets /proc/self know its caller.
+// Read-only accessors for /proc, and the map from task goroutines to
+// their tasks, which lets /proc/self and the drivers know their caller.
 
-// osThreads maps a host thread ID of the sentry to the task whose
-// goroutine holds that OS thread (each task goroutine locks its thread
-// for life).
-var osThreads sync.Map // int -> *Task
+// taskGoroutines maps each task goroutine (goid.Current) to its task.
+var taskGoroutines sync.Map // uintptr -> *Task
 
-// RegisterOSThread records that the calling OS thread runs t. It must be
-// called on t's goroutine after runtime.LockOSThread, before t runs
-// application code.
-func (t *Task) RegisterOSThread() {
-	osThreads.Store(unix.Gettid(), t)
+// RegisterGoroutine records that the calling goroutine runs t. It must
+// be called on t's goroutine before t runs application code.
+func (t *Task) RegisterGoroutine() {
+	taskGoroutines.Store(goid.Current(), t)
 }
 
-// UnregisterOSThread forgets the calling OS thread, when t's goroutine
-// ends: the host may reuse the thread ID.
-func (t *Task) UnregisterOSThread() {
-	osThreads.CompareAndDelete(unix.Gettid(), t)
+// UnregisterGoroutine forgets the calling goroutine, when it ends: the
+// runtime reuses goroutine descriptors.
+func (t *Task) UnregisterGoroutine() {
+	taskGoroutines.CompareAndDelete(goid.Current(), t)
 }
 
 // TaskForGoroutine returns the task of k whose goroutine is the caller,
 // or nil if the caller is not a registered task goroutine.
 func (k *Kernel) TaskForGoroutine() *Task {
-	v, ok := osThreads.Load(unix.Gettid())
+	v, ok := taskGoroutines.Load(goid.Current())
 	if !ok {
 		return nil
 	}

@@ -149,8 +149,12 @@ type Task struct {
 
 	// pdeathSig is sent to the task when its parent process exits.
 	pdeathSig atomic.Int32
-	// osTID is the sentry thread that runs the task.
-	osTID atomic.Int32
+	// sysNanos is the time the sentry spent serving the task, blocked
+	// time excluded (its system time); blockedNanos is the blocked time
+	// since the task last left application code. Only the task's
+	// goroutine writes them.
+	sysNanos     atomic.Int64
+	blockedNanos int64
 	// scArgs holds the arguments of the system call being handled: a
 	// field, not a local, because handlers get a pointer to them, which
 	// would move a local to the heap on every call.
@@ -246,20 +250,23 @@ const (
 )
 
 func (t *Task) run() {
-	// The OS thread is the tracer of the task's stub thread, so the
-	// goroutine keeps it for life; it exits with the goroutine.
-	runtime.LockOSThread()
-	t.osTID.Store(int32(unix.Gettid()))
-	t.RegisterOSThread()
-	defer t.UnregisterOSThread()
+	if _, ok := t.ctx.(platform.ThreadBound); ok {
+		// Never unlocked: the thread exits with the goroutine.
+		runtime.LockOSThread()
+	}
+	t.RegisterGoroutine()
+	defer t.UnregisterGoroutine()
 	defer t.exit()
+	sysStart := time.Now()
 	for {
 		if t.handleSignals() {
 			return
 		}
 		start := time.Now()
+		t.addSysTime(start.Sub(sysStart))
 		ev, err := t.ctx.Switch(t.MM().AddressSpace(), &t.Regs)
-		t.k.Stats.SwitchNanos.Add(uint64(time.Since(start)))
+		sysStart = time.Now()
+		t.k.Stats.SwitchNanos.Add(uint64(sysStart.Sub(start)))
 		if err != nil {
 			t.k.Log.Error("platform switch failed", "tid", t.ID, "err", err)
 			t.tg.groupExit(WaitStatusSignaled(int(unix.SIGKILL), false))
@@ -468,6 +475,8 @@ var ErrTimedOut = errors.New("timed out")
 // BlockTimeout is Block with a timer; it returns ErrTimedOut when timer
 // fires first. timer may be nil.
 func (t *Task) BlockTimeout(ch <-chan struct{}, timer <-chan time.Time) error {
+	start := time.Now()
+	defer func() { t.blockedNanos += int64(time.Since(start)) }()
 	for {
 		if t.interrupted() {
 			return ErrInterrupted
@@ -480,6 +489,13 @@ func (t *Task) BlockTimeout(ch <-chan struct{}, timer <-chan time.Time) error {
 		case <-t.interrupt:
 		}
 	}
+}
+
+// addSysTime counts d, the time since the task last left application
+// code, less what it spent blocked, as system time.
+func (t *Task) addSysTime(d time.Duration) {
+	t.sysNanos.Add(max(int64(d)-t.blockedNanos, 0))
+	t.blockedNanos = 0
 }
 
 // Sleep blocks for d.

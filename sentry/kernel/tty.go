@@ -5,6 +5,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/moat-dev/moat/platform/goid"
 	"github.com/moat-dev/moat/sentry/arch"
 )
 
@@ -66,7 +67,7 @@ func (k *Kernel) ttyTableLocked() *ttyTable {
 // the caller is not a task goroutine (a kernel goroutine, a test).
 // Drivers use it to find who is reading, writing or opening a file.
 func CurrentTask() *Task {
-	v, ok := osThreads.Load(unix.Gettid())
+	v, ok := taskGoroutines.Load(goid.Current())
 	if !ok {
 		return nil
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -473,23 +472,26 @@ func TestListingAndLookup(t *testing.T) {
 	}
 }
 
-func TestSelfFromRegisteredThread(t *testing.T) {
+func TestSelfFromRegisteredGoroutine(t *testing.T) {
 	f := newFixture(t)
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	if f.k.TaskForGoroutine() != nil {
-		t.Fatal("unregistered thread has a task")
+		t.Fatal("unregistered goroutine has a task")
 	}
-	f.init.RegisterOSThread()
+	f.init.RegisterGoroutine()
 	if f.k.TaskForGoroutine() != f.init {
-		t.Fatal("registered thread has no task")
+		t.Fatal("registered goroutine has no task")
+	}
+	other := make(chan *kernel.Task)
+	go func() { other <- f.k.TaskForGoroutine() }()
+	if got := <-other; got != nil {
+		t.Fatal("another goroutine has the registered goroutine's task")
 	}
 	if got := f.read(t, "/proc/self/stat"); !strings.Contains(got, " (prog) R ") {
 		t.Errorf("the caller is not running: %q", got)
 	}
-	f.init.UnregisterOSThread()
+	f.init.UnregisterGoroutine()
 	if f.k.TaskForGoroutine() != nil {
-		t.Fatal("unregistered thread still has a task")
+		t.Fatal("unregistered goroutine still has a task")
 	}
 }
 
