@@ -262,7 +262,8 @@ func (mm *MemoryManager) FillUser(addr uint64, n int, fill func(bufs [][]byte) (
 	}
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
-	var bufs [][]byte
+	bufs := mm.fillBufs[:0]
+	defer func() { clear(bufs); mm.fillBufs = bufs[:0] }()
 	var lastOff uint64 // memory file offset just past the last piece
 	done := 0
 	for done < n {

@@ -79,6 +79,10 @@ type MemoryManager struct {
 
 	lockedBytes int64
 
+	// fillBufs is FillUser's list of pieces, kept (under mu) so that the
+	// read path does not allocate one per call.
+	fillBufs [][]byte
+
 	// BrkStart and brk bound the heap.
 	brkStart, brk uint64
 	mmapBase      uint64
