@@ -130,8 +130,11 @@ func SentryRules(opts SentryOptions) bpf.SyscallRules {
 		// The caller's terminal when it is the application's stdio.
 		unix.SYS_IOCTL: eachOf(1, unix.TCGETS, unix.TCSETS, unix.TCSETSW, unix.TCSETSF,
 			unix.TIOCGWINSZ, unix.TIOCSWINSZ, unix.TIOCINQ),
-		// The memory file: pages freed by punching holes.
+		// The memory file: pages freed by punching holes, and made
+		// present at once before the sentry fills them
+		// (memfile.Populate).
 		unix.SYS_FALLOCATE: {{anyArg, bpf.Eq(unix.FALLOC_FL_PUNCH_HOLE | unix.FALLOC_FL_KEEP_SIZE)}},
+		unix.SYS_MADVISE:   eachOf(2, unix.MADV_POPULATE_WRITE),
 		// sysinfo(2) inside reports the host's uptime and memory.
 		unix.SYS_SYSINFO: nil,
 		// Stubs: stop, kill and reap them.

@@ -75,7 +75,9 @@ func (c *fileCache) chunkLocked(idx uint64) (uint64, error) {
 	}
 	start := int64(idx * cacheChunk)
 	if start < c.size {
-		buf := c.mf.Bytes(base, min(cacheChunk, uint64(c.size-start)))
+		n := min(cacheChunk, uint64(c.size-start))
+		c.mf.Populate(base, n)
+		buf := c.mf.Bytes(base, n)
 		for got := 0; got < len(buf); {
 			n, err := c.i.pread(buf[got:], start+int64(got))
 			if n <= 0 || err != nil {
