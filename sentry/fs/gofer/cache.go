@@ -75,9 +75,9 @@ func (c *fileCache) chunkLocked(idx uint64) (uint64, error) {
 	}
 	start := int64(idx * cacheChunk)
 	if start < c.size {
-		n := min(cacheChunk, uint64(c.size-start))
-		c.mf.Populate(base, n)
-		buf := c.mf.Bytes(base, n)
+		fill := min(cacheChunk, uint64(c.size-start))
+		c.mf.Populate(base, fill)
+		buf := c.mf.Bytes(base, fill)
 		for got := 0; got < len(buf); {
 			n, err := c.i.pread(buf[got:], start+int64(got))
 			if n <= 0 || err != nil {
