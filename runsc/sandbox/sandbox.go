@@ -66,21 +66,29 @@ type Sandbox struct {
 	Gofer  *exec.Cmd
 	Sentry *exec.Cmd
 
-	// spawner started both, with their final capability bounding
-	// sets; its thread is their parent, whose end would send them
-	// their parent-death signal.
-	spawner *seccomp.Spawner
+	// spawners started the sentry and the gofer, with their final
+	// capability bounding sets; their threads are their parents,
+	// whose end would send them their parent-death signals.
+	spawners [2]*seccomp.Spawner
 }
 
-// Start starts the gofer serving spec.Root and then the sentry running
-// spec. On failure nothing is left running.
+func (s *Sandbox) closeSpawners() {
+	for _, sp := range s.spawners {
+		if sp != nil {
+			sp.Close()
+		}
+	}
+}
+
+// Start starts the sentry running spec and the gofer serving spec.Root.
+// On failure nothing is left running.
+//
+// The sentry starts first: its start-up is the longer, and it needs the
+// gofer only once its platform is up. The spec is encoded and written
+// while both processes start.
 func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error) {
 	if spec.Root == nil || spec.Root.Path == "" {
 		return nil, errors.New("spec has no root path")
-	}
-	specJSON, err := json.Marshal(spec)
-	if err != nil {
-		return nil, fmt.Errorf("encoding spec: %w", err)
 	}
 	exe := opts.Exe
 	if exe == "" {
@@ -102,59 +110,19 @@ func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error
 	defer goferEnd.Close()
 	defer sentryEnd.Close()
 
-	// The gofer and the sentry start with the capability bounding sets
-	// they keep (the gofer's first: it keeps more).
-	sentryCaps := seccomp.SentryCapabilities(conf.Platform)
+	// Each starts with the capability bounding set it keeps, from a
+	// spawner of its own.
 	readonly := goferReadonly(conf, spec)
-	spawner := seccomp.NewSpawner()
-	sb := &Sandbox{spawner: spawner}
+	sb := &Sandbox{spawners: [2]*seccomp.Spawner{seccomp.NewSpawner(), seccomp.NewSpawner()}}
 	if opts.Detach {
-		// No parent-death signals: the spawner's thread may end.
-		defer spawner.Close()
+		// No parent-death signals: the spawners' threads may end.
+		defer sb.closeSpawners()
 	}
-
-	// The gofer.
-	goferArgs := append(conf.ToFlags(), "gofer", "--root", spec.Root.Path, "--io-fd", fmt.Sprint(GoferIOFD))
-	if readonly {
-		goferArgs = append(goferArgs, "--readonly")
-	}
-	for _, src := range boot.GoferMounts(spec) {
-		goferArgs = append(goferArgs, "--mount", src)
-	}
-	gofer := &exec.Cmd{
-		Path:       exe,
-		Args:       append([]string{"runsc-gofer"}, goferArgs...),
-		Stderr:     os.Stderr,
-		ExtraFiles: []*os.File{goferEnd}, // fd 3
-		SysProcAttr: &syscall.SysProcAttr{
-			// Its own session: terminal signals (^C) do not reach it;
-			// the sandbox kills it when the sentry is done.
-			Setsid:    true,
-			Pdeathsig: syscall.SIGKILL,
-		},
-	}
-	if opts.Detach {
-		gofer.SysProcAttr.Pdeathsig = 0
-		// The caller's stderr may be a pipe its caller reads to EOF
-		// (containerd's shim does, for create with a terminal): the
-		// long-lived gofer must not hold it. Its errors go to --log.
-		if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
-			gofer.Stderr = null
-			defer null.Close()
-		}
-	}
-	slog.Debug("starting gofer", "args", gofer.Args)
-	if err := spawner.Start(gofer, append(seccomp.GoferCapabilities(readonly), sentryCaps...)); err != nil {
-		spawner.Close()
-		return nil, fmt.Errorf("starting gofer: %w", err)
-	}
-	goferEnd.Close()
-	sb.Gofer = gofer
 
 	// The sentry.
 	specR, specW, err := os.Pipe()
 	if err != nil {
-		sb.killGofer()
+		sb.closeSpawners()
 		return nil, fmt.Errorf("creating spec pipe: %w", err)
 	}
 	defer specR.Close()
@@ -190,9 +158,9 @@ func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error
 		sentry.SysProcAttr.Pdeathsig = 0
 	}
 	slog.Debug("starting sentry", "args", sentry.Args)
-	if err := spawner.Start(sentry, sentryCaps); err != nil {
+	if err := sb.spawners[0].Start(sentry, seccomp.SentryCapabilities(conf.Platform)); err != nil {
 		specW.Close()
-		sb.killGofer()
+		sb.closeSpawners()
 		if errors.Is(err, unix.EPERM) {
 			err = fmt.Errorf("%w (creating the sandbox's namespaces needs root)", err)
 		}
@@ -201,6 +169,64 @@ func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error
 	sb.Sentry = sentry
 	sentryEnd.Close()
 	specR.Close()
+
+	// The pipe may be smaller than the spec: write it while the sentry
+	// reads. If the sentry dies first the write fails with EPIPE, and its
+	// exit status tells the story; so does a spec that cannot be encoded
+	// (the sentry finds it malformed).
+	go func() {
+		defer specW.Close()
+		specJSON, err := json.Marshal(spec)
+		if err != nil {
+			slog.Error("encoding the spec", "err", err)
+			return
+		}
+		if _, err := specW.Write(specJSON); err != nil {
+			slog.Warn("writing the spec to the sentry", "err", err)
+		}
+	}()
+
+	// The gofer.
+	goferArgs := append(conf.ToFlags(), "gofer", "--root", spec.Root.Path, "--io-fd", fmt.Sprint(GoferIOFD))
+	if readonly {
+		goferArgs = append(goferArgs, "--readonly")
+	}
+	for _, src := range boot.GoferMounts(spec) {
+		goferArgs = append(goferArgs, "--mount", src)
+	}
+	gofer := &exec.Cmd{
+		Path:       exe,
+		Args:       append([]string{"runsc-gofer"}, goferArgs...),
+		Stderr:     os.Stderr,
+		ExtraFiles: []*os.File{goferEnd}, // fd 3
+		SysProcAttr: &syscall.SysProcAttr{
+			// Its own session: terminal signals (^C) do not reach it;
+			// the sandbox kills it when the sentry is done.
+			Setsid:    true,
+			Pdeathsig: syscall.SIGKILL,
+		},
+	}
+	if opts.Detach {
+		gofer.SysProcAttr.Pdeathsig = 0
+		// The caller's stderr may be a pipe its caller reads to EOF
+		// (containerd's shim does, for create with a terminal): the
+		// long-lived gofer must not hold it. Its errors go to --log.
+		if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+			gofer.Stderr = null
+			defer null.Close()
+		}
+	}
+	slog.Debug("starting gofer", "args", gofer.Args)
+	if err := sb.spawners[1].Start(gofer, seccomp.GoferCapabilities(readonly)); err != nil {
+		sentry.Process.Kill()
+		err2 := sentry.Wait()
+		slog.Debug("sentry exited", "status", err2)
+		sb.closeSpawners()
+		return nil, fmt.Errorf("starting gofer: %w", err)
+	}
+	goferEnd.Close()
+	sb.Gofer = gofer
+
 	if spec.Process != nil && spec.Process.OOMScoreAdj != nil {
 		// As runc sets it on the container's process: here the host
 		// processes that make up the sandbox. The sentry shows the
@@ -212,16 +238,6 @@ func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error
 			}
 		}
 	}
-
-	// The pipe may be smaller than the spec: write it while the sentry
-	// reads. If the sentry dies first the write fails with EPIPE, and its
-	// exit status tells the story.
-	go func() {
-		if _, err := specW.Write(specJSON); err != nil {
-			slog.Warn("writing the spec to the sentry", "err", err)
-		}
-		specW.Close()
-	}()
 	return sb, nil
 }
 
@@ -252,9 +268,7 @@ func goferReadonly(conf *config.Config, spec *specs.Spec) bool {
 // killGofer kills and reaps the gofer. The sentry is gone or was never
 // started, so the spawner's thread may end too.
 func (s *Sandbox) killGofer() {
-	if s.spawner != nil {
-		defer s.spawner.Close()
-	}
+	defer s.closeSpawners()
 	if s.Gofer == nil || s.Gofer.Process == nil {
 		return
 	}
