@@ -69,6 +69,7 @@ var memDevices = map[uint32]kind{3: null, 5: zero, 7: full, 8: random, 9: random
 func init() {
 	// Nodes made with mknod elsewhere (a tmpfs) open the same
 	// devices; their stat is the node's own.
+	vfs.RegisterCharDevice(unix.Mkdev(5, 0), openControllingTTY)
 	for minor, k := range memDevices {
 		vfs.RegisterCharDevice(unix.Mkdev(1, minor), func(_ int, stat func() (vfs.Stat, error)) (vfs.FileImpl, error) {
 			return &devFile{k: k, stat: stat}, nil
@@ -76,21 +77,25 @@ func init() {
 	}
 }
 
+// openControllingTTY opens the caller's controlling terminal, as /dev/tty
+// does; stat reports the node that was opened.
+func openControllingTTY(flags int, stat func() (vfs.Stat, error)) (vfs.FileImpl, error) {
+	t := kernel.CurrentTask()
+	if t == nil {
+		return nil, unix.ENXIO
+	}
+	ctty := t.Kernel().ControllingTTY(t.ThreadGroup())
+	if ctty == nil {
+		return nil, unix.ENXIO
+	}
+	return devpts.OpenControllingTTY(ctty, flags, stat)
+}
+
 // New returns the root of a /dev filesystem.
 func New() vfs.Inode {
 	// /dev/tty is the caller's controlling terminal.
 	tty := &synth.Device{Dev: fsDev, Ino: synth.NewIno(), Mode: unix.S_IFCHR | 0o666, Rdev: unix.Mkdev(5, 0)}
-	tty.NewImpl = func(flags int) (vfs.FileImpl, error) {
-		t := kernel.CurrentTask()
-		if t == nil {
-			return nil, unix.ENXIO
-		}
-		ctty := t.Kernel().ControllingTTY(t.ThreadGroup())
-		if ctty == nil {
-			return nil, unix.ENXIO
-		}
-		return devpts.OpenControllingTTY(ctty, flags, tty.Stat)
-	}
+	tty.NewImpl = func(flags int) (vfs.FileImpl, error) { return openControllingTTY(flags, tty.Stat) }
 	// /dev/ptmx allocates a pseudoterminal of /dev/pts.
 	pts := devpts.New()
 	ptmx := &synth.Device{Dev: fsDev, Ino: synth.NewIno(), Mode: unix.S_IFCHR | 0o666, Rdev: unix.Mkdev(5, 2)}

@@ -366,9 +366,15 @@ func (i *inode) Readlink() (string, error) {
 // Open implements vfs.Inode.Open.
 func (i *inode) Open(flags int) (vfs.FileImpl, error) {
 	i.mu.Lock()
-	mode := i.st.Mode
+	mode, rdev := i.st.Mode, i.st.Rdev
 	i.mu.Unlock()
 	switch mode & unix.S_IFMT {
+	case unix.S_IFCHR:
+		// A device node opens the sentry's driver for its number, if
+		// there is one, never the host's device.
+		if open := vfs.CharDevice(rdev); open != nil {
+			return open(flags, i.Stat)
+		}
 	case unix.S_IFDIR:
 		if flags&unix.O_ACCMODE != unix.O_RDONLY {
 			return nil, unix.EISDIR
@@ -383,8 +389,8 @@ func (i *inode) Open(flags int) (vfs.FileImpl, error) {
 	case unix.S_IFLNK:
 		return nil, unix.ELOOP
 	}
-	// Device nodes, FIFOs and sockets of the host are not opened
-	// through the gofer.
+	// Other device nodes, FIFOs and sockets of the host are not
+	// opened through the gofer.
 	return nil, unix.ENXIO
 }
 
