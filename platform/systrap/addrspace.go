@@ -1,6 +1,7 @@
 package systrap
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,12 @@ type addressSpace struct {
 	// context takes it.
 	first *slotRef
 
+	// queue holds the calls made while batching (see
+	// ForkAddressSpace); the address space's user serializes them, as it
+	// does every change of the mappings.
+	queue    []batchEntry
+	batching bool
+
 	// owners maps task goroutines (goid.Current) to their stub
 	// threads here, which are in their handlers whenever those threads
 	// are not in Switch: a task changing its own mappings runs the call
@@ -51,6 +58,13 @@ func (as *addressSpace) hostSyscall(nr uint64, args ...uint64) (uint64, error) {
 		return 0, &errStubGone{"address space released"}
 	}
 	as.used.Store(true)
+	if as.batching {
+		var e batchEntry
+		e[0] = nr
+		copy(e[1:], args)
+		as.queue = append(as.queue, e)
+		return 0, nil
+	}
 	if v, ok := as.owners.Load(goid.Current()); ok {
 		return syscallResult(v.(*thread).call(cmdSyscall, nr, args...))
 	}
@@ -106,14 +120,52 @@ func (as *addressSpace) Release() {
 	as.p.retire(as, slots)
 }
 
+// flush runs the queued calls q, all but the last keep of them, in
+// batches.
+func (as *addressSpace) flush(q []batchEntry, keep int) error {
+	for len(q) > keep {
+		n := min(len(q)-keep, batchMax)
+		ret, berr, err := as.ctl.callBatch(q[:n], cmdBatch, uint64(n))
+		if err == nil && berr == nil && ret != uint64(n) {
+			berr = fmt.Errorf("systrap: batch ran %d of %d calls", ret, n)
+		}
+		if err != nil {
+			return err
+		}
+		if berr != nil {
+			return berr
+		}
+		q = q[n:]
+	}
+	return nil
+}
+
 // ForkAddressSpace implements mm.AddressSpaceForker: the new address
 // space's process is a host fork of this one's, made by its control
-// thread, so it starts with all of its mappings of the memory file and
-// the child's first accesses to them do not fault into the sentry. The
-// caller makes sure that none of them may write to a page the two must
-// not share. The fork drops the parent's thread slots, and its parent is
-// the master's (CLONE_PARENT), as for address spaces the master forks.
-func (as *addressSpace) ForkAddressSpace() (platform.AddressSpace, error) {
+// thread, so it starts with its mappings of the memory file, and the
+// child's first accesses to them do not fault into the sentry. The
+// MapFile and Unmap calls that before and child make are queued: the
+// control thread makes before's and forks in one round trip (if they are
+// not too many), and the child makes child's, up to batchMax of them, as
+// it starts, before any of its code can run; their errors are ignored.
+// The fork drops the parent's thread slots, and its parent is the
+// master's (CLONE_PARENT), as for address spaces the master forks.
+func (as *addressSpace) ForkAddressSpace(before, child func()) (platform.AddressSpace, error) {
+	as.batching = true
+	before()
+	pre := as.queue
+	as.queue = nil
+	child()
+	cq := as.queue[:min(len(as.queue), batchMax)]
+	as.queue = nil
+	as.batching = false
+
+	// What does not fit in the fork's batch goes in batches of its own.
+	if err := as.flush(pre, min(len(pre), batchMax)); err != nil {
+		return nil, err
+	}
+	pre = pre[max(len(pre)-batchMax, 0):]
+
 	p := as.p
 	g, err := p.allocSlot()
 	if err != nil {
@@ -124,21 +176,33 @@ func (as *addressSpace) ForkAddressSpace() (platform.AddressSpace, error) {
 		p.retireNow(g)
 		return nil, err
 	}
+	putBatch(p.slotBytes(g), cq)
 	first := slotRef{1, g1}
 	initThreadSlot(p.header(g1), p.stubSpin)
-	pid, err := syscallResult(as.ctl.call(cmdFork, 0, uint64(g)*slotSize, uint64(g1)*slotSize,
-		forkCloneFlags|cloneParentFlag))
+	ret, berr, err := as.ctl.callBatch(pre, cmdFork, uint64(g)*slotSize, uint64(g1)*slotSize,
+		forkCloneFlags|cloneParentFlag, uint64(len(pre)), uint64(len(cq)))
+	var pid uint64
+	if err == nil {
+		pid, err = syscallResult(ret, nil)
+	}
 	if err != nil {
-		// A stub that failed the clone never mapped the slots, and one
-		// that is gone cannot have either.
-		p.retireNow(g)
-		p.retireNow(g1)
+		// A stub that failed the clone (or a call before it) never
+		// mapped the slots. One that is gone may have forked a child
+		// that maps them: they are never used again.
+		var gone *errStubGone
+		if !errors.As(err, &gone) {
+			p.retireNow(g)
+			p.retireNow(g1)
+		}
+		if berr != nil && ret == negErrno(unix.ECANCELED) {
+			err = berr
+		}
 		return nil, fmt.Errorf("systrap: fork address space: %w", err)
 	}
 	ctl, _ := newControl(p, g, int(pid))
-	child := &addressSpace{p: p, ctl: ctl, slots: []slotRef{first}, first: &first}
-	child.used.Store(true)
-	return child, nil
+	cas := &addressSpace{p: p, ctl: ctl, slots: []slotRef{first}, first: &first}
+	cas.used.Store(true)
+	return cas, nil
 }
 
 // allocSlot finds a slot for a new thread: a free one whose last thread

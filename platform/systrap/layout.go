@@ -37,6 +37,11 @@ const (
 	cmdExit      = 3
 	cmdNewThread = 4
 	cmdFork      = 5
+	cmdBatch     = 6
+
+	slBatch    = 0x400
+	batchWords = 8
+	batchMax   = 256
 
 	threadCloneFlags = 0x240f11
 	forkCloneFlags   = 17
@@ -67,7 +72,7 @@ type slotHeader struct {
 }
 
 func checkLayout() error {
-	if sym_stub_layout < codeAddr || sym_stub_layout-codeAddr+8*32 > uint64(len(stubBlob)) {
+	if sym_stub_layout < codeAddr || sym_stub_layout-codeAddr+8*36 > uint64(len(stubBlob)) {
 		return fmt.Errorf("systrap: stub layout table out of range")
 	}
 	want := []uint64{
@@ -79,6 +84,7 @@ func checkLayout() error {
 		slFprog, slFilter, threadStack, stStub, stSentry, cmdRun, cmdSyscall, cmdExit, cmdNewThread, cmdFork,
 		threadCloneFlags, forkCloneFlags, uint64(unsafe.Offsetof(slotHeader{}.tid)), noMap,
 		uint64(unsafe.Offsetof(slotHeader{}.nospin)), cloneParentFlag,
+		cmdBatch, slBatch, batchWords, batchMax,
 	}
 	b := stubBlob[sym_stub_layout-codeAddr:]
 	for i, w := range want {

@@ -417,6 +417,60 @@ func (c *control) call(cmd, nr uint64, args ...uint64) (uint64, error) {
 	return h.ret, nil
 }
 
+// batchEntry is one host system call of a batch: its number and
+// arguments.
+type batchEntry [7]uint64
+
+// batchNotRun marks the result of a batch entry the stub has not run: no
+// system call returns it.
+const batchNotRun = 1 << 63
+
+// callBatch runs a command that first runs the batch ents (at most
+// batchMax) in the control thread. It returns the command's raw result
+// and the error of the batch's first failed call, if any.
+func (c *control) callBatch(ents []batchEntry, cmd uint64, args ...uint64) (uint64, error, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dead.Load() {
+		return 0, nil, &errStubGone{"address space released"}
+	}
+	b := putBatch(c.p.slotBytes(c.g), ents)
+	h := c.h
+	h.cmd, h.sysno = cmd, 0
+	for i := range h.args {
+		h.args[i] = 0
+	}
+	copy(h.args[:], args)
+	h.handToStub()
+	if _, err := h.waitSentry(c.p.cmdSpin, c.alive); err != nil {
+		return 0, nil, err
+	}
+	for i, e := range ents {
+		r := binary.LittleEndian.Uint64(b[i*batchWords*8+8*7:])
+		if _, err := syscallResult(r, nil); err != nil || r == batchNotRun {
+			if err == nil {
+				err = fmt.Errorf("not run")
+			}
+			return h.ret, fmt.Errorf("systrap: batched syscall %d: %w", e[0], err), nil
+		}
+	}
+	return h.ret, nil, nil
+}
+
+// putBatch writes the batch ents (at most batchMax) into control slot s,
+// and returns its batch area.
+func putBatch(s []byte, ents []batchEntry) []byte {
+	b := s[slBatch : slBatch+batchMax*batchWords*8]
+	for i, e := range ents {
+		w := b[i*batchWords*8:]
+		for j, v := range e {
+			binary.LittleEndian.PutUint64(w[8*j:], v)
+		}
+		binary.LittleEndian.PutUint64(w[8*7:], batchNotRun)
+	}
+	return b
+}
+
 // syscallResult turns a raw syscall return into a value or an errno.
 func syscallResult(ret uint64, err error) (uint64, error) {
 	if err != nil {

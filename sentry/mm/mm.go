@@ -707,10 +707,18 @@ func (mm *MemoryManager) walkLocked(addr, end uint64, fn func(v *VMA, a, e uint6
 // AddressSpaceForker is implemented by platform address spaces that can
 // make a new address space holding a copy of their host mappings (systrap
 // forks the stub process), so that a forked child does not fault on every
-// page its parent had mapped.
+// page its parent had mapped. The MapFile and Unmap calls that before
+// makes change the parent's mappings before the copy (their errors are
+// ForkAddressSpace's). The MapFile calls that child makes give the child
+// mappings that it may as well lack: they may be made or not.
 type AddressSpaceForker interface {
-	ForkAddressSpace() (platform.AddressSpace, error)
+	ForkAddressSpace(before, child func()) (platform.AddressSpace, error)
 }
+
+// forkRemapMax bounds the read-only host mappings Fork gives the child
+// for its parent's writable private pages; past it, the child faults
+// them in.
+const forkRemapMax = 256
 
 // Fork returns a copy of the address space in as, sharing private pages
 // copy-on-write. If the parent's address space can copy itself, the copy
@@ -718,23 +726,7 @@ type AddressSpaceForker interface {
 func (mm *MemoryManager) Fork(as platform.AddressSpace) *MemoryManager {
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
-	// The parent's writable private pages are about to be shared: make
-	// its host mappings refault so that the next write copies. This
-	// comes first, so that a copy of the host mappings has none of them.
-	for _, v := range mm.vmas {
-		if v.Private && v.Perms.Write {
-			mm.unmapHost(v.Start, v.End)
-		}
-	}
-	if f, ok := mm.as.(AddressSpaceForker); ok {
-		if cas, err := f.ForkAddressSpace(); err == nil {
-			if as != nil {
-				as.Release()
-			}
-			as = cas
-		}
-	}
-	c := New(mm.mf, as)
+	c := New(mm.mf, nil)
 	c.brkStart, c.brk, c.mmapBase = mm.brkStart, mm.brk, mm.mmapBase
 	c.ArgStart, c.ArgEnd, c.EnvStart, c.EnvEnd = mm.ArgStart, mm.ArgEnd, mm.EnvStart, mm.EnvEnd
 	c.Auxv = mm.Auxv
@@ -747,11 +739,106 @@ func (mm *MemoryManager) Fork(as platform.AddressSpace) *MemoryManager {
 			c.track(v.Obj)
 		}
 	}
+	vpns := make([]uint64, 0, len(mm.pages))
 	for vpn, p := range mm.pages {
 		if p.owned {
 			mm.mf.IncRef(p.off)
 		}
 		c.pages[vpn] = p
+		vpns = append(vpns, vpn)
 	}
+	if cas := mm.writeProtectAndFork(vpns); cas != nil {
+		if as != nil {
+			as.Release()
+		}
+		as = cas
+	}
+	c.as = as
 	return c
+}
+
+// writeProtectAndFork unmaps the parent's host mappings of its writable
+// private pages, which it now shares with the child, so that the next
+// write copies. If the address space can copy itself, it returns the
+// copy, made after that, with the pages of those mappings mapped
+// read-only, if they are not too many: the child's reads of them need no
+// fault. vpns are the present pages.
+//
+// The parent's mappings are not made read-only instead, which would save
+// it the read faults, because the kernel takes a write fault at the same
+// address and instruction as its last one for a write that the mapping
+// forbids (it looks at nothing in between): a thread that writes to the
+// same place after each fork would get SIGSEGV.
+func (mm *MemoryManager) writeProtectAndFork(vpns []uint64) platform.AddressSpace {
+	if mm.as == nil {
+		return nil
+	}
+	forker, ok := mm.as.(AddressSpaceForker)
+	if !ok {
+		mm.unmapWritablePrivate()
+		return nil
+	}
+	child, err := forker.ForkAddressSpace(mm.unmapWritablePrivate, func() {
+		runs, ok := mm.readOnlyRuns(vpns)
+		if !ok {
+			return
+		}
+		for _, r := range runs {
+			mm.as.MapFile(uintptr(r.start), mm.mf.FD(), r.off, r.length, r.perms)
+		}
+	})
+	if err != nil {
+		// Some writable host mappings may be left: drop them.
+		mm.unmapWritablePrivate()
+	}
+	return child
+}
+
+// unmapWritablePrivate removes the host mappings of the writable private
+// VMAs.
+func (mm *MemoryManager) unmapWritablePrivate() {
+	for _, v := range mm.vmas {
+		if v.Private && v.Perms.Write {
+			mm.unmapHost(v.Start, v.End)
+		}
+	}
+}
+
+// hostRun is a run of pages contiguous in the address space and in the
+// memory file, to be mapped with one host mapping.
+type hostRun struct {
+	start, off, length uint64
+	perms              platform.AccessType
+}
+
+// readOnlyRuns returns the host mappings that map the present pages
+// (vpns, which it sorts) of the writable private VMAs read-only; false
+// if there would be more than forkRemapMax of them.
+func (mm *MemoryManager) readOnlyRuns(vpns []uint64) ([]hostRun, bool) {
+	sort.Slice(vpns, func(i, j int) bool { return vpns[i] < vpns[j] })
+	var runs []hostRun
+	i := 0
+	for _, v := range mm.vmas {
+		if !v.Private || !v.Perms.Write {
+			continue
+		}
+		perms := v.Perms
+		perms.Write = false
+		for i < len(vpns) && vpns[i]*pageSize < v.Start {
+			i++
+		}
+		for ; i < len(vpns) && vpns[i]*pageSize < v.End; i++ {
+			a, off := vpns[i]*pageSize, mm.pages[vpns[i]].off
+			if n := len(runs); n > 0 && runs[n-1].start+runs[n-1].length == a &&
+				runs[n-1].off+runs[n-1].length == off && runs[n-1].perms == perms {
+				runs[n-1].length += pageSize
+				continue
+			}
+			if len(runs) == forkRemapMax {
+				return nil, false
+			}
+			runs = append(runs, hostRun{start: a, off: off, length: pageSize, perms: perms})
+		}
+	}
+	return runs, true
 }

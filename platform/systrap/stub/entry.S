@@ -40,7 +40,8 @@ _start:
 /*
  * A new address space, forked by the control thread of the master or of
  * the address space it copies, with its control slot's sysmsg offset in
- * r12 and its first thread's in r13. Until the mmap below replaces it,
+ * r12, its first thread's in r13 and the length of the batch of calls in
+ * its control slot in r14. Until the mmap below replaces it,
  * the control slot is still the forker's, and so are the thread slots
  * above it, which the munmap drops: touch no memory.
  */
@@ -65,6 +66,7 @@ fork_child:
 	jne die
 	lea SLOT_SIZE(%rdi), %rsp
 	mov %r13, %rsi
+	mov %r14, %rdx
 	call as_init
 	jmp die
 

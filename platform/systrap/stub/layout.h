@@ -41,6 +41,8 @@
 #define SL_NOSPIN     0x90 /* u32: stop spinning, the reply will be long */
 #define SL_FPROG      0x100 /* struct sock_fprog for the master's filter */
 #define SL_FILTER     0x200 /* its instructions, up to SLOT_HDR */
+#define SL_BATCH      0x400 /* control slots: CMD_BATCH's entries (not in
+                               the master's, which holds the filter) */
 #define THREAD_STACK  0x1000 /* initial stack of a new thread: slot+this */
 
 #define ST_STUB       1 /* the stub's turn: a command is waiting */
@@ -56,8 +58,21 @@
                            sysmsg offset args[0], and a first thread with
                            its slot (SLOT_BASE + SLOT_SIZE) at args[1];
                            clone flags args[2]: FORK_CLONE_FLAGS, or with
-                           CLONE_PARENT_FLAG to copy an address space */
+                           CLONE_PARENT_FLAG to copy an address space;
+                           before it, a batch of args[3] calls as
+                           CMD_BATCH's (-ECANCELED if one fails); the
+                           new address space runs the args[4] calls at
+                           SL_BATCH of its own control slot as it starts */
+#define CMD_BATCH     6 /* run the args[0] system calls at SL_BATCH, up
+                           to the first that fails; result: how many
+                           succeeded */
 #define NO_MAP        (~0UL)
+
+/* A batch entry is BATCH_WORDS u64s: the number, six arguments and the
+ * result. BATCH_MAX of them end at 0x4400, well below the control
+ * thread's stack at the top of its slot. */
+#define BATCH_WORDS   8
+#define BATCH_MAX     256
 
 /* Stub threads are processes sharing the address space (VM FS FILES
  * SIGHAND SYSVSEM CHILD_CLEARTID of SL_STATE, exit signal SIGCHLD), so

@@ -85,7 +85,7 @@ void handler(int signo, void *info, void *uctx);
 void restorer(void);
 void die(void) __attribute__((noreturn));
 void master_init(struct slot *ctl) __attribute__((noreturn));
-void as_init(struct slot *ctl, u64 thread_off) __attribute__((noreturn));
+void as_init(struct slot *ctl, u64 thread_off, u64 nbatch) __attribute__((noreturn));
 
 static inline long sys6(long n, long a, long b, long c, long d, long e, long f)
 {
@@ -136,6 +136,26 @@ static void hand_over(struct slot *s)
 }
 
 /*
+ * run_batch runs the host system calls listed at SL_BATCH, in order, up
+ * to the first that fails. Each entry is the number, six arguments and
+ * the result, which it stores; it returns how many succeeded.
+ */
+static u64 run_batch(struct slot *s, u64 first, u64 n)
+{
+	if (first > BATCH_MAX || n > BATCH_MAX - first)
+		return 0;
+	u64 *e = (u64 *)((u64)s + SL_BATCH) + first * BATCH_WORDS;
+	u64 i;
+	for (i = 0; i < n; i++, e += BATCH_WORDS) {
+		long r = sys6((long)e[0], (long)e[1], (long)e[2], (long)e[3], (long)e[4], (long)e[5], (long)e[6]);
+		e[7] = (u64)r;
+		if ((unsigned long)r >= (unsigned long)-4095L)
+			break;
+	}
+	return i;
+}
+
+/*
  * handler catches every signal the stub handles, on the signal stack in
  * the thread's slot. The kernel saved the application's registers and FP
  * state in the frame there; the sentry reads and rewrites them in place.
@@ -166,6 +186,9 @@ void handler(int signo, void *info, void *uctx)
 			break;
 		case CMD_EXIT:
 			sys4(SYS_exit, 0, 0, 0, 0);
+			break;
+		case CMD_BATCH:
+			s->ret = run_batch(s, 0, s->args[0]);
 			break;
 		default:
 			s->ret = (u64)-22;
@@ -207,19 +230,20 @@ static long new_thread(u64 slot, u64 off)
 	return clone_thread(slot);
 }
 
-static long fork_as(u64 off, u64 thread_off, u64 flags)
+static long fork_as(u64 off, u64 thread_off, u64 flags, u64 nbatch)
 {
 	register long r10 __asm__("r10") = 0;
 	register long r8 __asm__("r8") = 0;
 	register long r12 __asm__("r12") = (long)off;
 	register long r13 __asm__("r13") = (long)thread_off;
+	register long r14 __asm__("r14") = (long)nbatch;
 	long ret;
 	__asm__ volatile("syscall\n\t"
 			 "test %%rax, %%rax\n\t"
 			 "jz fork_child"
 			 : "=a"(ret)
 			 : "a"((long)SYS_clone), "D"(flags), "S"(0L), "d"(0L), "r"(r10), "r"(r8),
-			   "r"(r12), "r"(r13)
+			   "r"(r12), "r"(r13), "r"(r14)
 			 : "rcx", "r11", "memory");
 	return ret;
 }
@@ -237,6 +261,9 @@ static void __attribute__((noreturn)) control_loop(struct slot *s)
 		case CMD_NEWTHREAD:
 			s->ret = (u64)new_thread(s->args[0], s->args[1]);
 			break;
+		case CMD_BATCH:
+			s->ret = run_batch(s, 0, s->args[0]);
+			break;
 		case CMD_FORK:
 			/* The master forks plain children; an address space
 			 * forks a copy of itself whose parent is the master's
@@ -245,7 +272,13 @@ static void __attribute__((noreturn)) control_loop(struct slot *s)
 				s->ret = (u64)-22;
 				break;
 			}
-			s->ret = (u64)fork_as(s->args[0], s->args[1], s->args[2]);
+			/* First the batch of args[3] calls that prepare the
+			 * mappings the copy gets. */
+			if (run_batch(s, 0, s->args[3]) != s->args[3]) {
+				s->ret = (u64)-125; /* ECANCELED */
+				break;
+			}
+			s->ret = (u64)fork_as(s->args[0], s->args[1], s->args[2], s->args[4]);
 			break;
 		default:
 			s->ret = (u64)-22;
@@ -298,13 +331,17 @@ void master_init(struct slot *ctl)
 	control_loop(ctl);
 }
 
-void as_init(struct slot *ctl, u64 thread_off)
+void as_init(struct slot *ctl, u64 thread_off, u64 nbatch)
 {
 	/* The address space's process group holds all its stub threads, so
 	 * that one kill ends them all. */
 	if (sys4(SYS_setpgid, 0, 0, 0, 0) != 0)
 		die();
 	sys4(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
+	/* The mappings the sentry gives a copy of an address space, in its
+	 * control slot before the fork: all made before any of its code can
+	 * run. Each may fail: the page then faults in. */
+	run_batch(ctl, 0, nbatch);
 	/* Its first thread, ready for the first task that switches in. */
 	if (new_thread((u64)ctl + SLOT_SIZE, thread_off) < 0)
 		die();
@@ -318,4 +355,5 @@ __attribute__((used, section(".text.layout"))) const u64 stub_layout[] = {
 	SL_STATE, SL_CMD, SL_ARGS, SL_RET, SL_SIGNO, SL_UCTX, SL_SETBASE, SL_SPIN, SL_FPROG, SL_FILTER,
 	THREAD_STACK, ST_STUB, ST_SENTRY, CMD_RUN, CMD_SYSCALL, CMD_EXIT, CMD_NEWTHREAD, CMD_FORK,
 	THREAD_CLONE_FLAGS, FORK_CLONE_FLAGS, SL_TID, NO_MAP, SL_NOSPIN, CLONE_PARENT_FLAG,
+	CMD_BATCH, SL_BATCH, BATCH_WORDS, BATCH_MAX,
 };
