@@ -69,7 +69,20 @@ func (b *Boot) Execute(_ context.Context, f *flag.FlagSet, _ ...any) subcommands
 	if _, err := unix.FcntlInt(uintptr(b.goferFD), unix.F_GETFD, 0); err != nil {
 		return Failf(b.conf, "boot: --gofer-fd %d: %v", b.goferFD, err)
 	}
-	spec, err := ReadSpec(b.specFD)
+	// The memory file and the platform do not depend on the spec:
+	// they start while another goroutine reads and decodes it.
+	type specResult struct {
+		spec *specs.Spec
+		err  error
+	}
+	specCh := make(chan specResult, 1)
+	go func() {
+		spec, err := ReadSpec(b.specFD)
+		specCh <- specResult{spec, err}
+	}()
+	boot.Prestart(b.conf)
+	r := <-specCh
+	spec, err := r.spec, r.err
 	if err != nil {
 		return Failf(b.conf, "boot: %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/moat-dev/moat/platform"
 	"github.com/moat-dev/moat/runsc/config"
 	"github.com/moat-dev/moat/seccomp"
 	"github.com/moat-dev/moat/seccomp/bpf"
@@ -111,6 +112,43 @@ func Run(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int) int {
 	return int(status >> 8 & 0xff)
 }
 
+// prestart is what Prestart makes: the memory file and the platform.
+type prestart struct {
+	mf      *memfile.File
+	p       platform.Platform
+	maxAddr uint64
+	err     error
+}
+
+// prestarted is Prestart's result, for build.
+var prestarted *prestart
+
+// Prestart makes what the sentry needs before it knows the spec: the
+// memory file and the platform, whose first stub process takes
+// milliseconds to start. The caller reads the spec meanwhile, in another
+// goroutine: Prestart runs on the caller's, as build would (the stub's
+// parent-death signal is tied to the thread that starts it). Without a
+// Prestart, Run makes them itself.
+func Prestart(conf *config.Config) {
+	prestarted = makePlatform(conf)
+}
+
+func makePlatform(conf *config.Config) *prestart {
+	mf, err := memfile.New(memFileSize)
+	if err != nil {
+		return &prestart{err: err}
+	}
+	newPlatform, ok := platforms[conf.Platform]
+	if !ok {
+		return &prestart{err: fmt.Errorf("unknown platform %q", conf.Platform)}
+	}
+	p, maxAddr, err := newPlatform(mf.FD())
+	if err != nil {
+		err = fmt.Errorf("start %s platform: %w", conf.Platform, err)
+	}
+	return &prestart{mf: mf, p: p, maxAddr: maxAddr, err: err}
+}
+
 type startError struct {
 	status int
 	err    error
@@ -131,19 +169,15 @@ func build(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int, log
 	// turn into the application's SIGPIPE.
 	signal.Ignore(unix.SIGPIPE)
 
-	mf, err := memfile.New(memFileSize)
-	if err != nil {
-		return nil, err
+	ps := prestarted
+	if ps == nil {
+		ps = makePlatform(conf)
 	}
-	newPlatform, ok := platforms[conf.Platform]
-	if !ok {
-		return nil, fmt.Errorf("unknown platform %q", conf.Platform)
+	if ps.err != nil {
+		return nil, ps.err
 	}
-	p, maxAddr, err := newPlatform(mf.FD())
-	if err != nil {
-		return nil, fmt.Errorf("start %s platform: %w", conf.Platform, err)
-	}
-	mm.MaxAddr = maxAddr
+	mf, p := ps.mf, ps.p
+	mm.MaxAddr = ps.maxAddr
 	goferRoot, err := gofer.New(goferFD, mf)
 	if err != nil {
 		return nil, fmt.Errorf("attach to gofer: %w", err)
