@@ -2,6 +2,7 @@ package seccomp
 
 import (
 	"fmt"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -141,7 +142,9 @@ var newerSyscalls = map[string]uint32{
 	"mseal": 462, "setxattrat": 463, "getxattrat": 464, "listxattrat": 465, "removexattrat": 466,
 }
 
-var syscallNumbers = func() map[string]uint32 {
+// syscallNumbers maps names to numbers, built on first use: only an OCI
+// profile needs it, and building it cost every runsc process at start-up.
+var syscallNumbers = sync.OnceValue(func() map[string]uint32 {
 	m := make(map[string]uint32, len(abi.SyscallNames)+len(newerSyscalls))
 	for nr, name := range abi.SyscallNames {
 		if name != "" {
@@ -154,11 +157,11 @@ var syscallNumbers = func() map[string]uint32 {
 		}
 	}
 	return m
-}()
+})
 
 // SyscallNumber returns the amd64 number of a syscall name.
 func SyscallNumber(name string) (uint32, bool) {
-	nr, ok := syscallNumbers[name]
+	nr, ok := syscallNumbers()[name]
 	return nr, ok
 }
 

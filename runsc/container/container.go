@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -93,14 +94,16 @@ type Container struct {
 	lock  *os.File
 }
 
-var idRE = regexp.MustCompile(`^[\w+\-.]+$`)
+// idRE is compiled on first use: runsc's every start (the gofer's and
+// the sentry's too) paid for it.
+var idRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+\-.]+$`) })
 
 // ValidateID checks a container ID as runc does.
 func ValidateID(id string) error {
 	if id == "" {
 		return errors.New("container ID must not be empty")
 	}
-	if len(id) > 1024 || !idRE.MatchString(id) || id == "." || id == ".." {
+	if len(id) > 1024 || !idRE().MatchString(id) || id == "." || id == ".." {
 		return fmt.Errorf("invalid container ID %q", id)
 	}
 	return nil

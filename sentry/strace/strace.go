@@ -134,7 +134,7 @@ func (c *call) name() string {
 
 func (c *call) info() *sysInfo {
 	if c.nr < abi.SyscallCount {
-		return table[c.nr]
+		return lookup(c.nr)
 	}
 	return nil
 }
