@@ -72,7 +72,7 @@ func pathTarget(t *task, dirfd int32, pathAddr uint64, flags int) (vfs.VirtualDe
 
 // setattr applies a to vd's inode after the read-only check.
 func setattr(vd vfs.VirtualDentry, a *vfs.SetAttr) error {
-	if vd.Mount.Readonly {
+	if vd.Mount.Flags().Readonly {
 		return unix.EROFS
 	}
 	sa, ok := vd.Inode().(vfs.Setattrer)
@@ -97,7 +97,7 @@ func chmod(t *task, vd vfs.VirtualDentry, mode uint32) error {
 	if err != nil {
 		return err
 	}
-	if vd.Mount.Readonly {
+	if vd.Mount.Flags().Readonly {
 		return unix.EROFS
 	}
 	c := t.Creds().VFS()
@@ -148,7 +148,7 @@ func chown(t *task, vd vfs.VirtualDentry, uid, gid uint32) error {
 	if err != nil {
 		return err
 	}
-	if vd.Mount.Readonly {
+	if vd.Mount.Flags().Readonly {
 		return unix.EROFS
 	}
 	c := t.Creds().VFS()
@@ -247,7 +247,7 @@ func utimes(t *task, vd vfs.VirtualDentry, ts *[2]vfs.Timespec) error {
 			}
 		}
 	}
-	if vd.Mount.Readonly {
+	if vd.Mount.Flags().Readonly {
 		return unix.EROFS
 	}
 	c := t.Creds().VFS()
@@ -376,7 +376,7 @@ func sysTruncate(t *task, a *args) (uint64, error) {
 	if !st.IsRegular() {
 		return 0, unix.EINVAL
 	}
-	if vd.Mount.Readonly {
+	if vd.Mount.Flags().Readonly {
 		return 0, unix.EROFS
 	}
 	if err := t.Creds().VFS().CheckAccess(&st, vfs.MayWrite); err != nil {

@@ -173,7 +173,7 @@ func setxattr(t *task, vd vfs.VirtualDentry, a []uint64) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if vd.Mount.Readonly {
+	if vd.Mount.Flags().Readonly {
 		return 0, unix.EROFS
 	}
 	if err := xattrNamespace(t, name, &st, true); err != nil {
@@ -242,7 +242,7 @@ func removexattr(t *task, vd vfs.VirtualDentry, a []uint64) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if vd.Mount.Readonly {
+	if vd.Mount.Flags().Readonly {
 		return 0, unix.EROFS
 	}
 	if err := xattrNamespace(t, name, &st, true); err != nil {

@@ -266,7 +266,7 @@ func unlinkAt(t *task, dirfd int32, pathAddr uint64, rmdir bool) (uint64, error)
 		return 0, unix.EISDIR
 	}
 	v := t.Kernel().VFS
-	if p.Dir.Mount.Readonly {
+	if p.Dir.Mount.Flags().Readonly {
 		return 0, unix.EROFS
 	}
 	if !rmdir && p.Slash {
@@ -333,7 +333,7 @@ func renameAt(t *task, olddirfd int32, oldAddr uint64, newdirfd int32, newAddr u
 		}
 		return 0, unix.EBUSY
 	}
-	if op.Dir.Mount.Readonly {
+	if op.Dir.Mount.Flags().Readonly {
 		return 0, unix.EROFS
 	}
 	if flags&vfs.RenameWhiteout != 0 {

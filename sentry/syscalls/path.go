@@ -355,7 +355,7 @@ func openVD(t *task, vd vfs.VirtualDentry, flags int, created bool) (uint64, err
 		if st.IsDir() {
 			return 0, unix.EISDIR
 		}
-		if vd.Mount.Readonly && (st.IsRegular() || st.IsDir()) {
+		if vd.Mount.Flags().Readonly && (st.IsRegular() || st.IsDir()) {
 			return 0, unix.EROFS
 		}
 	}
@@ -699,7 +699,7 @@ func accessAt(t *task, dirfd int32, pathAddr uint64, mode uint32, flags int) (ui
 		return 0, err
 	}
 	// A read-only mount is reported once the permissions allow.
-	if mode&2 != 0 && vd != nil && vd.Mount.Readonly && (st.IsRegular() || st.IsDir() || st.IsSymlink()) {
+	if mode&2 != 0 && vd != nil && vd.Mount.Flags().Readonly && (st.IsRegular() || st.IsDir() || st.IsSymlink()) {
 		return 0, unix.EROFS
 	}
 	return 0, nil

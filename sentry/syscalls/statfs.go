@@ -58,7 +58,7 @@ func statfsOf(vd vfs.VirtualDentry) (unix.Statfs_t, error) {
 	}
 	// f_flags are the mount's flags, ST_VALID (0x20) included.
 	st.Flags = 0x20 | stRelatim
-	f := vd.Mount.MountFlags
+	f := vd.Mount.Flags()
 	for _, b := range []struct {
 		set  bool
 		flag int64

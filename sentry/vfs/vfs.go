@@ -166,13 +166,41 @@ type MountFlags struct {
 	NoExec bool
 }
 
+const (
+	flagReadonly = 1 << iota
+	flagNoSuid
+	flagNoDev
+	flagNoExec
+)
+
+// Flags returns the mount's per-mount flags.
+func (m *Mount) Flags() MountFlags {
+	b := m.flags.Load()
+	return MountFlags{Readonly: b&flagReadonly != 0, NoSuid: b&flagNoSuid != 0, NoDev: b&flagNoDev != 0, NoExec: b&flagNoExec != 0}
+}
+
+func (m *Mount) setFlags(f MountFlags) {
+	var b uint32
+	for _, x := range []struct {
+		on  bool
+		bit uint32
+	}{{f.Readonly, flagReadonly}, {f.NoSuid, flagNoSuid}, {f.NoDev, flagNoDev}, {f.NoExec, flagNoExec}} {
+		if x.on {
+			b |= x.bit
+		}
+	}
+	m.flags.Store(b)
+}
+
 // Mount is a filesystem mounted at a dentry of its parent mount.
 type Mount struct {
 	ID     uint64
 	Root   *Dentry
 	Parent *Mount
 	Point  *Dentry
-	MountFlags
+	// flags holds the MountFlags, packed; a remount changes them while
+	// other tasks read them with no lock.
+	flags  atomic.Uint32
 	FSType string
 	Source string
 	// FSRoot is the path within the filesystem that Root is ("/" or
@@ -252,7 +280,8 @@ func New(root Inode, fstype, source string, flags MountFlags) (*VFS, *Mount) {
 	v := &VFS{mounts: make(map[mountKey]*Mount), nextID: 1, nextNS: 1}
 	ns := v.newNamespace()
 	ns.IncUsers()
-	m := &Mount{ID: v.nextID, Root: NewDentry(root), FSType: fstype, Source: source, MountFlags: flags, NS: ns}
+	m := &Mount{ID: v.nextID, Root: NewDentry(root), FSType: fstype, Source: source, NS: ns}
+	m.setFlags(flags)
 	v.nextID++
 	v.all = append(v.all, m)
 	return v, m
@@ -269,7 +298,8 @@ func (v *VFS) Mount(point VirtualDentry, root Inode, fstype, source string, flag
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	m := &Mount{ID: v.nextID, Root: NewDentry(root), Parent: point.Mount, Point: point.Dentry,
-		FSType: fstype, Source: source, MountFlags: flags, NS: point.Mount.NS}
+		FSType: fstype, Source: source, NS: point.Mount.NS}
+	m.setFlags(flags)
 	v.nextID++
 	v.mounts[mountKey{point.Mount, point.Dentry}] = m
 	v.all = append(v.all, m)
@@ -309,17 +339,11 @@ func (v *VFS) FSPath(vd VirtualDentry) string {
 }
 
 // Flags returns m's per-mount flags.
-func (v *VFS) Flags(m *Mount) MountFlags {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	return m.MountFlags
-}
+func (v *VFS) Flags(m *Mount) MountFlags { return m.Flags() }
 
 // SetFlags changes m's per-mount flags (a remount).
 func (v *VFS) SetFlags(m *Mount, flags MountFlags) {
-	v.mu.Lock()
-	m.MountFlags = flags
-	v.mu.Unlock()
+	m.setFlags(flags)
 }
 
 // Mounts returns the mounts of namespace ns, in mount order.
@@ -349,8 +373,9 @@ func (v *VFS) CloneNamespace(ns *MountNamespace) (*MountNamespace, map[*Mount]*M
 		if m.NS != ns {
 			continue
 		}
-		c := &Mount{ID: v.nextID, Root: m.Root, Point: m.Point, MountFlags: m.MountFlags,
+		c := &Mount{ID: v.nextID, Root: m.Root, Point: m.Point,
 			FSType: m.FSType, Source: m.Source, FSRoot: m.FSRoot, NS: nns}
+		c.setFlags(m.Flags())
 		v.nextID++
 		copies[m] = c
 		order = append(order, m)

@@ -316,7 +316,7 @@ func InheritOwner(c *Creds, dirSt *Stat, n *NewNode) {
 func writableDir(dir VirtualDentry) (WritableDir, error) {
 	wd, ok := dir.Inode().(WritableDir)
 	if !ok {
-		if dir.Mount.Readonly {
+		if dir.Mount.Flags().Readonly {
 			return nil, unix.EROFS
 		}
 		return nil, unix.EPERM
@@ -333,7 +333,7 @@ func createIn(dir VirtualDentry, open bool) (WritableDir, error) {
 	if ok {
 		return wd, nil
 	}
-	if dir.Mount.Readonly {
+	if dir.Mount.Flags().Readonly {
 		return nil, unix.EROFS
 	}
 	if dyn, ok := dir.Inode().(Dynamic); ok && dyn.DynamicChildren() {
@@ -391,7 +391,7 @@ func (v *VFS) checkCreate(c *Creds, dir VirtualDentry, name string, open bool) (
 	} else if err != unix.ENOENT {
 		return nil, err
 	}
-	if dir.Mount.Readonly {
+	if dir.Mount.Flags().Readonly {
 		return nil, unix.EROFS
 	}
 	if _, ok := dir.Inode().(WritableDir); !ok {
@@ -458,7 +458,7 @@ func (v *VFS) Link(c *Creds, dir VirtualDentry, name string, target VirtualDentr
 	} else if err != unix.ENOENT {
 		return err
 	}
-	if dir.Mount.Readonly {
+	if dir.Mount.Flags().Readonly {
 		return unix.EROFS
 	}
 	if dir.Mount != target.Mount {
@@ -493,7 +493,7 @@ func (v *VFS) Link(c *Creds, dir VirtualDentry, name string, target VirtualDentr
 // is not in the tree: it hangs off dir, deleted, under a name made from
 // its inode number, as Linux shows it.
 func (v *VFS) Tmpfile(dir VirtualDentry, o CreateOpts, excl bool) (VirtualDentry, FileImpl, error) {
-	if dir.Mount.Readonly {
+	if dir.Mount.Flags().Readonly {
 		return VirtualDentry{}, nil, unix.EROFS
 	}
 	if err := MayCreate(o.Creds, dir); err != nil {
@@ -535,7 +535,7 @@ func itoa(n uint64) string {
 func (v *VFS) Unlink(c *Creds, dir VirtualDentry, name string, rmdir bool) error {
 	nsMu.Lock()
 	defer nsMu.Unlock()
-	if dir.Mount.Readonly {
+	if dir.Mount.Flags().Readonly {
 		return unix.EROFS
 	}
 	child, err := v.lookupChild(dir, name)
@@ -602,7 +602,7 @@ func (v *VFS) Rename(c *Creds, oldDir VirtualDentry, oldName string, newDir Virt
 			}
 		}
 	}
-	if oldDir.Mount.Readonly {
+	if oldDir.Mount.Flags().Readonly {
 		return unix.EROFS
 	}
 	old, err := v.lookupChild(oldDir, oldName)

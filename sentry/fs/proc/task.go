@@ -486,7 +486,7 @@ func (p *procFS) mounts(t *kernel.Task, info bool) ([]byte, error) {
 			dev = st.Dev
 		}
 		super := "rw"
-		if m.Readonly {
+		if m.Flags().Readonly {
 			super = "ro"
 		}
 		fsRoot := p.k.VFS.FSPath(vfs.VirtualDentry{Mount: m, Dentry: m.Root})
