@@ -115,7 +115,18 @@ func sysMount(t *task, a *args) (uint64, error) {
 		v.BindMount(vd, svd)
 		return 0, nil
 	case flags&msMove != 0:
-		return 0, unix.EINVAL
+		src, err := copyInPath(t, srcAddr)
+		if err != nil {
+			return 0, err
+		}
+		svd, err := resolveAt(t, atFDCWD, src, true)
+		if err != nil {
+			return 0, err
+		}
+		if svd.Dentry != svd.Mount.Root {
+			return 0, unix.EINVAL
+		}
+		return 0, v.MoveMount(svd.Mount, vd)
 	case flags&msPropagation != 0:
 		// Propagation changes: the sandbox has one mount namespace and
 		// nothing propagates.

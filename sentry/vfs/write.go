@@ -749,6 +749,43 @@ func NewAnonDev() uint64 {
 	return unix.Mkdev(0, anonDev.next)
 }
 
+// MoveMount moves mount m, with the mounts on it, to point, as
+// mount(MS_MOVE) does. The root mount cannot move, nor can a mount that is
+// no longer attached or is in another namespace (EINVAL); a mount cannot
+// move to a place under itself (ELOOP).
+func (v *VFS) MoveMount(m *Mount, point VirtualDentry) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if m.Parent == nil || m.NS != point.Mount.NS {
+		return unix.EINVAL
+	}
+	if v.mounts[mountKey{m.Parent, m.Point}] != m {
+		return unix.EINVAL
+	}
+	for p := point.Mount; p != nil; p = p.Parent {
+		if p == m {
+			return unix.ELOOP
+		}
+	}
+	delete(v.mounts, mountKey{m.Parent, m.Point})
+	m.Parent, m.Point = point.Mount, point.Dentry
+	v.mounts[mountKey{point.Mount, point.Dentry}] = m
+	// The moved mounts go last in mount order, as Linux lists them, so
+	// that a parent still comes before its children.
+	moved := map[*Mount]bool{m: true}
+	var kept, tail []*Mount
+	for _, c := range v.all {
+		if moved[c] || (c.Parent != nil && moved[c.Parent]) {
+			moved[c] = true
+			tail = append(tail, c)
+		} else {
+			kept = append(kept, c)
+		}
+	}
+	v.all = append(kept, tail...)
+	return nil
+}
+
 // Umount removes mount m. It fails with EBUSY if other mounts sit on it,
 // unless detach, which takes them too; the root mount never goes (EINVAL).
 func (v *VFS) Umount(m *Mount, detach bool) error {
