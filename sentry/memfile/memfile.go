@@ -29,6 +29,12 @@ type File struct {
 	free []uint64 // single free pages, already zeroed by hole punching
 	refs map[uint64]int32
 	used uint64 // pages in use
+
+	// punchq holds freed pages whose holes are yet to be punched; a
+	// goroutine does it while punching is set, then signals idle.
+	punchq   []uint64
+	punching bool
+	idle     sync.Cond
 }
 
 // New creates a memory file of size bytes (sparse: only touched pages use
@@ -47,7 +53,9 @@ func New(size uint64) (*File, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("map memory file: %w", err)
 	}
-	return &File{fd: fd, data: data, size: size, refs: make(map[uint64]int32)}, nil
+	f := &File{fd: fd, data: data, size: size, refs: make(map[uint64]int32)}
+	f.idle.L = &f.mu
+	return f, nil
 }
 
 // FD returns the memfd.
@@ -91,10 +99,12 @@ func (f *File) Refs(off uint64) int32 {
 }
 
 // DecRef drops one reference on each page in offs, freeing the pages that
-// reach zero and returning their memory to the host.
+// reach zero. Their memory goes back to the host soon after, in the
+// background: an munmap or an exit does not wait for it.
 func (f *File) DecRef(offs ...uint64) {
 	f.mu.Lock()
-	var freed []uint64
+	defer f.mu.Unlock()
+	n := len(f.punchq)
 	for _, off := range offs {
 		r := f.refs[off] - 1
 		if r > 0 {
@@ -105,32 +115,50 @@ func (f *File) DecRef(offs ...uint64) {
 			panic(fmt.Sprintf("memfile: page %#x freed twice", off))
 		}
 		delete(f.refs, off)
-		freed = append(freed, off)
+		f.punchq = append(f.punchq, off)
 	}
-	f.used -= uint64(len(freed))
-	f.mu.Unlock()
-	if len(freed) == 0 {
-		return
+	f.used -= uint64(len(f.punchq) - n)
+	if len(f.punchq) > 0 && !f.punching {
+		f.punching = true
+		go f.punchLoop()
 	}
-	// The pages join the free list only after their holes are punched:
-	// a page handed out before its punch would lose what its new owner
-	// wrote.
-	defer func() {
+}
+
+// punchLoop punches the holes of the queued pages until the queue is
+// empty: a fallocate per run of pages, which both returns the memory to
+// the host and zeroes the pages for their next user. The pages join the
+// free list only then: a page handed out before its punch would lose what
+// its new owner wrote.
+func (f *File) punchLoop() {
+	f.mu.Lock()
+	for len(f.punchq) > 0 {
+		freed := f.punchq
+		f.punchq = nil
+		f.mu.Unlock()
+		sort.Slice(freed, func(i, j int) bool { return freed[i] < freed[j] })
+		for i := 0; i < len(freed); {
+			j := i + 1
+			for j < len(freed) && freed[j] == freed[j-1]+PageSize {
+				j++
+			}
+			unix.Fallocate(f.fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, int64(freed[i]), int64(uint64(j-i)*PageSize))
+			i = j
+		}
 		f.mu.Lock()
 		f.free = append(f.free, freed...)
-		f.mu.Unlock()
-	}()
-	sort.Slice(freed, func(i, j int) bool { return freed[i] < freed[j] })
-	for i := 0; i < len(freed); {
-		j := i + 1
-		for j < len(freed) && freed[j] == freed[j-1]+PageSize {
-			j++
-		}
-		// Punching the hole both releases the memory and zeroes the
-		// pages for their next user.
-		unix.Fallocate(f.fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, int64(freed[i]), int64(uint64(j-i)*PageSize))
-		i = j
 	}
+	f.punching = false
+	f.idle.Broadcast()
+	f.mu.Unlock()
+}
+
+// settle waits until every freed page is back on the free list.
+func (f *File) settle() {
+	f.mu.Lock()
+	for f.punching {
+		f.idle.Wait()
+	}
+	f.mu.Unlock()
 }
 
 // Bytes returns the sentry's view of [off, off+n).
