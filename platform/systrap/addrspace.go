@@ -1,10 +1,13 @@
 package systrap
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -21,6 +24,12 @@ type addressSpace struct {
 	// used is set once the address space is changed or run in; until
 	// then it can be handed out again when it is released.
 	used atomic.Bool
+	// handedOut counts the threads newThread has handed out: a task's
+	// mappings are deferred only while there is one (see deferCall).
+	handedOut atomic.Int32
+	// deferred is set once a call was deferred; noDefer once one of
+	// them failed, which ends deferring.
+	deferred, noDefer atomic.Bool
 	// attached counts the contexts holding a thread here.
 	attached atomic.Int32
 
@@ -66,9 +75,114 @@ func (as *addressSpace) hostSyscall(nr uint64, args ...uint64) (uint64, error) {
 		return 0, nil
 	}
 	if v, ok := as.owners.Load(goid.Current()); ok {
-		return syscallResult(v.(*thread).call(cmdSyscall, nr, args...))
+		th := v.(*thread)
+		if nr == unix.SYS_MMAP && th.deferCall(nr, args) {
+			return 0, nil
+		}
+		return syscallResult(th.call(cmdSyscall, nr, args...))
 	}
+	as.flushPending()
 	return syscallResult(as.ctl.call(cmdSyscall, nr, args...))
+}
+
+// deferCall queues a host call in the thread's slot, for its stub to
+// make before the thread's next command, and reports whether it did. The
+// mapping that serves a fault is then made as the thread returns to the
+// application, with no round trip of its own. Only while the address
+// space has this one thread, which alone could see the mapping missing
+// (a new thread first makes the queued calls, see flushPending), and
+// until a deferred call fails (the call that retries it then fails in
+// the open). The stub makes queued calls before any other call, which
+// keeps them in order.
+func (th *thread) deferCall(nr uint64, args []uint64) bool {
+	as := th.as
+	if as.handedOut.Load() != 1 || as.noDefer.Load() {
+		return false
+	}
+	h, b := th.h, th.mem[slBatch:slBatch+threadBatchMax*batchWords*8]
+	for {
+		n := atomic.LoadUint32(&h.pending)
+		if n == 0 && th.queued > 0 {
+			// The last queued calls are done (or were taken back,
+			// which leaves them marked not run).
+			for i := 0; i < th.queued; i++ {
+				r := binary.LittleEndian.Uint64(b[i*batchWords*8+8*7:])
+				if _, err := syscallResult(r, nil); err != nil && r != batchNotRun {
+					as.noDefer.Store(true)
+				}
+			}
+			th.queued = 0
+			if as.noDefer.Load() {
+				return false
+			}
+		}
+		if n >= threadBatchMax {
+			return false
+		}
+		var e batchEntry
+		e[0] = nr
+		copy(e[1:], args)
+		putEntry(b[int(n)*batchWords*8:], e)
+		as.deferred.Store(true)
+		if atomic.CompareAndSwapUint32(&h.pending, n, n+1) {
+			th.queued = int(n) + 1
+			break
+		}
+	}
+	if as.handedOut.Load() != 1 {
+		// A thread came in meanwhile: make the calls now, unless it
+		// took them.
+		th.call(cmdBatch, 0, 0)
+	}
+	return true
+}
+
+// flushPending makes the calls queued in the thread slots, with the
+// control thread, unless their stubs are making them; then it waits for
+// those. It runs before a call from outside the threads' tasks, which
+// must come after them, and before a new thread can run.
+func (as *addressSpace) flushPending() {
+	if !as.deferred.Load() {
+		return
+	}
+	as.mu.Lock()
+	slots := append([]slotRef(nil), as.slots...)
+	as.mu.Unlock()
+	for _, s := range slots {
+		h, b := as.p.header(s.g), as.p.slotBytes(s.g)[slBatch:slBatch+threadBatchMax*batchWords*8]
+		deadline := time.Now().Add(time.Second)
+		for {
+			n := atomic.LoadUint32(&h.pending)
+			if n == 0 || n > threadBatchMax && n != pendingRunning {
+				break
+			}
+			if n == pendingRunning {
+				// The stub is making them (or the sentry, for a
+				// call from elsewhere); the application can write
+				// the word too, so not for ever.
+				if time.Now().After(deadline) {
+					break
+				}
+				runtime.Gosched()
+				continue
+			}
+			ents := make([]batchEntry, n)
+			for i := range ents {
+				for j := range ents[i] {
+					ents[i][j] = binary.LittleEndian.Uint64(b[i*batchWords*8+8*j:])
+				}
+			}
+			if !atomic.CompareAndSwapUint32(&h.pending, n, pendingRunning) {
+				continue
+			}
+			_, berr, err := as.ctl.callBatch(ents, cmdBatch, uint64(n))
+			if berr != nil || err != nil {
+				as.noDefer.Store(true)
+			}
+			atomic.StoreUint32(&h.pending, 0)
+			break
+		}
+	}
 }
 
 // MapFile implements platform.AddressSpace.MapFile.
@@ -151,6 +265,7 @@ func (as *addressSpace) flush(q []batchEntry, keep int) error {
 // The fork drops the parent's thread slots, and its parent is the
 // master's (CLONE_PARENT), as for address spaces the master forks.
 func (as *addressSpace) ForkAddressSpace(before, child func()) (platform.AddressSpace, error) {
+	as.flushPending()
 	as.batching = true
 	before()
 	pre := as.queue
@@ -253,6 +368,9 @@ func initThreadSlot(h *slotHeader, spin int) {
 // and waits until it is in its handler.
 func (as *addressSpace) newThread(spin int) (*thread, error) {
 	as.used.Store(true)
+	// No more deferred calls, and none left before the thread runs.
+	as.handedOut.Add(1)
+	as.flushPending()
 	as.mu.Lock()
 	first := as.first
 	as.first = nil
@@ -302,6 +420,8 @@ type thread struct {
 	// cmdSpin is the sentry's spin budget for the thread's commands
 	// (mmap and munmap, which can take long).
 	cmdSpin spinBudget
+	// queued is how many calls the sentry last queued in the slot.
+	queued int
 }
 
 func (th *thread) alive() error {

@@ -43,6 +43,9 @@ const (
 	batchWords = 8
 	batchMax   = 256
 
+	threadBatchMax = 40
+	pendingRunning = 0xffffffff
+
 	threadCloneFlags = 0x240f11
 	forkCloneFlags   = 17
 	cloneParentFlag  = 0x8000
@@ -69,10 +72,11 @@ type slotHeader struct {
 	setbase       uint64
 	spin          uint64
 	nospin        uint32
+	pending       uint32
 }
 
 func checkLayout() error {
-	if sym_stub_layout < codeAddr || sym_stub_layout-codeAddr+8*36 > uint64(len(stubBlob)) {
+	if sym_stub_layout < codeAddr || sym_stub_layout-codeAddr+8*39 > uint64(len(stubBlob)) {
 		return fmt.Errorf("systrap: stub layout table out of range")
 	}
 	want := []uint64{
@@ -84,7 +88,8 @@ func checkLayout() error {
 		slFprog, slFilter, threadStack, stStub, stSentry, cmdRun, cmdSyscall, cmdExit, cmdNewThread, cmdFork,
 		threadCloneFlags, forkCloneFlags, uint64(unsafe.Offsetof(slotHeader{}.tid)), noMap,
 		uint64(unsafe.Offsetof(slotHeader{}.nospin)), cloneParentFlag,
-		cmdBatch, slBatch, batchWords, batchMax,
+		cmdBatch, slBatch, batchWords, batchMax, uint64(unsafe.Offsetof(slotHeader{}.pending)),
+		threadBatchMax, pendingRunning,
 	}
 	b := stubBlob[sym_stub_layout-codeAddr:]
 	for i, w := range want {

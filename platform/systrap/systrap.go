@@ -462,13 +462,17 @@ func (c *control) callBatch(ents []batchEntry, cmd uint64, args ...uint64) (uint
 func putBatch(s []byte, ents []batchEntry) []byte {
 	b := s[slBatch : slBatch+batchMax*batchWords*8]
 	for i, e := range ents {
-		w := b[i*batchWords*8:]
-		for j, v := range e {
-			binary.LittleEndian.PutUint64(w[8*j:], v)
-		}
-		binary.LittleEndian.PutUint64(w[8*7:], batchNotRun)
+		putEntry(b[i*batchWords*8:], e)
 	}
 	return b
+}
+
+// putEntry writes batch entry e at w, its result marked not run.
+func putEntry(w []byte, e batchEntry) {
+	for j, v := range e {
+		binary.LittleEndian.PutUint64(w[8*j:], v)
+	}
+	binary.LittleEndian.PutUint64(w[8*7:], batchNotRun)
 }
 
 // syscallResult turns a raw syscall return into a value or an errno.

@@ -39,10 +39,14 @@
 #define SL_SETBASE    0x80 /* u64: bit 0 set FS base, bit 1 GS base */
 #define SL_SPIN       0x88 /* u64: spin iterations before sleeping */
 #define SL_NOSPIN     0x90 /* u32: stop spinning, the reply will be long */
+#define SL_PENDING    0x94 /* u32: thread slots: calls queued at SL_BATCH,
+                              to run before the next command, or
+                              PENDING_RUNNING while the stub runs them */
 #define SL_FPROG      0x100 /* struct sock_fprog for the master's filter */
 #define SL_FILTER     0x200 /* its instructions, up to SLOT_HDR */
-#define SL_BATCH      0x400 /* control slots: CMD_BATCH's entries (not in
-                               the master's, which holds the filter) */
+#define SL_BATCH      0x400 /* batch entries: CMD_BATCH's, and in thread
+                               slots the pending calls (not in the
+                               master's control slot: the filter) */
 #define THREAD_STACK  0x1000 /* initial stack of a new thread: slot+this */
 
 #define ST_STUB       1 /* the stub's turn: a command is waiting */
@@ -73,6 +77,10 @@
  * thread's stack at the top of its slot. */
 #define BATCH_WORDS   8
 #define BATCH_MAX     256
+/* A thread slot's batch stays clear of the top of the header page, where
+ * a new thread's initial stack is. */
+#define THREAD_BATCH_MAX 40
+#define PENDING_RUNNING  0xffffffffU
 
 /* Stub threads are processes sharing the address space (VM FS FILES
  * SIGHAND SYSVSEM CHILD_CLEARTID of SL_STATE, exit signal SIGCHLD), so

@@ -72,6 +72,7 @@ struct slot {
 	u64 setbase;
 	u64 spin;
 	u32 nospin;
+	u32 pending;
 };
 
 _Static_assert(__builtin_offsetof(struct slot, cmd) == SL_CMD, "SL_CMD");
@@ -80,6 +81,7 @@ _Static_assert(__builtin_offsetof(struct slot, ret) == SL_RET, "SL_RET");
 _Static_assert(__builtin_offsetof(struct slot, uctx) == SL_UCTX, "SL_UCTX");
 _Static_assert(__builtin_offsetof(struct slot, spin) == SL_SPIN, "SL_SPIN");
 _Static_assert(__builtin_offsetof(struct slot, nospin) == SL_NOSPIN, "SL_NOSPIN");
+_Static_assert(__builtin_offsetof(struct slot, pending) == SL_PENDING, "SL_PENDING");
 
 void handler(int signo, void *info, void *uctx);
 void restorer(void);
@@ -156,6 +158,33 @@ static u64 run_batch(struct slot *s, u64 first, u64 n)
 }
 
 /*
+ * run_pending runs the calls the sentry queued in a thread's slot (the
+ * mappings that serve a fault), before the thread runs its next command;
+ * or, if the sentry is making them itself (it swaps the count for
+ * PENDING_RUNNING first, as this does), waits until it has.
+ */
+static void run_pending(struct slot *s)
+{
+	/* PENDING_RUNNING: the sentry is making them; wait (for a while:
+	 * the application can write the word too). */
+	for (u64 spin = 0; spin < (1UL << 24); spin++) {
+		u32 n = load32(&s->pending);
+		if (n == 0 || (n > THREAD_BATCH_MAX && n != PENDING_RUNNING))
+			return;
+		if (n == PENDING_RUNNING) {
+			__asm__ volatile("pause" ::: "memory");
+			continue;
+		}
+		if (__atomic_compare_exchange_n(&s->pending, &n, PENDING_RUNNING, 0, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST)) {
+			run_batch(s, 0, n);
+			store32(&s->pending, 0);
+			return;
+		}
+	}
+}
+
+/*
  * handler catches every signal the stub handles, on the signal stack in
  * the thread's slot. The kernel saved the application's registers and FP
  * state in the frame there; the sentry reads and rewrites them in place.
@@ -168,6 +197,7 @@ void handler(int signo, void *info, void *uctx)
 	s->uctx = (u64)uctx;
 	for (;;) {
 		hand_over(s);
+		run_pending(s);
 		switch (s->cmd) {
 		case CMD_RUN: {
 			u64 set = s->setbase;
@@ -188,7 +218,7 @@ void handler(int signo, void *info, void *uctx)
 			sys4(SYS_exit, 0, 0, 0, 0);
 			break;
 		case CMD_BATCH:
-			s->ret = run_batch(s, 0, s->args[0]);
+			s->ret = s->args[0] <= THREAD_BATCH_MAX ? run_batch(s, 0, s->args[0]) : 0;
 			break;
 		default:
 			s->ret = (u64)-22;
@@ -355,5 +385,5 @@ __attribute__((used, section(".text.layout"))) const u64 stub_layout[] = {
 	SL_STATE, SL_CMD, SL_ARGS, SL_RET, SL_SIGNO, SL_UCTX, SL_SETBASE, SL_SPIN, SL_FPROG, SL_FILTER,
 	THREAD_STACK, ST_STUB, ST_SENTRY, CMD_RUN, CMD_SYSCALL, CMD_EXIT, CMD_NEWTHREAD, CMD_FORK,
 	THREAD_CLONE_FLAGS, FORK_CLONE_FLAGS, SL_TID, NO_MAP, SL_NOSPIN, CLONE_PARENT_FLAG,
-	CMD_BATCH, SL_BATCH, BATCH_WORDS, BATCH_MAX,
+	CMD_BATCH, SL_BATCH, BATCH_WORDS, BATCH_MAX, SL_PENDING, THREAD_BATCH_MAX, PENDING_RUNNING,
 };
