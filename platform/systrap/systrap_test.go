@@ -1,6 +1,7 @@
 package systrap
 
 import (
+	"encoding/binary"
 	"fmt"
 	"runtime"
 	"testing"
@@ -244,5 +245,71 @@ func TestThreadsShareAddressSpace(t *testing.T) {
 	a.mu.Unlock()
 	if n > 8 {
 		t.Errorf("%d slots for at most 4 threads at once", n)
+	}
+}
+
+// TestForkAddressSpace checks that a copy of an address space has its
+// parent's mappings as they were after the calls before the fork, plus
+// the child's own, and that the parent keeps what it had.
+func TestForkAddressSpace(t *testing.T) {
+	p, memfd := newTestPlatform(t)
+	// mov rbx, [0x500000]; mov rdx, [0x600000]; mov eax, 39; syscall
+	code := []byte{0x48, 0x8b, 0x1c, 0x25, 0x00, 0x00, 0x50, 0x00, 0x48, 0x8b, 0x14, 0x25, 0x00, 0x00, 0x60, 0x00,
+		0xb8, 0x27, 0, 0, 0, 0x0f, 0x05}
+	unix.Pwrite(memfd, code, 0)
+	for i, v := range []uint64{0xaaaa, 0xbbbb, 0xcccc} {
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], v)
+		unix.Pwrite(memfd, b[:], int64(0x1000*(i+1)))
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	as, err := p.NewAddressSpace()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer as.Release()
+	ro, rw := platform.AccessType{Read: true}, platform.AccessType{Read: true, Write: true}
+	for _, m := range []struct {
+		addr uintptr
+		off  uint64
+		p    platform.AccessType
+	}{{0x400000, 0, platform.AccessType{Read: true, Execute: true}}, {0x500000, 0x1000, ro}, {0x600000, 0x2000, rw}} {
+		if err := as.MapFile(m.addr, memfd, m.off, 4096, m.p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The parent runs once, so that it has a thread whose slot the
+	// copy must drop.
+	ctx := p.NewContext()
+	defer ctx.Release()
+	regs := platform.Registers{Rip: 0x400000, Eflags: 0x202}
+	if ev := switchNoInterrupt(t, ctx, as, &regs); ev.Type != platform.EventSyscall || regs.Rbx != 0xaaaa || regs.Rdx != 0xbbbb {
+		t.Fatalf("parent: event %+v rbx %#x rdx %#x", ev, regs.Rbx, regs.Rdx)
+	}
+	cas, err := as.(*addressSpace).ForkAddressSpace(func() {
+		as.Unmap(0x600000, 4096)
+	}, func() {
+		as.MapFile(0x600000, memfd, 0x3000, 4096, ro)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cas.Release()
+	cctx := p.NewContext()
+	defer cctx.Release()
+	cregs := platform.Registers{Rip: 0x400000, Eflags: 0x202}
+	if ev := switchNoInterrupt(t, cctx, cas, &cregs); ev.Type != platform.EventSyscall || cregs.Rbx != 0xaaaa || cregs.Rdx != 0xcccc {
+		t.Fatalf("copy: event %+v rbx %#x rdx %#x", ev, cregs.Rbx, cregs.Rdx)
+	}
+	// Its first thread is running, so it has set up its process group.
+	pid := cas.(*addressSpace).ctl.pid
+	if pg, err := unix.Getpgid(pid); err != nil || pg != pid {
+		t.Errorf("copy's process group %d, %v; want its own, %d", pg, err, pid)
+	}
+	// The parent lost 0x600000 before the fork.
+	regs.Rip = 0x400000
+	if ev := switchNoInterrupt(t, ctx, as, &regs); ev.Type != platform.EventFault || ev.Addr != 0x600000 {
+		t.Fatalf("parent after the fork: event %+v", ev)
 	}
 }
