@@ -59,6 +59,17 @@ func Run(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int) int {
 			defer pprof.StopCPUProfile()
 		}
 	}
+	// The filter depends only on the platform: it compiles while the
+	// sandbox is built.
+	type compiled struct {
+		prog []bpf.Instruction
+		err  error
+	}
+	filter := make(chan compiled, 1)
+	go func() {
+		prog, err := seccomp.SentryFilter(seccomp.SentryOptions{Platform: conf.Platform})
+		filter <- compiled{prog, err}
+	}()
 	k, err := build(conf, spec, goferFD, stdio, log)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "runsc: %v\n", err)
@@ -84,12 +95,12 @@ func Run(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int) int {
 	// sentry runs unfiltered.
 	if os.Getenv("MOAT_SENTRY_CPUPROFILE") == "" {
 		err := seccomp.LimitCapabilities(seccomp.SentryCapabilities(conf.Platform))
-		var prog []bpf.Instruction
+		f := <-filter
 		if err == nil {
-			prog, err = seccomp.SentryFilter(seccomp.SentryOptions{Platform: conf.Platform})
+			err = f.err
 		}
 		if err == nil {
-			err = seccomp.Install(prog)
+			err = seccomp.Install(f.prog)
 		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "runsc: seccomp: %v\n", err)
