@@ -244,6 +244,9 @@ func (p *Platform) retire(as *addressSpace, slots []int) {
 	p.dead = append(p.dead, deadSlots{as, slots})
 }
 
+// keepSlotMemory is how many free slots may keep their memory.
+const keepSlotMemory = 64
+
 // reapLocked frees the slots of released address spaces that are gone:
 // every process of their process group has exited (a dying stub may
 // still write to its slot: the kernel clears its state word when it
@@ -258,8 +261,13 @@ func (p *Platform) reapLocked() {
 		}
 		d.as.ctl.closePidfd()
 		for _, g := range d.slots {
-			// Zero it (and give back its memory).
-			if err := unix.Fallocate(p.sysmsg, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE,
+			// Zero it. A few free slots keep their memory: a
+			// hole punched in the sysmsg file, which the sentry
+			// maps, costs a TLB flush on every CPU it runs on,
+			// and this is on the way of every fork.
+			if len(p.free) < keepSlotMemory {
+				clear(p.slotBytes(g))
+			} else if err := unix.Fallocate(p.sysmsg, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE,
 				int64(g)*slotSize, slotSize); err != nil {
 				clear(p.slotBytes(g))
 			}
