@@ -202,6 +202,7 @@ func build(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int, log
 		// the host's; statfs reports the host disk, less what the
 		// sandbox wrote.
 		upper := tmpfs.New(mf, tmpfs.Options{Mode: 0o755, Size: totalMemory()})
+		gofer.SetUnchanging(goferRoot)
 		ov := overlay.New(upper.Root(), goferRoot)
 		ov.ReportLowerStatfs()
 		rootInode, fstype = ov.Root(), "overlay"

@@ -75,18 +75,16 @@ func bindSource(spec *specs.Spec, lower vfs.Inode, src string) (vfs.Inode, error
 		}
 		return nil, fmt.Errorf("source %s is not served by the gofer", src)
 	}
-	cur := lower
+	// Its own gofer tree, not the rootfs's inodes: the host may change
+	// a bound directory, while the rootfs under the overlay is taken
+	// not to change.
+	var names []string
 	for _, name := range strings.Split(strings.Trim(rel, "/"), "/") {
-		if name == "" {
-			continue
+		if name != "" {
+			names = append(names, name)
 		}
-		next, err := cur.Lookup(name)
-		if err != nil {
-			return nil, err
-		}
-		cur = next
 	}
-	return cur, nil
+	return gofer.AttachPath(lower, names)
 }
 
 // bindMountPoint resolves dst for a bind mount of src, creating it if it

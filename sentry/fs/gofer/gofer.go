@@ -11,6 +11,7 @@ package gofer
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"unsafe"
 	"weak"
@@ -18,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/gofer/client"
+	"github.com/moat-dev/moat/gofer/proto"
 	"github.com/moat-dev/moat/sentry/memfile"
 	"github.com/moat-dev/moat/sentry/mm"
 	"github.com/moat-dev/moat/sentry/vfs"
@@ -27,6 +29,21 @@ import (
 type FS struct {
 	c  *client.Client
 	mf *memfile.File
+	// unchanging is set when nothing but the sentry changes the host
+	// tree while the sandbox runs (the rootfs under the overlay, which
+	// also indexes its directories once): an inode's attributes then
+	// stay cached until the sentry changes the file, instead of being
+	// read from the host on every stat of an open file.
+	unchanging bool
+}
+
+// SetUnchanging marks the tree of root, a gofer root from New, as one
+// that only the sentry changes (see FS.unchanging). Roots attached with
+// AttachMount, host directories bound into the sandbox, are not.
+func SetUnchanging(root vfs.Inode) {
+	if ri, ok := root.(*inode); ok {
+		ri.fs.unchanging = true
+	}
 }
 
 // New attaches to the gofer on the connected socket fd and returns the
@@ -206,10 +223,11 @@ var (
 func (i *inode) Stat() (vfs.Stat, error) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	if fd := i.anyFDLocked(); fd >= 0 {
+	fresh := !i.fs.unchanging || i.stale || i.rwFD >= 0
+	if fd := i.anyFDLocked(); fd >= 0 && fresh {
 		var hst unix.Stat_t
 		if err := unix.Fstat(fd, &hst); err == nil {
-			i.st = hostStat(&hst)
+			i.st, i.stale = hostStat(&hst), false
 			return i.st, nil
 		}
 	}
@@ -1000,5 +1018,55 @@ func AttachMount(root vfs.Inode, n uint32) (vfs.Inode, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ri.fs.newInode(fid, st), nil
+	// A tree of its own: the host may change it (see FS.unchanging).
+	fs := &FS{c: ri.fs.c, mf: ri.fs.mf}
+	return fs.newInode(fid, st), nil
+}
+
+// AttachPath returns the file at names under root, a gofer root from New,
+// as the root of a tree of its own, which the host may change (see
+// FS.unchanging): a bind mount's source inside the root filesystem.
+// Symlinks on the way are not followed.
+func AttachPath(root vfs.Inode, names []string) (vfs.Inode, error) {
+	ri, ok := root.(*inode)
+	if !ok {
+		return nil, fmt.Errorf("gofer: %T is not a gofer inode", root)
+	}
+	fs := &FS{c: ri.fs.c, mf: ri.fs.mf}
+	if len(names) == 0 {
+		fid, st, err := fs.c.Attach()
+		if err != nil {
+			return nil, err
+		}
+		return fs.newInode(fid, st), nil
+	}
+	rfid, err := ri.getFID()
+	if err != nil {
+		return nil, err
+	}
+	var fids []client.FID
+	var stats []client.Stat
+	for len(names) > 0 {
+		// The protocol bounds the names in one walk; each further
+		// walk starts from the last FID reached.
+		n := min(len(names), proto.MaxWalkNames)
+		from := rfid
+		if len(fids) > 0 {
+			from = fids[len(fids)-1]
+		}
+		f, st, err := fs.c.Walk(from, names[:n])
+		fids, stats = append(fids, f...), append(stats, st...)
+		if err != nil {
+			for _, f := range fids {
+				fs.c.Clunk(f)
+			}
+			return nil, fmt.Errorf("gofer walk %q: %w", strings.Join(names, "/"), err)
+		}
+		names = names[n:]
+	}
+	last := len(fids) - 1
+	for _, f := range fids[:last] {
+		fs.c.Clunk(f)
+	}
+	return fs.newInode(fids[last], stats[last]), nil
 }
