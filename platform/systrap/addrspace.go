@@ -230,7 +230,9 @@ func (as *addressSpace) Release() {
 		slots = append(slots, s.g)
 	}
 	as.mu.Unlock()
-	as.ctl.kill()
+	// No task runs here any more: the exit that released the address
+	// space need not wait for the signals to be sent.
+	go as.ctl.kill()
 	as.p.retire(as, slots)
 }
 

@@ -400,9 +400,11 @@ func (c *control) closePidfd() {
 }
 
 // kill kills the process and, through its process group, its threads.
+// A process that has not made its group yet is killed by itself.
 func (c *control) kill() {
-	unix.Kill(-c.pid, unix.SIGKILL)
-	unix.Kill(c.pid, unix.SIGKILL)
+	if unix.Kill(-c.pid, unix.SIGKILL) == unix.ESRCH {
+		unix.Kill(c.pid, unix.SIGKILL)
+	}
 }
 
 // call runs a command in the control thread and returns its raw result.
