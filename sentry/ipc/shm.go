@@ -83,6 +83,9 @@ type shmObject struct {
 // Page implements mm.Mappable.
 func (o *shmObject) Page(off uint64) (uint64, error) { return o.cache.Page(off) }
 
+// Shmem implements mm.ShmemMappable.
+func (o *shmObject) Shmem() {}
+
 // Name implements mm.Mappable.
 func (o *shmObject) Name() string { return o.name }
 

@@ -30,7 +30,7 @@ func (mm *MemoryManager) getPage(vpn uint64, v *VMA, write bool) (p pte, changed
 			}
 			p = pte{off: off}
 		}
-		mm.pages[vpn] = p
+		mm.setPage(vpn, p)
 	}
 	if write && v.Private && (!p.owned || mm.mf.Refs(p.off) > 1) {
 		off, err := mm.mf.Allocate(1)
@@ -42,7 +42,7 @@ func (mm *MemoryManager) getPage(vpn uint64, v *VMA, write bool) (p pte, changed
 			mm.mf.DecRef(p.off)
 		}
 		p = pte{off: off, owned: true}
-		mm.pages[vpn] = p
+		mm.setPage(vpn, p)
 		changed = ok
 	}
 	return p, changed, nil
@@ -149,7 +149,7 @@ func (mm *MemoryManager) HandleFault(addr uint64, write bool) error {
 				return err
 			}
 			for i, vpn := range missing {
-				mm.pages[vpn] = pte{off: off + uint64(i)*pageSize, owned: true}
+				mm.setPage(vpn, pte{off: off + uint64(i)*pageSize, owned: true})
 			}
 		}
 	} else {
@@ -166,7 +166,7 @@ func (mm *MemoryManager) HandleFault(addr uint64, write bool) error {
 				off, present, err := pk.PeekPage(v.objOff(a))
 				if err == nil {
 					if present {
-						mm.pages[a/pageSize] = pte{off: off}
+						mm.setPage(a/pageSize, pte{off: off})
 					}
 					continue
 				}

@@ -79,6 +79,10 @@ type MemoryManager struct {
 
 	lockedBytes int64
 
+	// peakPages is the most pages the address space has had in memory
+	// at once (VmHWM).
+	peakPages int
+
 	// fillBufs is FillUser's list of pieces, kept (under mu) so that the
 	// read path does not allocate one per call.
 	fillBufs [][]byte
@@ -476,6 +480,53 @@ func (mm *MemoryManager) Ranges() [][2]uint64 {
 	return out
 }
 
+// setPage maps virtual page vpn to p. mm.mu must be held.
+func (mm *MemoryManager) setPage(vpn uint64, p pte) {
+	mm.pages[vpn] = p
+	mm.peakPages = max(mm.peakPages, len(mm.pages))
+}
+
+// ShmemMappable is implemented by objects whose pages are shared memory
+// (tmpfs files, memfds, shared anonymous and System V segments), which
+// /proc counts apart from other files' pages.
+type ShmemMappable interface {
+	Shmem()
+}
+
+// RSS is an address space's resident set in pages, split as
+// /proc/[pid]/status splits it, with its peak.
+type RSS struct {
+	Anon, File, Shmem uint64
+	Peak              uint64
+}
+
+// Total returns the resident pages.
+func (r RSS) Total() uint64 { return r.Anon + r.File + r.Shmem }
+
+// RSS returns the address space's resident set. Private pages of its own
+// (anonymous, or copied on write) are anonymous; pages of mapped objects
+// are shared memory or file pages.
+func (mm *MemoryManager) RSS() RSS {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	var r RSS
+	for vpn, p := range mm.pages {
+		v := mm.vmaAt(vpn * pageSize)
+		switch {
+		case v == nil || v.Obj == nil || p.owned:
+			r.Anon++
+		default:
+			if _, ok := v.Obj.(ShmemMappable); ok {
+				r.Shmem++
+			} else {
+				r.File++
+			}
+		}
+	}
+	r.Peak = uint64(max(mm.peakPages, len(mm.pages)))
+	return r
+}
+
 // ResidentPages returns how many pages the address space has in memory.
 func (mm *MemoryManager) ResidentPages() uint64 {
 	mm.mu.Lock()
@@ -663,7 +714,7 @@ func (mm *MemoryManager) MRemap(old, oldLen, newLen uint64, mayMove, fixed bool,
 	mm.removeRange(old, old+oldLen)
 	mm.insertVMA(&nv)
 	for vpn, p := range moved {
-		mm.pages[vpn] = p
+		mm.setPage(vpn, p)
 	}
 	return dst, nil
 }
@@ -744,7 +795,7 @@ func (mm *MemoryManager) Fork(as platform.AddressSpace) *MemoryManager {
 		if p.owned {
 			mm.mf.IncRef(p.off)
 		}
-		c.pages[vpn] = p
+		c.setPage(vpn, p)
 		vpns = append(vpns, vpn)
 	}
 	if cas := mm.writeProtectAndFork(vpns); cas != nil {

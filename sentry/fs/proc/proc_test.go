@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strconv"
@@ -353,8 +354,15 @@ func TestProcessFiles(t *testing.T) {
 		t.Errorf("startstack %#x holds %x (err %v)", sp, w, err)
 	}
 
-	if got := f.read(t, "/proc/self/statm"); !strings.HasPrefix(got, strconv.Itoa(int(mmSize(m)/4096))+" 0 0 1 0 ") {
-		t.Errorf("statm %q", got)
+	rss := m.RSS()
+	if rss.Total() == 0 || rss.Anon == 0 || rss.Peak < rss.Total() {
+		t.Errorf("resident set %+v: the fixture wrote pages of its own", rss)
+	}
+	if got, want := f.read(t, "/proc/self/statm"), fmt.Sprintf("%d %d %d 1 0 ", mmSize(m)/4096, rss.Total(), rss.File+rss.Shmem); !strings.HasPrefix(got, want) {
+		t.Errorf("statm %q, want it to start %q", got, want)
+	}
+	if got, want := f.read(t, "/proc/self/status"), fmt.Sprintf("VmRSS:\t%8d kB\nRssAnon:\t%8d kB\n", rss.Total()*4, rss.Anon*4); !strings.Contains(got, want) {
+		t.Errorf("status has no %q:\n%s", want, got)
 	}
 	if got := f.read(t, "/proc/self/limits"); !strings.Contains(got, "\nMax open files            1024                 524288               files     \n") {
 		t.Errorf("limits:\n%s", got)

@@ -333,6 +333,7 @@ func (p *procFS) statInfo(t *kernel.Task, thread bool) *statInfo {
 		vs := vmStatsOf(vmas, &img)
 		s.HasMM = true
 		s.VSize = vs.size
+		s.RSS = int64(m.RSS().Total())
 		s.StartCode, s.EndCode = vs.startCode, vs.endCode
 		s.StartStack = startStack(m, vmas)
 		s.StartData, s.EndData, s.StartBrk = vs.startData, vs.endData, vs.startBrk
@@ -351,7 +352,8 @@ func (p *procFS) statm(t *kernel.Task, thread bool) []byte {
 	img := p.imageOf(t, m, vmas, p.callerRoot())
 	vs := vmStatsOf(vmas, &img)
 	const pg = 4096
-	return []byte(fmt.Sprintf("%d 0 0 %d 0 %d 0\n", vs.size/pg, vs.exe/pg, (vs.data+vs.stack)/pg))
+	rss := m.RSS()
+	return []byte(fmt.Sprintf("%d %d %d %d 0 %d 0\n", vs.size/pg, rss.Total(), rss.File+rss.Shmem, vs.exe/pg, (vs.data+vs.stack)/pg))
 }
 
 // fdSize is the size of the FD table Linux would have: a multiple of 64
@@ -407,6 +409,10 @@ func (p *procFS) statusInfo(t *kernel.Task, thread bool) *statusInfo {
 		vs := vmStatsOf(vmas, &img)
 		s.HasMM = true
 		s.VmPeak, s.VmSize = vs.size/1024, vs.size/1024
+		rss := m.RSS()
+		const kbPerPage = 4
+		s.VmHWM, s.VmRSS = rss.Peak*kbPerPage, rss.Total()*kbPerPage
+		s.RssAnon, s.RssFile, s.RssShmem = rss.Anon*kbPerPage, rss.File*kbPerPage, rss.Shmem*kbPerPage
 		s.VmData, s.VmStk, s.VmExe, s.VmLib = vs.data/1024, vs.stack/1024, vs.exe/1024, vs.lib/1024
 	}
 	return s

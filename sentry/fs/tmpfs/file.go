@@ -290,6 +290,9 @@ type mappable struct{ in *Inode }
 // Name implements mm.Mappable.
 func (m mappable) Name() string { return "" }
 
+// Shmem implements mm.ShmemMappable: tmpfs pages are shared memory.
+func (m mappable) Shmem() {}
+
 // Page implements mm.Mappable: the file's own page, allocated if it is a
 // hole.
 func (m mappable) Page(off uint64) (uint64, error) {
