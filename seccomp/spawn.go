@@ -16,18 +16,15 @@ import (
 // and wakes every thread, some forty times over: milliseconds of a
 // sandbox's start.
 //
-// It works on one OS thread, locked to its goroutine, that it prepares:
-// the thread's inheritable set becomes its permitted set, and each Start
-// drops from the thread's bounding set what the new process will not
-// keep. A process that root execs gets bounding | inheritable as its
-// permitted set (capabilities(7)), so the child starts with every
-// capability it had before, for its setup, and with the reduced bounding
-// set, which exec preserves. Its LimitCapabilities then clears the
-// inheritable set with the rest, as before.
-//
-// The bounding set only shrinks, so the processes must be started in
-// order of decreasing keep sets; a later one that keeps more gets what is
-// left. Where the preparation fails (not root, SECBIT_NOROOT), Start
+// It works on one OS thread, locked to its goroutine, that it prepares as
+// soon as it is made, while the caller gets the process ready: the
+// thread's inheritable set becomes its permitted set, and its bounding
+// set loses what the processes will not keep. A process that root execs
+// gets bounding | inheritable as its permitted set (capabilities(7)), so
+// the child starts with every capability it had before, for its setup,
+// and with the reduced bounding set, which exec preserves. Its
+// LimitCapabilities then clears the inheritable set with the rest, as
+// before. Where the preparation fails (not root, SECBIT_NOROOT), Start
 // starts processes as exec.Cmd.Start does, and their LimitCapabilities
 // drops everything itself.
 type Spawner struct {
@@ -36,22 +33,21 @@ type Spawner struct {
 }
 
 type spawnReq struct {
-	cmd  *exec.Cmd
-	keep []int
-	err  chan error
+	cmd *exec.Cmd
+	err chan error
 }
 
-// NewSpawner starts a Spawner's thread.
-func NewSpawner() *Spawner {
+// NewSpawner starts a Spawner's thread for processes that keep the
+// capabilities in keep.
+func NewSpawner(keep []int) *Spawner {
 	s := &Spawner{reqs: make(chan spawnReq)}
-	go s.run()
+	go s.run(keep)
 	return s
 }
 
-// Start starts cmd from the Spawner's thread, with a bounding set of at
-// most keep (and what an earlier Start kept).
-func (s *Spawner) Start(cmd *exec.Cmd, keep []int) error {
-	r := spawnReq{cmd: cmd, keep: keep, err: make(chan error, 1)}
+// Start starts cmd from the Spawner's thread.
+func (s *Spawner) Start(cmd *exec.Cmd) error {
+	r := spawnReq{cmd: cmd, err: make(chan error, 1)}
 	s.reqs <- r
 	return <-r.err
 }
@@ -63,15 +59,15 @@ func (s *Spawner) Close() {
 	s.once.Do(func() { close(s.reqs) })
 }
 
-func (s *Spawner) run() {
+func (s *Spawner) run(keep []int) {
 	// Never unlocked: the thread's capability sets differ from the
 	// other threads' from here on, so it must end with this goroutine.
 	runtime.LockOSThread()
-	ok := raiseInheritable() == nil
+	// Should a drop fail, the process drops the rest itself.
+	if raiseInheritable() == nil {
+		dropBounding(keep)
+	}
 	for r := range s.reqs {
-		if ok {
-			ok = dropBounding(r.keep) == nil
-		}
 		r.err <- r.cmd.Start()
 	}
 }

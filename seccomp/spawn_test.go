@@ -58,8 +58,6 @@ func TestSpawner(t *testing.T) {
 		}
 		return fmt.Sprintf("%016x", m)
 	}
-	// In order of decreasing keep sets, as the sandbox starts the
-	// gofer and then the sentry; the last keeps more than is left.
 	tests := []struct {
 		keep  []int
 		bound string // CapBnd at the start
@@ -67,10 +65,8 @@ func TestSpawner(t *testing.T) {
 		{[]int{unix.CAP_CHOWN, unix.CAP_DAC_OVERRIDE, unix.CAP_SYS_PTRACE}, mask(unix.CAP_CHOWN, unix.CAP_DAC_OVERRIDE, unix.CAP_SYS_PTRACE)},
 		{[]int{unix.CAP_SYS_PTRACE}, mask(unix.CAP_SYS_PTRACE)},
 		{nil, mask()},
-		{[]int{unix.CAP_CHOWN}, mask()},
+		{[]int{unix.CAP_CHOWN}, mask(unix.CAP_CHOWN)},
 	}
-	s := NewSpawner()
-	defer s.Close()
 	for _, tt := range tests {
 		var keep []string
 		for _, c := range tt.keep {
@@ -80,10 +76,13 @@ func TestSpawner(t *testing.T) {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestSpawnerChild$")
 		cmd.Env = append(os.Environ(), "MOAT_SPAWN_KEEP="+strings.Join(keep, ","))
 		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := s.Start(cmd, tt.keep); err != nil {
-			t.Fatalf("keep %v: %v", tt.keep, err)
+		s := NewSpawner(tt.keep)
+		err := s.Start(cmd)
+		if err == nil {
+			err = cmd.Wait()
 		}
-		if err := cmd.Wait(); err != nil {
+		s.Close()
+		if err != nil {
 			t.Fatalf("keep %v: %v\n%s", tt.keep, err, out.String())
 		}
 		// A child starts with every capability for its setup, the

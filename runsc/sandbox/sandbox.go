@@ -113,7 +113,10 @@ func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error
 	// Each starts with the capability bounding set it keeps, from a
 	// spawner of its own.
 	readonly := goferReadonly(conf, spec)
-	sb := &Sandbox{spawners: [2]*seccomp.Spawner{seccomp.NewSpawner(), seccomp.NewSpawner()}}
+	sb := &Sandbox{spawners: [2]*seccomp.Spawner{
+		seccomp.NewSpawner(seccomp.SentryCapabilities(conf.Platform)),
+		seccomp.NewSpawner(seccomp.GoferCapabilities(readonly)),
+	}}
 	if opts.Detach {
 		// No parent-death signals: the spawners' threads may end.
 		defer sb.closeSpawners()
@@ -158,7 +161,7 @@ func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error
 		sentry.SysProcAttr.Pdeathsig = 0
 	}
 	slog.Debug("starting sentry", "args", sentry.Args)
-	if err := sb.spawners[0].Start(sentry, seccomp.SentryCapabilities(conf.Platform)); err != nil {
+	if err := sb.spawners[0].Start(sentry); err != nil {
 		specW.Close()
 		sb.closeSpawners()
 		if errors.Is(err, unix.EPERM) {
@@ -217,7 +220,7 @@ func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error
 		}
 	}
 	slog.Debug("starting gofer", "args", gofer.Args)
-	if err := sb.spawners[1].Start(gofer, seccomp.GoferCapabilities(readonly)); err != nil {
+	if err := sb.spawners[1].Start(gofer); err != nil {
 		sentry.Process.Kill()
 		err2 := sentry.Wait()
 		slog.Debug("sentry exited", "status", err2)
