@@ -361,6 +361,9 @@ func initThreadSlot(h *slotHeader, spin int) {
 	h.setbase = 0
 	h.spin = uint64(spin)
 	h.tid = 0
+	// Calls a thread that died left queued are dropped: they only
+	// map pages, which fault in again.
+	atomic.StoreUint32(&h.pending, 0)
 	// The state word is the stub's until the thread first traps; the
 	// kernel clears it if the thread dies.
 	atomic.StoreUint32(&h.state, stStub)
