@@ -362,8 +362,17 @@ func initThreadSlot(h *slotHeader, spin int) {
 	h.spin = uint64(spin)
 	h.tid = 0
 	// Calls a thread that died left queued are dropped: they only
-	// map pages, which fault in again.
-	atomic.StoreUint32(&h.pending, 0)
+	// map pages, which fault in again. If the sentry is making them
+	// (flushPending), that ends first.
+	for deadline := time.Now().Add(time.Second); ; runtime.Gosched() {
+		n := atomic.LoadUint32(&h.pending)
+		if n == pendingRunning && time.Now().Before(deadline) {
+			continue
+		}
+		if atomic.CompareAndSwapUint32(&h.pending, n, 0) {
+			break
+		}
+	}
 	// The state word is the stub's until the thread first traps; the
 	// kernel clears it if the thread dies.
 	atomic.StoreUint32(&h.state, stStub)
