@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/moat-dev/moat/platform"
+	"github.com/moat-dev/moat/sentry/mm"
 )
 
 // CPU time. A task's user time is the CPU time its stub thread spent in
@@ -45,6 +46,15 @@ func (tg *ThreadGroup) CPUUsage() CPUUsage {
 		u = u.Add(t.CPUUsage())
 	}
 	return u
+}
+
+// MaxRSSKB returns ru_maxrss of the process, in KiB: the peak resident
+// size of m, its address space, or of one it had before an execve.
+func (tg *ThreadGroup) MaxRSSKB(m *mm.MemoryManager) uint64 {
+	kb := m.PeakResidentPages() * 4
+	tg.k.mu.Lock()
+	defer tg.k.mu.Unlock()
+	return max(kb, tg.maxRSSKB)
 }
 
 // ChildrenMaxRSSKB returns the largest resident size, in KiB, of the

@@ -376,10 +376,10 @@ func (t *Task) releaseMM() {
 	}
 }
 
-// noteRSS records the resident size of m, an address space the process
-// is letting go of, for ru_maxrss.
+// noteRSS records the peak resident size of m, an address space the
+// process is letting go of, for ru_maxrss.
 func (tg *ThreadGroup) noteRSS(m *mm.MemoryManager) {
-	kb := m.ResidentPages() * 4
+	kb := m.PeakResidentPages() * 4
 	tg.k.mu.Lock()
 	tg.maxRSSKB = max(tg.maxRSSKB, kb)
 	tg.k.mu.Unlock()

@@ -527,11 +527,12 @@ func (mm *MemoryManager) RSS() RSS {
 	return r
 }
 
-// ResidentPages returns how many pages the address space has in memory.
-func (mm *MemoryManager) ResidentPages() uint64 {
+// PeakResidentPages returns the most pages the address space has had in
+// memory at once.
+func (mm *MemoryManager) PeakResidentPages() uint64 {
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
-	return uint64(len(mm.pages))
+	return uint64(max(mm.peakPages, len(mm.pages)))
 }
 
 // IsMapped reports whether all of [addr, addr+length) is mapped.

@@ -485,13 +485,13 @@ func sysGetrusage(t *task, a *args) (uint64, error) {
 	switch int32(a[0]) {
 	case unix.RUSAGE_SELF:
 		u = t.ThreadGroup().CPUUsage()
-		rss = t.MM().ResidentPages() * 4
+		rss = t.ThreadGroup().MaxRSSKB(t.MM())
 	case unix.RUSAGE_CHILDREN:
 		u = t.ThreadGroup().ChildrenCPUUsage()
 		rss = t.ThreadGroup().ChildrenMaxRSSKB()
 	case unix.RUSAGE_THREAD:
 		u = t.CPUUsage()
-		rss = t.MM().ResidentPages() * 4
+		rss = t.ThreadGroup().MaxRSSKB(t.MM())
 	default:
 		return 0, unix.EINVAL
 	}

@@ -4,13 +4,14 @@
  * proc_rss: /proc/self/status, statm and stat report the resident set:
  * touching 16 MiB of anonymous memory adds as much to VmRSS and RssAnon,
  * 8 MiB of a shared memfd mapping adds to RssShmem, munmap gives it back
- * while VmHWM keeps the peak, and statm's resident field agrees with
- * VmRSS.
+ * while VmHWM and getrusage's ru_maxrss keep the peak, and statm's
+ * resident field agrees with VmRSS.
  */
 #include "testutil.h"
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 /* status_kb returns the field of /proc/self/status, in kB, or -1. */
 static long status_kb(const char *field)
@@ -93,5 +94,9 @@ int main(void)
 	CHECK_LT(rss2, rss1 - 15 * 1024);
 	/* Linux updates the mark from batched counters: allow slack. */
 	CHECK_GE(status_kb("VmHWM"), peak - 1024);
+	/* ru_maxrss is the peak too, not the resident size now. */
+	struct rusage ru;
+	CHECK_OK(getrusage(RUSAGE_SELF, &ru));
+	CHECK_GE(ru.ru_maxrss, peak - 1024);
 	return test_done();
 }
