@@ -19,7 +19,6 @@ import (
 
 	"github.com/moat-dev/moat/gofer/proto"
 	"github.com/moat-dev/moat/seccomp"
-	"github.com/moat-dev/moat/seccomp/bpf"
 )
 
 // Option changes how Serve runs.
@@ -62,18 +61,6 @@ func Serve(sock int, root string, readonly bool, opts ...Option) error {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	// The filter compiles while the server confines itself.
-	type compiled struct {
-		prog []bpf.Instruction
-		err  error
-	}
-	filter := make(chan compiled, 1)
-	if !o.noChroot {
-		go func() {
-			prog, err := seccomp.GoferFilter(seccomp.GoferOptions{ReadOnly: readonly})
-			filter <- compiled{prog, err}
-		}()
-	}
 	mounts := openMounts(o.mounts, readonly, o.log)
 	if !o.noChroot {
 		root = confine(root, o.log)
@@ -88,10 +75,9 @@ func Serve(sock int, root string, readonly bool, opts ...Option) error {
 		if err := seccomp.LimitCapabilities(seccomp.GoferCapabilities(readonly)); err != nil {
 			return fmt.Errorf("gofer: %w", err)
 		}
-		f := <-filter
-		err := f.err
+		prog, err := seccomp.GoferFilter(seccomp.GoferOptions{ReadOnly: readonly})
 		if err == nil {
-			err = seccomp.Install(f.prog)
+			err = seccomp.Install(prog)
 		}
 		if err != nil {
 			return fmt.Errorf("gofer: seccomp: %w", err)
