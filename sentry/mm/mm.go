@@ -79,6 +79,12 @@ type MemoryManager struct {
 
 	lockedBytes int64
 
+	// writeFaulted holds the pages that have had a write fault (see
+	// writeProtectAndFork); past maxWriteFaulted of them, wfAll says
+	// that any page may have had one.
+	writeFaulted map[uint64]struct{}
+	wfAll        bool
+
 	// peakPages is the most pages the address space has had in memory
 	// at once (VmHWM).
 	peakPages int
@@ -809,18 +815,38 @@ func (mm *MemoryManager) Fork(as platform.AddressSpace) *MemoryManager {
 	return c
 }
 
-// writeProtectAndFork unmaps the parent's host mappings of its writable
-// private pages, which it now shares with the child, so that the next
-// write copies. If the address space can copy itself, it returns the
-// copy, made after that, with the pages of those mappings mapped
-// read-only, if they are not too many: the child's reads of them need no
-// fault. vpns are the present pages.
+// maxWriteFaulted bounds the pages a memory manager remembers as written
+// after a write fault.
+const maxWriteFaulted = 4096
+
+// noteWriteFault records that page vpn had a write fault.
+func (mm *MemoryManager) noteWriteFault(vpn uint64) {
+	if mm.wfAll {
+		return
+	}
+	if mm.writeFaulted == nil {
+		mm.writeFaulted = make(map[uint64]struct{})
+	}
+	mm.writeFaulted[vpn] = struct{}{}
+	if len(mm.writeFaulted) > maxWriteFaulted {
+		mm.writeFaulted, mm.wfAll = nil, true
+	}
+}
+
+// writeProtectAndFork makes the parent's host mappings of its writable
+// private pages, which it now shares with the child, refault on a write,
+// so that the write copies. If the address space can copy itself, it
+// returns the copy, made after that, with the pages of those mappings
+// mapped read-only (if they are not too many): the child's reads of them
+// need no fault. vpns are the present pages.
 //
-// The parent's mappings are not made read-only instead, which would save
-// it the read faults, because the kernel takes a write fault at the same
-// address and instruction as its last one for a write that the mapping
-// forbids (it looks at nothing in between): a thread that writes to the
-// same place after each fork would get SIGSEGV.
+// The parent's pages are mapped read-only too, except those that have
+// had a write fault, which are unmapped: the kernel takes a write fault
+// at the same address and instruction as a task's last one for a write
+// that the mapping forbids (it looks at nothing in between), so a thread
+// that writes to the same place after each fork would get SIGSEGV if its
+// page were read-only; unmapped, its next access faults as a read first.
+// A task's last fault was a write only at a page that had a write fault.
 func (mm *MemoryManager) writeProtectAndFork(vpns []uint64) platform.AddressSpace {
 	if mm.as == nil {
 		return nil
@@ -830,17 +856,36 @@ func (mm *MemoryManager) writeProtectAndFork(vpns []uint64) platform.AddressSpac
 		mm.unmapWritablePrivate()
 		return nil
 	}
-	child, err := forker.ForkAddressSpace(mm.unmapWritablePrivate, func() {
-		runs, ok := mm.readOnlyRuns(vpns)
-		if !ok {
-			return
+	runs, _ := mm.readOnlyRuns(vpns)
+	written := func(r hostRun) bool {
+		if mm.wfAll {
+			return true
 		}
+		for a := r.start; a < r.start+r.length; a += pageSize {
+			if _, w := mm.writeFaulted[a/pageSize]; w {
+				return true
+			}
+		}
+		return false
+	}
+	child, err := forker.ForkAddressSpace(func() {
+		mm.unmapWritablePrivate()
 		for _, r := range runs {
-			mm.as.MapFile(uintptr(r.start), mm.mf.FD(), r.off, r.length, r.perms)
+			if !written(r) {
+				mm.as.MapFile(uintptr(r.start), mm.mf.FD(), r.off, r.length, r.perms)
+			}
+		}
+	}, func() {
+		// The copy has the parent's read-only ones already.
+		for _, r := range runs {
+			if written(r) {
+				mm.as.MapFile(uintptr(r.start), mm.mf.FD(), r.off, r.length, r.perms)
+			}
 		}
 	})
 	if err != nil {
-		// Some writable host mappings may be left: drop them.
+		// Some writable host mappings may be left, or read-only
+		// ones that should have gone: drop them.
 		mm.unmapWritablePrivate()
 	}
 	return child
