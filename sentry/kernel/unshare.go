@@ -70,3 +70,47 @@ func (f *FSContext) enterNewMountNamespace(v *vfs.VFS) {
 	f.SetRoot(root)
 	f.SetCwd(cwd)
 }
+
+// NamespaceFile is an open /proc/[pid]/ns file: the CLONE_NEW* flag of
+// its namespace's type and, for a mount namespace, the namespace.
+type NamespaceFile interface {
+	Namespace() (flag uint64, mnt *vfs.MountNamespace)
+	// UserNamespace returns a new file of the user namespace that owns
+	// the namespace (the sandbox's one), for NS_GET_USERNS.
+	UserNamespace() vfs.FileImpl
+}
+
+// MountNamespace returns the mount namespace the context is in.
+func (f *FSContext) MountNamespace() *vfs.MountNamespace {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.ns
+}
+
+// SetMountNamespace moves the task into ns, as setns(2) with CLONE_NEWNS
+// does: its root and working directory become the root of ns. A task that
+// shares its filesystem context (CLONE_FS) cannot (EINVAL); it needs
+// CAP_SYS_ADMIN and CAP_SYS_CHROOT (EPERM).
+func (t *Task) SetMountNamespace(ns *vfs.MountNamespace) error {
+	c := t.Creds()
+	if !c.HasCap(CapSysAdmin) || !c.VFS().HasCap(vfs.CapSysChroot) {
+		return unix.EPERM
+	}
+	f := t.fs
+	if f.refs.Load() != 1 {
+		return unix.EINVAL
+	}
+	root, err := t.k.VFS.NamespaceRoot(ns)
+	if err != nil {
+		return unix.EINVAL
+	}
+	ns.IncUsers()
+	f.mu.Lock()
+	old := f.ns
+	f.ns, f.root, f.cwd = ns, root, root
+	f.mu.Unlock()
+	if old != nil {
+		t.k.VFS.DecUsers(old)
+	}
+	return nil
+}

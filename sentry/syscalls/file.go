@@ -605,6 +605,9 @@ func sysIoctl(t *task, a *args) (uint64, error) {
 			return r, err
 		}
 	}
+	if nf, ok := f.Impl.(kernel.NamespaceFile); ok {
+		return nsIoctl(t, nf, cmd, a[2])
+	}
 	if io, ok := f.Impl.(vfs.Ioctler); ok {
 		return io.Ioctl(t.MM(), cmd, a[2])
 	}

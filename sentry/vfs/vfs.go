@@ -225,6 +225,19 @@ type MountNamespace struct {
 // IncUsers adds a filesystem context in ns.
 func (ns *MountNamespace) IncUsers() { ns.users.Add(1) }
 
+// NamespaceRoot returns the root of ns's root mount, or ENOENT when the
+// namespace is gone (its last user left and its mounts were detached).
+func (v *VFS) NamespaceRoot(ns *MountNamespace) (VirtualDentry, error) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	for _, m := range v.all {
+		if m.NS == ns && m.Parent == nil {
+			return VirtualDentry{Mount: m, Dentry: m.Root}, nil
+		}
+	}
+	return VirtualDentry{}, unix.ENOENT
+}
+
 // DecUsers drops a filesystem context of ns, detaching every mount of
 // the namespace when it was the last: files still open there keep their
 // mounts, which no lookup reaches any more (as a lazy umount).

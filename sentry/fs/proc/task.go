@@ -72,6 +72,7 @@ func (p *procFS) taskDir(t *kernel.Task, thread bool) vfs.Inode {
 		"root": link("root", func() (string, error) {
 			return p.fsTarget(t, func(fs *kernel.FSContext) vfs.VirtualDentry { return fs.Root() })
 		}),
+		"ns":     p.nsDir(t, key+"/ns"),
 		"fd":     &owned{Inode: p.fdDir(t, key+"/fd", false), t: t},
 		"fdinfo": &owned{Inode: p.fdDir(t, key+"/fdinfo", true), t: t},
 	}
