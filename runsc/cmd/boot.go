@@ -27,6 +27,7 @@ type Boot struct {
 	specFD    int
 	controlFD int
 	exitFD    int
+	goneFD    int
 }
 
 // NewBoot returns the boot command, using the global configuration conf.
@@ -53,6 +54,7 @@ func (b *Boot) SetFlags(f *flag.FlagSet) {
 	f.IntVar(&b.specFD, "spec-fd", -1, "`FD` to read the OCI spec (JSON) from")
 	f.IntVar(&b.controlFD, "control-fd", -1, "`FD` of the listening control socket; init waits for its start request (runsc create)")
 	f.IntVar(&b.exitFD, "exit-fd", -1, "`FD` of a file to write init's exit status to (with --control-fd)")
+	f.IntVar(&b.goneFD, "gone-fd", -1, "`FD` to hold open, and from the stubs, until the sentry is gone: its reader learns when")
 }
 
 // Execute implements subcommands.Command.
@@ -68,6 +70,16 @@ func (b *Boot) Execute(_ context.Context, f *flag.FlagSet, _ ...any) subcommands
 	}
 	if _, err := unix.FcntlInt(uintptr(b.goferFD), unix.F_GETFD, 0); err != nil {
 		return Failf(b.conf, "boot: --gofer-fd %d: %v", b.goferFD, err)
+	}
+	if b.goneFD >= 0 {
+		if b.goneFD <= 2 || b.goneFD == b.goferFD || b.goneFD == b.specFD {
+			return Usagef("boot: --gone-fd %d must be distinct from stdio and the other FDs", b.goneFD)
+		}
+		if _, err := unix.FcntlInt(uintptr(b.goneFD), unix.F_GETFD, 0); err != nil {
+			return Failf(b.conf, "boot: --gone-fd %d: %v", b.goneFD, err)
+		}
+		// Held, never used: only the sentry's end closes it.
+		unix.CloseOnExec(b.goneFD)
 	}
 	// The memory file and the platform do not depend on the spec:
 	// they start while another goroutine reads and decodes it.

@@ -66,6 +66,11 @@ type Sandbox struct {
 	Gofer  *exec.Cmd
 	Sentry *exec.Cmd
 
+	// gone is the read end of a pipe whose only writer is the sentry
+	// (--gone-fd): it reads EOF once the sentry's last thread is gone,
+	// while the kernel still tears down its stubs; nil if detached.
+	gone *os.File
+
 	// spawners started the sentry and the gofer, with their final
 	// capability bounding sets; their threads are their parents,
 	// whose end would send them their parent-death signals.
@@ -159,11 +164,26 @@ func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error
 	}
 	if opts.Detach {
 		sentry.SysProcAttr.Pdeathsig = 0
+	} else {
+		// Wait ends the gofer as soon as the sentry is gone.
+		goneR, goneW, err := os.Pipe()
+		if err != nil {
+			specW.Close()
+			sb.closeSpawners()
+			return nil, fmt.Errorf("creating sentry pipe: %w", err)
+		}
+		defer goneW.Close()
+		sb.gone = goneR
+		sentry.ExtraFiles = append(sentry.ExtraFiles, goneW)
+		sentry.Args = append(sentry.Args, "--gone-fd", fmt.Sprint(2+len(sentry.ExtraFiles)))
 	}
 	slog.Debug("starting sentry", "args", sentry.Args)
 	if err := sb.spawners[0].Start(sentry); err != nil {
 		specW.Close()
 		sb.closeSpawners()
+		if sb.gone != nil {
+			sb.gone.Close()
+		}
 		if errors.Is(err, unix.EPERM) {
 			err = fmt.Errorf("%w (creating the sandbox's namespaces needs root)", err)
 		}
@@ -225,6 +245,9 @@ func Start(conf *config.Config, spec *specs.Spec, opts Options) (*Sandbox, error
 		err2 := sentry.Wait()
 		slog.Debug("sentry exited", "status", err2)
 		sb.closeSpawners()
+		if sb.gone != nil {
+			sb.gone.Close()
+		}
 		return nil, fmt.Errorf("starting gofer: %w", err)
 	}
 	goferEnd.Close()
@@ -283,6 +306,17 @@ func (s *Sandbox) killGofer() {
 // Wait waits for the sentry to exit, then kills and reaps the gofer. It
 // returns the sentry's exit code, or 128+N if signal N killed it.
 func (s *Sandbox) Wait() (int, error) {
+	if s.gone != nil {
+		// The gofer serves nothing once the sentry's threads are
+		// gone: it dies while the kernel reaps the sentry's stubs,
+		// rather than after.
+		go func() {
+			var b [1]byte
+			s.gone.Read(b[:])
+			s.gone.Close()
+			s.Gofer.Process.Kill()
+		}()
+	}
 	err := s.Sentry.Wait()
 	s.killGofer()
 	st := s.Sentry.ProcessState
