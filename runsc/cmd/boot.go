@@ -71,6 +71,11 @@ func (b *Boot) Execute(_ context.Context, f *flag.FlagSet, _ ...any) subcommands
 	if _, err := unix.FcntlInt(uintptr(b.goferFD), unix.F_GETFD, 0); err != nil {
 		return Failf(b.conf, "boot: --gofer-fd %d: %v", b.goferFD, err)
 	}
+	// The stubs, which run application code, must not hold the gofer
+	// connection (and the gofer sees it close when the sentry exits),
+	// nor the spec pipe, read while the platform starts its first stub.
+	unix.CloseOnExec(b.goferFD)
+	unix.CloseOnExec(b.specFD)
 	if b.goneFD >= 0 {
 		if b.goneFD <= 2 || b.goneFD == b.goferFD || b.goneFD == b.specFD {
 			return Usagef("boot: --gone-fd %d must be distinct from stdio and the other FDs", b.goneFD)
