@@ -112,8 +112,8 @@ func sysMount(t *task, a *args) (uint64, error) {
 		}
 		// A new bind mount has the flags of the mount it copies;
 		// flags given with MS_BIND take a remount to apply.
-		v.BindMount(vd, svd)
-		return 0, nil
+		_, err = v.BindMount(vd, svd)
+		return 0, err
 	case flags&msMove != 0:
 		src, err := copyInPath(t, srcAddr)
 		if err != nil {
@@ -128,12 +128,24 @@ func sysMount(t *task, a *args) (uint64, error) {
 		}
 		return 0, v.MoveMount(svd.Mount, vd)
 	case flags&msPropagation != 0:
-		// Propagation changes: the sandbox has one mount namespace and
-		// nothing propagates.
+		// Exactly one type, on a mount's root.
+		var kind int
+		switch flags & msPropagation {
+		case msShared:
+			kind = vfs.PropShared
+		case msPrivate:
+			kind = vfs.PropPrivate
+		case msSlave:
+			kind = vfs.PropSlave
+		case msUnbindable:
+			kind = vfs.PropUnbindable
+		default:
+			return 0, unix.EINVAL
+		}
 		if vd.Dentry != vd.Mount.Root {
 			return 0, unix.EINVAL
 		}
-		return 0, nil
+		return 0, v.SetPropagation(vd.Mount, kind, flags&msRec != 0)
 	}
 	st, err := vd.Inode().Stat()
 	if err != nil {

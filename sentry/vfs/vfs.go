@@ -208,6 +208,12 @@ type Mount struct {
 	FSRoot string
 	// NS is the mount namespace the mount belongs to.
 	NS *MountNamespace
+
+	// Propagation (propagate.go), under VFS.mu: the peer group of a
+	// shared mount, the group a slave receives from, and whether the
+	// mount may not be bind-mounted.
+	peer, master *peerGroup
+	unbindable   bool
 }
 
 // MountNamespace is a set of mounts seen together (mount_namespaces(7)).
@@ -286,6 +292,8 @@ type VFS struct {
 	all    []*Mount
 	nextID uint64
 	nextNS uint64
+	// nextPeer numbers peer groups.
+	nextPeer uint64
 }
 
 // New returns a VFS whose root mount serves root.
@@ -316,18 +324,32 @@ func (v *VFS) Mount(point VirtualDentry, root Inode, fstype, source string, flag
 	v.nextID++
 	v.mounts[mountKey{point.Mount, point.Dentry}] = m
 	v.all = append(v.all, m)
+	v.propagateLocked(m)
 	return m
 }
 
 // BindMount mounts what src names at point, with src's mount's flags, as
-// mount(MS_BIND) does.
-func (v *VFS) BindMount(point, src VirtualDentry) *Mount {
+// mount(MS_BIND) does. A bind mount of a shared mount is its peer, of a
+// slave a slave of the same master; an unbindable one cannot be bound
+// (EINVAL).
+func (v *VFS) BindMount(point, src VirtualDentry) (*Mount, error) {
 	fsRoot := v.FSPath(src)
-	m := v.Mount(point, src.Inode(), src.Mount.FSType, src.Mount.Source, v.Flags(src.Mount))
 	v.mu.Lock()
-	m.FSRoot = fsRoot
-	v.mu.Unlock()
-	return m
+	defer v.mu.Unlock()
+	if src.Mount.unbindable {
+		return nil, unix.EINVAL
+	}
+	// The bind shares the source's dentries, as on Linux, so that a
+	// name changed through one is changed through the other.
+	m := &Mount{ID: v.nextID, Root: src.Dentry, Parent: point.Mount, Point: point.Dentry,
+		FSType: src.Mount.FSType, Source: src.Mount.Source, FSRoot: fsRoot, NS: point.Mount.NS,
+		peer: src.Mount.peer, master: src.Mount.master}
+	m.setFlags(src.Mount.Flags())
+	v.nextID++
+	v.mounts[mountKey{point.Mount, point.Dentry}] = m
+	v.all = append(v.all, m)
+	v.propagateLocked(m)
+	return m, nil
 }
 
 // FSPath returns the path of vd within its filesystem: its mount's
@@ -387,7 +409,8 @@ func (v *VFS) CloneNamespace(ns *MountNamespace) (*MountNamespace, map[*Mount]*M
 			continue
 		}
 		c := &Mount{ID: v.nextID, Root: m.Root, Point: m.Point,
-			FSType: m.FSType, Source: m.Source, FSRoot: m.FSRoot, NS: nns}
+			FSType: m.FSType, Source: m.Source, FSRoot: m.FSRoot, NS: nns,
+			peer: m.peer, master: m.master, unbindable: m.unbindable}
 		c.setFlags(m.Flags())
 		v.nextID++
 		copies[m] = c

@@ -798,6 +798,9 @@ func (v *VFS) Umount(m *Mount, detach bool) error {
 		return unix.EINVAL
 	}
 	gone := map[*Mount]bool{m: true}
+	for _, c := range v.propagatedUmountsLocked(m) {
+		gone[c] = true
+	}
 	for changed := true; changed; {
 		changed = false
 		for _, c := range v.all {

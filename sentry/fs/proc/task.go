@@ -497,8 +497,18 @@ func (p *procFS) mounts(t *kernel.Task, info bool) ([]byte, error) {
 			super = "ro"
 		}
 		fsRoot := p.k.VFS.FSPath(vfs.VirtualDentry{Mount: m, Dentry: m.Root})
-		fmt.Fprintf(&b, "%d %d %d:%d %s %s %s - %s %s %s\n", m.ID, parent, unix.Major(dev), unix.Minor(dev),
-			escapeMountField(fsRoot), escapeMountField(point), opts, m.FSType, escapeMountField(source), super)
+		// The optional fields: the peer group of a shared mount, the
+		// master of a slave.
+		var optional string
+		shared, master := p.k.VFS.Propagation(m)
+		if shared != 0 {
+			optional += fmt.Sprintf(" shared:%d", shared)
+		}
+		if master != 0 {
+			optional += fmt.Sprintf(" master:%d", master)
+		}
+		fmt.Fprintf(&b, "%d %d %d:%d %s %s %s%s - %s %s %s\n", m.ID, parent, unix.Major(dev), unix.Minor(dev),
+			escapeMountField(fsRoot), escapeMountField(point), opts, optional, m.FSType, escapeMountField(source), super)
 	}
 	return []byte(b.String()), nil
 }

@@ -1,0 +1,189 @@
+package vfs
+
+import "golang.org/x/sys/unix"
+
+// Mount propagation (shared subtrees, mount_namespaces(7)). A shared
+// mount belongs to a peer group: a mount or unmount under one member
+// happens under every other member too, and under every slave of the
+// group, whose own mounts do not go back. Copies of a namespace and bind
+// mounts of a shared mount join its group. Mounts start private.
+
+// Propagation types, for SetPropagation.
+const (
+	PropShared = iota
+	PropPrivate
+	PropSlave
+	PropUnbindable
+)
+
+// peerGroup is a set of shared mounts; its members are the mounts whose
+// peer field points to it.
+type peerGroup struct{ id uint64 }
+
+func (v *VFS) newPeerGroupLocked() *peerGroup {
+	v.nextPeer++
+	return &peerGroup{id: v.nextPeer}
+}
+
+// SetPropagation changes the propagation type of m, and with recursive of
+// every mount under it, as mount(2) with MS_SHARED, MS_PRIVATE, MS_SLAVE
+// or MS_UNBINDABLE does.
+func (v *VFS) SetPropagation(m *Mount, kind int, recursive bool) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	targets := []*Mount{m}
+	if recursive {
+		targets = v.subtreeLocked(m)
+	}
+	for _, t := range targets {
+		switch kind {
+		case PropShared:
+			if t.peer == nil {
+				t.peer = v.newPeerGroupLocked()
+			}
+			t.unbindable = false
+		case PropPrivate:
+			t.peer, t.master, t.unbindable = nil, nil, false
+		case PropSlave:
+			// A member of a group with other members becomes their
+			// slave; a lone member stays a slave of its master if it
+			// has one, else becomes private.
+			if t.peer != nil {
+				if v.hasOtherPeersLocked(t) {
+					t.master = t.peer
+				}
+				t.peer = nil
+			}
+		case PropUnbindable:
+			t.peer, t.master, t.unbindable = nil, nil, true
+		default:
+			return unix.EINVAL
+		}
+	}
+	return nil
+}
+
+// Propagation returns the peer group ID of m if it is shared, and that of
+// its master if it is a slave (0 for none), for mountinfo.
+func (v *VFS) Propagation(m *Mount) (shared, master uint64) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if m.peer != nil {
+		shared = m.peer.id
+	}
+	if m.master != nil {
+		master = m.master.id
+	}
+	return shared, master
+}
+
+// subtreeLocked returns m and every mount under it, in mount order.
+func (v *VFS) subtreeLocked(m *Mount) []*Mount {
+	in := map[*Mount]bool{m: true}
+	out := []*Mount{m}
+	for _, c := range v.all {
+		if c != m && c.Parent != nil && in[c.Parent] {
+			in[c] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (v *VFS) hasOtherPeersLocked(m *Mount) bool {
+	for _, c := range v.all {
+		if c != m && c.peer == m.peer {
+			return true
+		}
+	}
+	return false
+}
+
+// receiversLocked returns the mounts to which an event under p
+// propagates: p's peers and the slaves of its group.
+func (v *VFS) receiversLocked(p *Mount) []*Mount {
+	if p.peer == nil {
+		return nil
+	}
+	var out []*Mount
+	for _, c := range v.all {
+		if c != p && (c.peer == p.peer || c.master == p.peer) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// underRoot reports whether d is root or below it in their filesystem.
+func underRoot(d, root *Dentry) bool {
+	renameMu.RLock()
+	defer renameMu.RUnlock()
+	for ; d != nil; d = d.parent {
+		if d == root {
+			return true
+		}
+	}
+	return false
+}
+
+// propagateLocked copies m, just mounted, to the receivers of its parent
+// under which its mount point is visible. Under a shared parent m is
+// shared itself, in a new group with its copies on the parent's peers;
+// its copies on slaves are slaves of that group.
+func (v *VFS) propagateLocked(m *Mount) {
+	p := m.Parent
+	if p == nil || p.peer == nil {
+		return
+	}
+	if m.peer == nil {
+		m.peer = v.newPeerGroupLocked()
+	}
+	for _, r := range v.receiversLocked(p) {
+		if !underRoot(m.Point, r.Root) {
+			continue
+		}
+		if _, taken := v.mounts[mountKey{r, m.Point}]; taken {
+			// Something is mounted there already; Linux would stack
+			// the copy under it. The sandbox does not.
+			continue
+		}
+		c := &Mount{ID: v.nextID, Root: m.Root, Parent: r, Point: m.Point,
+			FSType: m.FSType, Source: m.Source, FSRoot: m.FSRoot, NS: r.NS}
+		c.setFlags(m.Flags())
+		if r.peer == p.peer {
+			c.peer = m.peer
+		} else {
+			c.master = m.peer
+		}
+		v.nextID++
+		v.mounts[mountKey{r, m.Point}] = c
+		v.all = append(v.all, c)
+	}
+}
+
+// propagatedUmountsLocked returns the copies of m, about to be unmounted,
+// on the receivers of its parent that have nothing mounted on them: they
+// go with it.
+func (v *VFS) propagatedUmountsLocked(m *Mount) []*Mount {
+	if m.Parent == nil || m.Parent.peer == nil {
+		return nil
+	}
+	var out []*Mount
+	for _, r := range v.receiversLocked(m.Parent) {
+		c, ok := v.mounts[mountKey{r, m.Point}]
+		if !ok || c == m || c.Root != m.Root {
+			continue
+		}
+		busy := false
+		for _, o := range v.all {
+			if o.Parent == c {
+				busy = true
+				break
+			}
+		}
+		if !busy {
+			out = append(out, c)
+		}
+	}
+	return out
+}
