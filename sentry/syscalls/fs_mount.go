@@ -112,7 +112,7 @@ func sysMount(t *task, a *args) (uint64, error) {
 		}
 		// A new bind mount has the flags of the mount it copies;
 		// flags given with MS_BIND take a remount to apply.
-		_, err = v.BindMount(vd, svd)
+		_, err = v.BindMount(vd, svd, flags&msRec != 0)
 		return 0, err
 	case flags&msMove != 0:
 		src, err := copyInPath(t, srcAddr)

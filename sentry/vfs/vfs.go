@@ -329,10 +329,11 @@ func (v *VFS) Mount(point VirtualDentry, root Inode, fstype, source string, flag
 }
 
 // BindMount mounts what src names at point, with src's mount's flags, as
-// mount(MS_BIND) does. A bind mount of a shared mount is its peer, of a
-// slave a slave of the same master; an unbindable one cannot be bound
-// (EINVAL).
-func (v *VFS) BindMount(point, src VirtualDentry) (*Mount, error) {
+// mount(MS_BIND) does; with recursive (MS_REC), the mounts under src are
+// copied too, but for unbindable ones. A bind mount of a shared mount is
+// its peer, of a slave a slave of the same master; an unbindable one
+// cannot be bound (EINVAL).
+func (v *VFS) BindMount(point, src VirtualDentry, recursive bool) (*Mount, error) {
 	fsRoot := v.FSPath(src)
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -349,6 +350,28 @@ func (v *VFS) BindMount(point, src VirtualDentry) (*Mount, error) {
 	v.mounts[mountKey{point.Mount, point.Dentry}] = m
 	v.all = append(v.all, m)
 	v.propagateLocked(m)
+	if recursive {
+		// Each mount under src, in mount order (parents first), gets
+		// a copy on the copy of its parent.
+		copies := map[*Mount]*Mount{src.Mount: m}
+		for _, c := range v.subtreeLocked(src.Mount)[1:] {
+			parent, ok := copies[c.Parent]
+			if !ok || c.unbindable || v.mounts[mountKey{c.Parent, c.Point}] != c {
+				continue
+			}
+			if c.Parent == src.Mount && !underRoot(c.Point, src.Dentry) {
+				continue
+			}
+			n := &Mount{ID: v.nextID, Root: c.Root, Parent: parent, Point: c.Point,
+				FSType: c.FSType, Source: c.Source, FSRoot: c.FSRoot, NS: point.Mount.NS,
+				peer: c.peer, master: c.master}
+			n.setFlags(c.Flags())
+			v.nextID++
+			copies[c] = n
+			v.mounts[mountKey{parent, c.Point}] = n
+			v.all = append(v.all, n)
+		}
+	}
 	return m, nil
 }
 
