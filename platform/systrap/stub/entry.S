@@ -40,10 +40,10 @@ _start:
 /*
  * A new address space, forked by the control thread of the master or of
  * the address space it copies, with its control slot's sysmsg offset in
- * r12, its first thread's in r13 and the length of the batch of calls in
- * its control slot in r14. Until the mmap below replaces it,
- * the control slot is still the forker's, and so are the thread slots
- * above it, which the munmap drops: touch no memory.
+ * r12, its first thread's in r13, the length of the batch of calls in
+ * its control slot in r14 and its parent's PID in r15. Until the mmap
+ * below replaces it, the control slot is still the forker's, and so are
+ * the thread slots above it, which the munmap drops: touch no memory.
  */
 	.globl fork_child
 fork_child:
@@ -67,6 +67,7 @@ fork_child:
 	lea SLOT_SIZE(%rdi), %rsp
 	mov %r13, %rsi
 	mov %r14, %rdx
+	mov %r15, %rcx
 	call as_init
 	jmp die
 

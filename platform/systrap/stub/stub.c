@@ -27,6 +27,8 @@ typedef unsigned int u32;
 #define SYS_prctl          157
 #define SYS_arch_prctl     158
 #define SYS_futex          202
+#define SYS_getppid        110
+#define SYS_gettid         186
 #define SYS_exit_group     231
 #define SYS_seccomp        317
 
@@ -87,7 +89,7 @@ void handler(int signo, void *info, void *uctx);
 void restorer(void);
 void die(void) __attribute__((noreturn));
 void master_init(struct slot *ctl) __attribute__((noreturn));
-void as_init(struct slot *ctl, u64 thread_off, u64 nbatch) __attribute__((noreturn));
+void as_init(struct slot *ctl, u64 thread_off, u64 nbatch, u64 ppid) __attribute__((noreturn));
 
 static inline long sys6(long n, long a, long b, long c, long d, long e, long f)
 {
@@ -260,20 +262,21 @@ static long new_thread(u64 slot, u64 off)
 	return clone_thread(slot);
 }
 
-static long fork_as(u64 off, u64 thread_off, u64 flags, u64 nbatch)
+static long fork_as(u64 off, u64 thread_off, u64 flags, u64 nbatch, u64 ppid)
 {
 	register long r10 __asm__("r10") = 0;
 	register long r8 __asm__("r8") = 0;
 	register long r12 __asm__("r12") = (long)off;
 	register long r13 __asm__("r13") = (long)thread_off;
 	register long r14 __asm__("r14") = (long)nbatch;
+	register long r15 __asm__("r15") = (long)ppid;
 	long ret;
 	__asm__ volatile("syscall\n\t"
 			 "test %%rax, %%rax\n\t"
 			 "jz fork_child"
 			 : "=a"(ret)
 			 : "a"((long)SYS_clone), "D"(flags), "S"(0L), "d"(0L), "r"(r10), "r"(r8),
-			   "r"(r12), "r"(r13), "r"(r14)
+			   "r"(r12), "r"(r13), "r"(r14), "r"(r15)
 			 : "rcx", "r11", "memory");
 	return ret;
 }
@@ -308,7 +311,12 @@ static void __attribute__((noreturn)) control_loop(struct slot *s)
 				s->ret = (u64)-125; /* ECANCELED */
 				break;
 			}
-			s->ret = (u64)fork_as(s->args[0], s->args[1], s->args[2], s->args[4]);
+			/* The new process's parent: this one, or with
+			 * CLONE_PARENT this one's (both single-threaded, so
+			 * a thread ID is a process ID). */
+			s->ret = (u64)fork_as(s->args[0], s->args[1], s->args[2], s->args[4],
+					      (u64)sys4(s->args[2] & CLONE_PARENT_FLAG ? SYS_getppid : SYS_gettid, 0, 0,
+							0, 0));
 			break;
 		default:
 			s->ret = (u64)-22;
@@ -361,13 +369,16 @@ void master_init(struct slot *ctl)
 	control_loop(ctl);
 }
 
-void as_init(struct slot *ctl, u64 thread_off, u64 nbatch)
+void as_init(struct slot *ctl, u64 thread_off, u64 nbatch, u64 ppid)
 {
 	/* The address space's process group holds all its stub threads, so
 	 * that one kill ends them all. */
 	if (sys4(SYS_setpgid, 0, 0, 0, 0) != 0)
 		die();
 	sys4(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
+	/* If the parent died before that, nothing would kill this process. */
+	if ((u64)sys4(SYS_getppid, 0, 0, 0, 0) != ppid)
+		die();
 	/* The mappings the sentry gives a copy of an address space, in its
 	 * control slot before the fork: all made before any of its code can
 	 * run. Each may fail: the page then faults in. */
