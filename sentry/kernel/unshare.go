@@ -114,3 +114,33 @@ func (t *Task) SetMountNamespace(ns *vfs.MountNamespace) error {
 	}
 	return nil
 }
+
+// PivotRoot implements pivot_root(2) for t: see vfs.VFS.PivotRoot. Every
+// task of the mount namespace whose root or working directory was the
+// old root moves to the new one.
+func (t *Task) PivotRoot(newRoot, putOld vfs.VirtualDentry) error {
+	if !t.Creds().HasCap(CapSysAdmin) {
+		return unix.EPERM
+	}
+	root := t.fs.Root()
+	if err := t.k.VFS.PivotRoot(root, newRoot, putOld); err != nil {
+		return err
+	}
+	for _, tg := range t.k.ThreadGroups() {
+		for _, o := range tg.Tasks() {
+			f := o.FSContext()
+			if f == nil || f.MountNamespace() != root.Mount.NS {
+				continue
+			}
+			f.mu.Lock()
+			if f.root == root {
+				f.root = newRoot
+			}
+			if f.cwd == root {
+				f.cwd = newRoot
+			}
+			f.mu.Unlock()
+		}
+	}
+	return nil
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/moat-dev/moat/sentry/abi"
 	"github.com/moat-dev/moat/sentry/fs/tmpfs"
+	"github.com/moat-dev/moat/sentry/kernel"
 	"github.com/moat-dev/moat/sentry/vfs"
 )
 
@@ -16,6 +17,7 @@ import (
 func init() {
 	register(abi.SysMount, sysMount)
 	register(abi.SysUmount2, sysUmount2)
+	register(abi.SysPivotRoot, sysPivotRoot)
 }
 
 const (
@@ -243,4 +245,32 @@ func sysUmount2(t *task, a *args) (uint64, error) {
 		return 0, unix.EAGAIN
 	}
 	return 0, t.Kernel().VFS.Umount(vd.Mount, flags&mntDetach != 0)
+}
+
+// sysPivotRoot: pivot_root(2). Both paths must name directories; the
+// checks on the mounts are kernel.Task.PivotRoot's.
+func sysPivotRoot(t *task, a *args) (uint64, error) {
+	if !t.Creds().HasCap(kernel.CapSysAdmin) {
+		return 0, unix.EPERM
+	}
+	var vds [2]vfs.VirtualDentry
+	for i, addr := range []uint64{a[0], a[1]} {
+		p, err := copyInPath(t, addr)
+		if err != nil {
+			return 0, err
+		}
+		vd, err := resolveAt(t, atFDCWD, p, true)
+		if err != nil {
+			return 0, err
+		}
+		st, err := vd.Inode().Stat()
+		if err != nil {
+			return 0, err
+		}
+		if !st.IsDir() {
+			return 0, unix.ENOTDIR
+		}
+		vds[i] = vd
+	}
+	return 0, t.PivotRoot(vds[0], vds[1])
 }

@@ -187,3 +187,88 @@ func (v *VFS) propagatedUmountsLocked(m *Mount) []*Mount {
 	}
 	return out
 }
+
+// PivotRoot makes newRoot's mount the root mount in place of root's,
+// which moves to putOld, as pivot_root(2) does; the caller moves the
+// roots and working directories that were at root. root and newRoot must
+// be mount roots, newRoot a mount other than root's below it, and putOld
+// at or under newRoot (EINVAL, EBUSY); none of the mounts involved may be
+// shared.
+func (v *VFS) PivotRoot(root, newRoot, putOld VirtualDentry) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	oldM, newM := root.Mount, newRoot.Mount
+	if root.Dentry != oldM.Root || newRoot.Dentry != newM.Root {
+		return unix.EINVAL
+	}
+	if newM == oldM || putOld.Mount == oldM {
+		return unix.EBUSY
+	}
+	if newM.NS != oldM.NS || newM.Parent == nil || v.mounts[mountKey{newM.Parent, newM.Point}] != newM {
+		return unix.EINVAL
+	}
+	// newRoot below root; putOld at or below newRoot.
+	below := func(m, top *Mount) bool {
+		for ; m != nil; m = m.Parent {
+			if m == top {
+				return true
+			}
+		}
+		return false
+	}
+	if !below(newM, oldM) || !below(putOld.Mount, newM) {
+		return unix.EINVAL
+	}
+	if putOld.Mount == newM && !underRoot(putOld.Dentry, newM.Root) {
+		return unix.EINVAL
+	}
+	if putOld.Mount.peer != nil || newM.Parent.peer != nil || (oldM.Parent != nil && oldM.Parent.peer != nil) {
+		return unix.EINVAL
+	}
+	delete(v.mounts, mountKey{newM.Parent, newM.Point})
+	if oldM.Parent != nil {
+		delete(v.mounts, mountKey{oldM.Parent, oldM.Point})
+		v.mounts[mountKey{oldM.Parent, oldM.Point}] = newM
+	}
+	newM.Parent, newM.Point = oldM.Parent, oldM.Point
+	oldM.Parent, oldM.Point = putOld.Mount, putOld.Dentry
+	v.mounts[mountKey{putOld.Mount, putOld.Dentry}] = oldM
+	v.sortLocked()
+	return nil
+}
+
+// sortLocked puts v.all back in an order where every mount comes after
+// its parent, keeping the order otherwise.
+func (v *VFS) sortLocked() {
+	placed := make(map[*Mount]bool, len(v.all))
+	out := make([]*Mount, 0, len(v.all))
+	for len(out) < len(v.all) {
+		progress := false
+		for _, m := range v.all {
+			if !placed[m] && (m.Parent == nil || placed[m.Parent] || !v.contains(m.Parent)) {
+				placed[m] = true
+				out = append(out, m)
+				progress = true
+			}
+		}
+		if !progress {
+			// Cannot happen in a tree; keep every mount regardless.
+			for _, m := range v.all {
+				if !placed[m] {
+					out = append(out, m)
+				}
+			}
+			break
+		}
+	}
+	v.all = out
+}
+
+func (v *VFS) contains(m *Mount) bool {
+	for _, c := range v.all {
+		if c == m {
+			return true
+		}
+	}
+	return false
+}
