@@ -33,7 +33,7 @@ type Kernel struct {
 	// StraceOut receives strace lines.
 	StraceOut func(string)
 
-	hostname atomic.Pointer[string]
+	hostname, domainname atomic.Pointer[string]
 	start    time.Time
 
 	// mu guards the process tree: tasks, thread groups, parents and
@@ -70,8 +70,9 @@ func New(p platform.Platform, mf *memfile.File, v *vfs.VFS, root vfs.VirtualDent
 		nextTID: 1,
 		done:    make(chan struct{}),
 	}
-	h := "moat"
+	h, d := "moat", "(none)"
 	k.hostname.Store(&h)
+	k.domainname.Store(&d)
 	k.futexes.init()
 	return k
 }
@@ -81,6 +82,12 @@ func (k *Kernel) Hostname() string { return *k.hostname.Load() }
 
 // SetHostname sets the UTS hostname.
 func (k *Kernel) SetHostname(h string) { k.hostname.Store(&h) }
+
+// Domainname returns the UTS (NIS) domain name.
+func (k *Kernel) Domainname() string { return *k.domainname.Load() }
+
+// SetDomainname sets the UTS domain name.
+func (k *Kernel) SetDomainname(d string) { k.domainname.Store(&d) }
 
 // Uptime returns the time since boot.
 func (k *Kernel) Uptime() time.Duration { return time.Since(k.start) }

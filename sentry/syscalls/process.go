@@ -63,6 +63,12 @@ func init() {
 	register(abi.SysArchPrctl, sysArchPrctl)
 	register(abi.SysPrctl, sysPrctl)
 	register(abi.SysUname, sysUname)
+	register(abi.SysSethostname, func(t *task, a *args) (uint64, error) {
+		return setUTSName(t, a, t.Kernel().SetHostname)
+	})
+	register(abi.SysSetdomainname, func(t *task, a *args) (uint64, error) {
+		return setUTSName(t, a, t.Kernel().SetDomainname)
+	})
 	register(abi.SysSysinfo, sysSysinfo)
 	register(abi.SysGetrlimit, func(t *task, a *args) (uint64, error) { return prlimit(t, 0, int(a[0]), 0, a[1]) })
 	register(abi.SysSetrlimit, func(t *task, a *args) (uint64, error) { return prlimit(t, 0, int(a[0]), a[1], 0) })
@@ -451,10 +457,29 @@ func sysPrctl(t *task, a *args) (uint64, error) {
 
 func sysUname(t *task, a *args) (uint64, error) {
 	b := make([]byte, 6*65)
-	for i, s := range []string{"Linux", t.Kernel().Hostname(), kernel.Release, kernel.Version, "x86_64", "(none)"} {
+	k := t.Kernel()
+	for i, s := range []string{"Linux", k.Hostname(), kernel.Release, kernel.Version, "x86_64", k.Domainname()} {
 		copy(b[65*i:65*i+64], s)
 	}
 	return 0, copyOut(t, a[0], b)
+}
+
+// setUTSName is sethostname(2) and setdomainname(2): name is len bytes,
+// at most 64, not NUL-terminated.
+func setUTSName(t *task, a *args, set func(string)) (uint64, error) {
+	if !t.Creds().HasCap(kernel.CapSysAdmin) {
+		return 0, unix.EPERM
+	}
+	n := int64(a[1])
+	if n < 0 || n > 64 {
+		return 0, unix.EINVAL
+	}
+	b := make([]byte, n)
+	if _, err := t.CopyIn(a[0], b); err != nil {
+		return 0, unix.EFAULT
+	}
+	set(string(b))
+	return 0, nil
 }
 
 func sysSysinfo(t *task, a *args) (uint64, error) {

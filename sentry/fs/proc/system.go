@@ -135,7 +135,7 @@ func (p *procFS) sysDir() vfs.Inode {
 	return dir("", map[string]vfs.Inode{
 		"kernel": dir("kernel", map[string]vfs.Inode{
 			"hostname":     fn("kernel/hostname", p.k.Hostname),
-			"domainname":   val("kernel/domainname", "(none)"),
+			"domainname":   fn("kernel/domainname", p.k.Domainname),
 			"osrelease":    val("kernel/osrelease", kernel.Release),
 			"ostype":       val("kernel/ostype", "Linux"),
 			"version":      val("kernel/version", kernel.Version),
