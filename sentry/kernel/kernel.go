@@ -34,7 +34,7 @@ type Kernel struct {
 	StraceOut func(string)
 
 	hostname, domainname atomic.Pointer[string]
-	start    time.Time
+	start                time.Time
 
 	// mu guards the process tree: tasks, thread groups, parents and
 	// children, and exit state.
