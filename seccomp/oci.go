@@ -134,26 +134,13 @@ func ociMatcher(a specs.LinuxSeccompArg) (bpf.Matcher, error) {
 	return nil, fmt.Errorf("unknown operator %q", a.Op)
 }
 
-// newerSyscalls are amd64 syscalls past the sentry's table.
-var newerSyscalls = map[string]uint32{
-	"cachestat": 451, "fchmodat2": 452, "map_shadow_stack": 453, "futex_wake": 454,
-	"futex_wait": 455, "futex_requeue": 456, "statmount": 457, "listmount": 458,
-	"lsm_get_self_attr": 459, "lsm_set_self_attr": 460, "lsm_list_modules": 461,
-	"mseal": 462, "setxattrat": 463, "getxattrat": 464, "listxattrat": 465, "removexattrat": 466,
-}
-
 // syscallNumbers maps names to numbers, built on first use: only an OCI
 // profile needs it, and building it cost every runsc process at start-up.
 var syscallNumbers = sync.OnceValue(func() map[string]uint32 {
-	m := make(map[string]uint32, len(abi.SyscallNames)+len(newerSyscalls))
+	m := make(map[string]uint32, len(abi.SyscallNames))
 	for nr, name := range abi.SyscallNames {
 		if name != "" {
 			m[name] = uint32(nr)
-		}
-	}
-	for name, nr := range newerSyscalls {
-		if _, ok := m[name]; !ok {
-			m[name] = nr
 		}
 	}
 	return m
@@ -170,11 +157,6 @@ func SyscallNumber(name string) (uint32, bool) {
 func SyscallName(nr uint32) string {
 	if int(nr) < len(abi.SyscallNames) && abi.SyscallNames[nr] != "" {
 		return abi.SyscallNames[nr]
-	}
-	for name, n := range newerSyscalls {
-		if n == nr {
-			return name
-		}
 	}
 	return fmt.Sprintf("syscall_%d", nr)
 }

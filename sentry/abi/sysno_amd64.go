@@ -366,10 +366,26 @@ const (
 	SysProcessMrelease       = 448
 	SysFutexWaitv            = 449
 	SysSetMempolicyHomeNode  = 450
+	SysCachestat             = 451
+	SysFchmodat2             = 452
+	SysMapShadowStack        = 453
+	SysFutexWake             = 454
+	SysFutexWait             = 455
+	SysFutexRequeue          = 456
+	SysStatmount             = 457
+	SysListmount             = 458
+	SysLsmGetSelfAttr        = 459
+	SysLsmSetSelfAttr        = 460
+	SysLsmListModules        = 461
+	SysMseal                 = 462
+	SysSetxattrat            = 463
+	SysGetxattrat            = 464
+	SysListxattrat           = 465
+	SysRemovexattrat         = 466
 )
 
 // SyscallCount is one past the largest system call number.
-const SyscallCount = 451
+const SyscallCount = 467
 
 // SyscallNames maps a system call number to its Linux name; it is ""
 // for numbers that are not assigned.
@@ -736,4 +752,20 @@ var SyscallNames = [SyscallCount]string{
 	SysProcessMrelease:       "process_mrelease",
 	SysFutexWaitv:            "futex_waitv",
 	SysSetMempolicyHomeNode:  "set_mempolicy_home_node",
+	SysCachestat:             "cachestat",
+	SysFchmodat2:             "fchmodat2",
+	SysMapShadowStack:        "map_shadow_stack",
+	SysFutexWake:             "futex_wake",
+	SysFutexWait:             "futex_wait",
+	SysFutexRequeue:          "futex_requeue",
+	SysStatmount:             "statmount",
+	SysListmount:             "listmount",
+	SysLsmGetSelfAttr:        "lsm_get_self_attr",
+	SysLsmSetSelfAttr:        "lsm_set_self_attr",
+	SysLsmListModules:        "lsm_list_modules",
+	SysMseal:                 "mseal",
+	SysSetxattrat:            "setxattrat",
+	SysGetxattrat:            "getxattrat",
+	SysListxattrat:           "listxattrat",
+	SysRemovexattrat:         "removexattrat",
 }

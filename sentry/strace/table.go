@@ -192,6 +192,24 @@ func entries() map[int]*sysInfo {
 		abi.SysMigratePages:         s(aInt, aUint, aPtr, aPtr),
 		abi.SysMovePages:            s(aInt, aUint, aPtr, aPtr, aPtr, aHex),
 		abi.SysSetMempolicyHomeNode: s(aPtr, aUint, aUint, aHex),
+		abi.SysMapShadowStack:       s(aPtr, aUint, aHex),
+		abi.SysMseal:                s(aPtr, aUint, aHex),
+		abi.SysCachestat:            s(aFD, aPtr, aPtr, aHex),
+
+		// Newer calls (Linux 6.6 and later).
+		abi.SysFchmodat2:      s(aDirFD, aPath, aMode, flags(atFlagSet)),
+		abi.SysFutexWake:      s(aPtr, aHex, aInt, aHex),
+		abi.SysFutexWait:      s(aPtr, aHex, aHex, aHex, aTimespec, aClock),
+		abi.SysFutexRequeue:   s(aPtr, aHex, aInt, aInt),
+		abi.SysStatmount:      s(aPtr, aPtr, aUint, aHex),
+		abi.SysListmount:      s(aPtr, aPtr, aUint, aHex),
+		abi.SysLsmGetSelfAttr: s(aUint, aPtr, aPtr, aHex),
+		abi.SysLsmSetSelfAttr: s(aUint, aPtr, aUint, aHex),
+		abi.SysLsmListModules: s(aPtr, aPtr, aHex),
+		abi.SysSetxattrat:     s(aDirFD, aPath, flags(atFlagSet), aStr, aPtr, aUint),
+		abi.SysGetxattrat:     s(aDirFD, aPath, flags(atFlagSet), aStr, aPtr, aUint),
+		abi.SysListxattrat:    s(aDirFD, aPath, flags(atFlagSet), aPtr, aUint),
+		abi.SysRemovexattrat:  s(aDirFD, aPath, flags(atFlagSet), aStr),
 
 		// Signals.
 		abi.SysRtSigaction:      s(aSignal, aSigaction, out(aSigaction), aUint),

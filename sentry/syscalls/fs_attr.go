@@ -9,16 +9,13 @@ import (
 
 // Metadata changes: chmod, chown, utimes, truncate, fallocate, and sync.
 
-// sysFchmodat2 is fchmodat2's number (Linux 6.6), which abi lacks.
-const sysFchmodat2 = 452
-
 func init() {
 	register(abi.SysChmod, func(t *task, a *args) (uint64, error) { return chmodAt(t, atFDCWD, a[0], uint32(a[1]), 0) })
 	register(abi.SysFchmod, sysFchmod)
 	register(abi.SysFchmodat, func(t *task, a *args) (uint64, error) {
 		return chmodAt(t, int32(a[0]), a[1], uint32(a[2]), 0)
 	})
-	register(sysFchmodat2, func(t *task, a *args) (uint64, error) {
+	register(abi.SysFchmodat2, func(t *task, a *args) (uint64, error) {
 		return chmodAt(t, int32(a[0]), a[1], uint32(a[2]), int(a[3]))
 	})
 	register(abi.SysChown, func(t *task, a *args) (uint64, error) {
