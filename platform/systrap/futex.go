@@ -87,9 +87,14 @@ const (
 
 // spinBudget is a spin budget that adapts: spinning pays only when the
 // other side answers within it, which it does not when the host is busy
-// or the application computes for long between traps.
+// or the application computes for long between traps. One late answer
+// (an interrupt, a page-cache miss) says little, and halving the budget
+// on it made the next waits sleep too, each paying a host wake-up; so the
+// budget shrinks only after two waits in a row slept.
 type spinBudget struct {
 	cur, max, n int
+	// misses counts the waits in a row that slept.
+	misses int
 }
 
 func newSpinBudget(max int) spinBudget { return spinBudget{cur: max, max: max} }
@@ -105,9 +110,12 @@ func (b *spinBudget) get() int {
 
 // update records whether the last wait had to sleep.
 func (b *spinBudget) update(slept bool) {
-	if slept {
+	if !slept {
+		b.cur, b.misses = b.max, 0
+		return
+	}
+	b.misses++
+	if b.misses >= 2 {
 		b.cur = max(b.cur/2, min(minSpin, b.max))
-	} else {
-		b.cur = b.max
 	}
 }

@@ -195,7 +195,12 @@ func (p *Platform) setSpin() {
 		best = min(best, time.Since(start))
 	}
 	perUS := float64(rounds) / max(float64(best.Nanoseconds())/1000, 0.001)
-	us := [3]float64{20, 50, 20}
+	// The stub waits up to 50 µs for the sentry's reply: a 128 KiB
+	// read takes the sentry 10-15 µs of copying alone, and a reply to a
+	// stub that gave up and slept costs a host wake-up (5-10 µs here,
+	// more under load). Syscalls that usually take longer are told not
+	// to spin (slowSyscall).
+	us := [3]float64{20, 50, 50}
 	if v := os.Getenv("MOAT_SYSTRAP_SPIN"); v != "" {
 		var a, b, c float64
 		if n, _ := fmt.Sscanf(v, "%g,%g,%g", &a, &b, &c); n == 3 {
