@@ -99,6 +99,13 @@ type ThreadBound interface {
 	ThreadBound()
 }
 
+// BlockNotifier is implemented by contexts that want to know when their
+// task is about to block in the sentry, which is called on the task's
+// goroutine between two Switches.
+type BlockNotifier interface {
+	Blocking()
+}
+
 // Context runs one application thread. Its methods other than Interrupt
 // must be called from the goroutine that owns it (which also keeps its OS
 // thread locked if the context is ThreadBound).

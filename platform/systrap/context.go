@@ -45,9 +45,11 @@ type context struct {
 	faultAddr, faultErr uint64
 
 	// The system call of the last event (-1 if it was not one) and when
-	// Switch returned it, to learn how long the sentry takes to answer.
+	// Switch returned it, to learn how long the sentry takes to answer;
+	// blocked is set when the task blocked since.
 	lastNr  int
 	eventAt int64
+	blocked bool
 }
 
 // interruptTimeout is how long a stub thread may leave an interrupt
@@ -87,10 +89,12 @@ func (c *context) Switch(pas platform.AddressSpace, regs *platform.Registers) (p
 		c.running.Store(false)
 		return platform.Event{}, err
 	}
-	if c.lastNr >= 0 {
+	if c.lastNr >= 0 && !c.blocked {
+		// A call that blocked says nothing of how long the call
+		// takes when it does not.
 		c.p.noteHandling(c.lastNr, nanotime()-c.eventAt)
-		c.lastNr = -1
 	}
+	c.lastNr, c.blocked = -1, false
 	// With more application threads running than CPUs, a spinning
 	// thread only takes a CPU from one that has work: nobody spins.
 	crowded := int(c.p.inApp.Add(1)) > c.p.cpus
@@ -116,6 +120,16 @@ func (c *context) Switch(pas platform.AddressSpace, regs *platform.Registers) (p
 	}
 	c.eventAt = nanotime()
 	return c.event(regs)
+}
+
+// Blocking implements platform.BlockNotifier: the task is about to wait
+// in the sentry, so its stub thread stops spinning for the reply and
+// leaves the CPU to whoever will wake the task.
+func (c *context) Blocking() {
+	if th := c.th; th != nil && !c.blocked {
+		c.blocked = true
+		atomic.StoreUint32(&th.h.nospin, 1)
+	}
 }
 
 // attach gives the context a stub thread in as.

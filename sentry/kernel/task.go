@@ -477,6 +477,9 @@ var ErrTimedOut = errors.New("timed out")
 func (t *Task) BlockTimeout(ch <-chan struct{}, timer <-chan time.Time) error {
 	start := time.Now()
 	defer func() { t.blockedNanos += int64(time.Since(start)) }()
+	if b, ok := t.ctx.(platform.BlockNotifier); ok {
+		b.Blocking()
+	}
 	for {
 		if t.interrupted() {
 			return ErrInterrupted
