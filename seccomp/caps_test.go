@@ -19,14 +19,7 @@ func TestLimitCapabilitiesChild(t *testing.T) {
 	if spec == "" {
 		t.Skip("run by TestLimitCapabilities")
 	}
-	var keep []int
-	for _, f := range strings.Split(spec, ",") {
-		if n, err := strconv.Atoi(f); err == nil {
-			keep = append(keep, n)
-		}
-	}
-	if err := LimitCapabilities(keep); err != nil {
-		fmt.Println("error:", err)
+	if !limitCaps(spec) {
 		return
 	}
 	tasks, _ := os.ReadDir("/proc/self/task")
@@ -81,4 +74,21 @@ func TestLimitCapabilities(t *testing.T) {
 			t.Errorf("keep %s: only %d capability lines:\n%s", tt.keep, seen, out)
 		}
 	}
+}
+
+// limitCaps runs LimitCapabilities with the comma-separated capability
+// numbers of spec, for the child processes of the capability tests; it
+// prints the error and reports false if there is one.
+func limitCaps(spec string) bool {
+	var keep []int
+	for _, f := range strings.Split(spec, ",") {
+		if n, err := strconv.Atoi(f); err == nil {
+			keep = append(keep, n)
+		}
+	}
+	if err := LimitCapabilities(keep); err != nil {
+		fmt.Println("error:", err)
+		return false
+	}
+	return true
 }

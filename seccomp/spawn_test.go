@@ -28,14 +28,7 @@ func TestSpawnerChild(t *testing.T) {
 		}
 	}
 	printCaps("start")
-	var keep []int
-	for _, f := range strings.Split(spec, ",") {
-		if n, err := strconv.Atoi(f); err == nil {
-			keep = append(keep, n)
-		}
-	}
-	if err := LimitCapabilities(keep); err != nil {
-		fmt.Println("error:", err)
+	if !limitCaps(spec) {
 		return
 	}
 	printCaps("limited")

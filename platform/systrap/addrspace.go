@@ -284,13 +284,8 @@ func (as *addressSpace) ForkAddressSpace(before, child func()) (platform.Address
 	pre = pre[max(len(pre)-batchMax, 0):]
 
 	p := as.p
-	g, err := p.allocSlot()
+	g, g1, err := p.allocASSlots()
 	if err != nil {
-		return nil, err
-	}
-	g1, err := p.allocSlot()
-	if err != nil {
-		p.retireNow(g)
 		return nil, err
 	}
 	putBatch(p.slotBytes(g), cq)

@@ -27,11 +27,7 @@ func BenchmarkSyscall(b *testing.B) {
 	defer p.master.kill()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	as, err := p.NewAddressSpace()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer as.Release()
+	as := newTestAS(b, p)
 	if err := as.MapFile(0x400000, memfd, 0, 4096, platform.AccessType{Read: true, Execute: true}); err != nil {
 		b.Fatal(err)
 	}

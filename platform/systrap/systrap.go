@@ -534,15 +534,23 @@ func (p *Platform) forkAhead() {
 	}
 }
 
+// allocASSlots allocates the two slots a new address space starts with:
+// its control thread's (g) and its first thread's (g1).
+func (p *Platform) allocASSlots() (g, g1 int, err error) {
+	if g, err = p.allocSlot(); err != nil {
+		return 0, 0, err
+	}
+	if g1, err = p.allocSlot(); err != nil {
+		p.retireNow(g)
+		return 0, 0, err
+	}
+	return g, g1, nil
+}
+
 // forkAS forks an address space from the master stub.
 func (p *Platform) forkAS() (*addressSpace, error) {
-	g, err := p.allocSlot()
+	g, g1, err := p.allocASSlots()
 	if err != nil {
-		return nil, err
-	}
-	g1, err := p.allocSlot()
-	if err != nil {
-		p.retireNow(g)
 		return nil, err
 	}
 	first := slotRef{1, g1}

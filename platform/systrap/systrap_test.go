@@ -11,6 +11,18 @@ import (
 	"github.com/moat-dev/moat/platform"
 )
 
+// newTestAS returns a new address space of p, released when the test
+// ends.
+func newTestAS(tb testing.TB, p *Platform) platform.AddressSpace {
+	tb.Helper()
+	as, err := p.NewAddressSpace()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(as.Release)
+	return as
+}
+
 func newTestPlatform(t *testing.T) (*Platform, int) {
 	t.Helper()
 	memfd, err := unix.MemfdCreate("test-mem", unix.MFD_CLOEXEC)
@@ -97,11 +109,7 @@ func TestInterrupt(t *testing.T) {
 	unix.Pwrite(memfd, []byte{0xeb, 0xfe}, 0) // jmp .
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	as, err := p.NewAddressSpace()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer as.Release()
+	as := newTestAS(t, p)
 	if err := as.MapFile(0x400000, memfd, 0, 4096, platform.AccessType{Read: true, Execute: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -159,11 +167,7 @@ func TestFSBaseAndFPState(t *testing.T) {
 	unix.Pwrite(memfd, word[:], 0x1000)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	as, err := p.NewAddressSpace()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer as.Release()
+	as := newTestAS(t, p)
 	as.MapFile(0x400000, memfd, 0, 4096, platform.AccessType{Read: true, Execute: true})
 	as.MapFile(0x600000, memfd, 0x1000, 4096, platform.AccessType{Read: true})
 	ctx := p.NewContext()
@@ -200,11 +204,7 @@ func TestThreadsShareAddressSpace(t *testing.T) {
 	p, memfd := newTestPlatform(t)
 	// mov eax, 39; syscall; jmp 0
 	unix.Pwrite(memfd, []byte{0xb8, 0x27, 0, 0, 0, 0x0f, 0x05, 0xeb, 0xf7}, 0)
-	as, err := p.NewAddressSpace()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer as.Release()
+	as := newTestAS(t, p)
 	as.MapFile(0x400000, memfd, 0, 4096, platform.AccessType{Read: true, Execute: true})
 	done := make(chan error)
 	for g := 0; g < 4; g++ {
@@ -264,11 +264,7 @@ func TestForkAddressSpace(t *testing.T) {
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	as, err := p.NewAddressSpace()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer as.Release()
+	as := newTestAS(t, p)
 	ro, rw := platform.AccessType{Read: true}, platform.AccessType{Read: true, Write: true}
 	for _, m := range []struct {
 		addr uintptr

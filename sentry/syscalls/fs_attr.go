@@ -521,20 +521,9 @@ func sysSyncFileRange(t *task, a *args) (uint64, error) {
 }
 
 func sysChroot(t *task, a *args) (uint64, error) {
-	path, err := copyInPath(t, a[0])
+	vd, st, err := resolveDirArg(t, a[0])
 	if err != nil {
 		return 0, err
-	}
-	vd, err := resolveAt(t, atFDCWD, path, true)
-	if err != nil {
-		return 0, err
-	}
-	st, err := vd.Inode().Stat()
-	if err != nil {
-		return 0, err
-	}
-	if !st.IsDir() {
-		return 0, unix.ENOTDIR
 	}
 	c := t.Creds().VFS()
 	if err := c.CheckAccess(&st, vfs.MayExec); err != nil {

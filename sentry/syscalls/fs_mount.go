@@ -90,11 +90,7 @@ func sysMount(t *task, a *args) (uint64, error) {
 		v.SetFlags(m, mountFlags(flags))
 		return 0, nil
 	case flags&msBind != 0:
-		src, err := copyInPath(t, srcAddr)
-		if err != nil {
-			return 0, err
-		}
-		svd, err := resolveAt(t, atFDCWD, src, true)
+		svd, err := resolvePathArg(t, srcAddr)
 		if err != nil {
 			return 0, err
 		}
@@ -117,11 +113,7 @@ func sysMount(t *task, a *args) (uint64, error) {
 		_, err = v.BindMount(vd, svd, flags&msRec != 0)
 		return 0, err
 	case flags&msMove != 0:
-		src, err := copyInPath(t, srcAddr)
-		if err != nil {
-			return 0, err
-		}
-		svd, err := resolveAt(t, atFDCWD, src, true)
+		svd, err := resolvePathArg(t, srcAddr)
 		if err != nil {
 			return 0, err
 		}
@@ -253,24 +245,41 @@ func sysPivotRoot(t *task, a *args) (uint64, error) {
 	if !t.Creds().HasCap(kernel.CapSysAdmin) {
 		return 0, unix.EPERM
 	}
-	var vds [2]vfs.VirtualDentry
-	for i, addr := range []uint64{a[0], a[1]} {
-		p, err := copyInPath(t, addr)
-		if err != nil {
-			return 0, err
-		}
-		vd, err := resolveAt(t, atFDCWD, p, true)
-		if err != nil {
-			return 0, err
-		}
-		st, err := vd.Inode().Stat()
-		if err != nil {
-			return 0, err
-		}
-		if !st.IsDir() {
-			return 0, unix.ENOTDIR
-		}
-		vds[i] = vd
+	newRoot, _, err := resolveDirArg(t, a[0])
+	if err != nil {
+		return 0, err
 	}
-	return 0, t.PivotRoot(vds[0], vds[1])
+	putOld, _, err := resolveDirArg(t, a[1])
+	if err != nil {
+		return 0, err
+	}
+	return 0, t.PivotRoot(newRoot, putOld)
+}
+
+// resolvePathArg resolves the path at addr from the working directory,
+// following a final symlink, as mount(2), pivot_root(2) and chroot(2)
+// take their paths.
+func resolvePathArg(t *task, addr uint64) (vfs.VirtualDentry, error) {
+	p, err := copyInPath(t, addr)
+	if err != nil {
+		return vfs.VirtualDentry{}, err
+	}
+	return resolveAt(t, atFDCWD, p, true)
+}
+
+// resolveDirArg is resolvePathArg for a path that must name a directory
+// (ENOTDIR); it returns the directory's attributes too.
+func resolveDirArg(t *task, addr uint64) (vfs.VirtualDentry, vfs.Stat, error) {
+	vd, err := resolvePathArg(t, addr)
+	if err != nil {
+		return vd, vfs.Stat{}, err
+	}
+	st, err := vd.Inode().Stat()
+	if err != nil {
+		return vd, st, err
+	}
+	if !st.IsDir() {
+		return vd, st, unix.ENOTDIR
+	}
+	return vd, st, nil
 }

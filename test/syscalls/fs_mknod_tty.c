@@ -5,12 +5,10 @@
  * same driver as /dev/tty: the caller's controlling terminal, ENXIO for a
  * process that has none. fstat shows the node's own inode.
  */
-#include "testutil.h"
+#include "mountutil.h"
 #include <stdlib.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
-#include <sys/mount.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -22,8 +20,7 @@ int main(void)
 	/* /tmp may be nodev (it is under runsc do): mount a tmpfs of our
 	 * own, in a mount namespace of our own so that the host sees
 	 * nothing of it. */
-	ASSERT_OK(unshare(CLONE_NEWNS));
-	ASSERT_OK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	enter_private_mount_ns();
 	ASSERT_OK(mount("t", tdir, "tmpfs", 0, NULL));
 	char tty[128];
 	snprintf(tty, sizeof tty, "%s/tty", tdir);

@@ -8,80 +8,48 @@
  * mounts propagate nothing, and an unbindable one cannot be bound.
  * mountinfo shows shared:N and master:N.
  */
-#include "testutil.h"
-#include <fcntl.h>
-#include <sched.h>
-#include <stdlib.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
+#include "mountutil.h"
 
-static char a[128], b[128], c[128], p[256];
-
-static const char *at(const char *dir, const char *name)
-{
-	snprintf(p, sizeof p, "%s/%s", dir, name);
-	return p;
-}
+static char a[128], b[128], c[128];
 
 /* optional returns the optional fields of path's line in mountinfo
  * ("" for none, "?" if it is not a mount point). */
 static const char *optional(const char *path)
 {
 	static char out[128];
-	char buf[32768];
-	int fd = open("/proc/self/mountinfo", O_RDONLY);
-	int n = 0, r;
-	while (fd >= 0 && n < (int)sizeof buf - 1 && (r = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
-		n += r;
-	close(fd);
-	buf[n] = 0;
-	strcpy(out, "?");
-	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		/* ID PARENT MAJ:MIN ROOT POINT OPTS [optional...] - ... */
-		char *f[6], *s = line;
-		for (int i = 0; i < 6 && s; i++) {
-			f[i] = s;
-			s = strchr(s, ' ');
-			if (s)
-				*s++ = 0;
-		}
-		if (!s || strcmp(f[4], path) != 0)
-			continue;
-		char *dash = strstr(s, "- ");
-		if (!dash)
-			continue;
-		dash[dash > s ? -1 : 0] = 0;
-		snprintf(out, sizeof out, "%s", dash > s ? s : "");
+	char line[1024];
+	if (!mountinfo_line(path, line, sizeof line))
+		return "?";
+	/* ID PARENT MAJ:MIN ROOT POINT OPTIONS [optional...] - ... */
+	char *s = line;
+	for (int i = 0; i < 6 && s; i++) {
+		s = strchr(s, ' ');
+		if (s)
+			s++;
 	}
+	char *dash = s ? strstr(s, "- ") : NULL;
+	if (!dash)
+		return "?";
+	int n = dash - s > 0 ? (int)(dash - s) - 1 : 0;
+	snprintf(out, sizeof out, "%.*s", n, s);
 	return out;
-}
-
-static dev_t dev_of(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 ? st.st_dev : (dev_t)-1;
 }
 
 int main(void)
 {
 	setup_dir();
-	ASSERT_OK(unshare(CLONE_NEWNS));
-	ASSERT_OK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
-	snprintf(a, sizeof a, "%s/a", tdir);
-	snprintf(b, sizeof b, "%s/b", tdir);
-	snprintf(c, sizeof c, "%s/c", tdir);
-	ASSERT_OK(mkdir(a, 0755));
-	ASSERT_OK(mkdir(b, 0755));
-	ASSERT_OK(mkdir(c, 0755));
+	enter_private_mount_ns();
+	mkdir_in(a, sizeof a, "a");
+	mkdir_in(b, sizeof b, "b");
+	mkdir_in(c, sizeof c, "c");
 	ASSERT_OK(mount("a", a, "tmpfs", 0, NULL));
-	ASSERT_OK(mkdir(at(a, "x"), 0755));
-	ASSERT_OK(mkdir(at(a, "y"), 0755));
+	ASSERT_OK(mkdir(path_in(a, "x"), 0755));
+	ASSERT_OK(mkdir(path_in(a, "y"), 0755));
 	CHECK_STREQ(optional(a), "");
 
 	/* Argument checks. */
 	CHECK_ERRNO(mount(NULL, a, NULL, MS_SHARED | MS_PRIVATE, NULL), -1, EINVAL);
-	CHECK_ERRNO(mount(NULL, at(a, "x"), NULL, MS_SHARED, NULL), -1, EINVAL);
+	CHECK_ERRNO(mount(NULL, path_in(a, "x"), NULL, MS_SHARED, NULL), -1, EINVAL);
 
 	/* A shared mount and a bind mount of it are peers. */
 	CHECK_OK(mount(NULL, a, NULL, MS_SHARED, NULL));
@@ -92,17 +60,16 @@ int main(void)
 	CHECK_STREQ(optional(b), shared_a);
 
 	/* A mount under one appears under the other, and goes with it. */
-	CHECK_OK(mount("x", at(a, "x"), "tmpfs", 0, NULL));
-	CHECK(dev_of(at(b, "x")) == dev_of(at(a, "x")));
-	CHECK(dev_of(at(b, "x")) != dev_of(b));
-	CHECK_OK(close(open(at(a, "x/f"), O_CREAT | O_WRONLY, 0600)));
+	CHECK_OK(mount("x", path_in(a, "x"), "tmpfs", 0, NULL));
+	CHECK(dev_of(path_in(b, "x")) == dev_of(path_in(a, "x")));
+	CHECK(dev_of(path_in(b, "x")) != dev_of(b));
+	CHECK_OK(close(open(path_in(a, "x/f"), O_CREAT | O_WRONLY, 0600)));
 	struct stat st;
-	CHECK_OK(stat(at(b, "x/f"), &st));
-	snprintf(p, sizeof p, "%s/x", b);
-	CHECK(strncmp(optional(p), "shared:", 7) == 0);
-	CHECK_OK(umount(at(a, "x")));
-	CHECK(dev_of(at(b, "x")) == dev_of(b));
-	CHECK_STREQ(optional(p), "?");
+	CHECK_OK(stat(path_in(b, "x/f"), &st));
+	CHECK(strncmp(optional(path_in(b, "x")), "shared:", 7) == 0);
+	CHECK_OK(umount(path_in(a, "x")));
+	CHECK(dev_of(path_in(b, "x")) == dev_of(b));
+	CHECK_STREQ(optional(path_in(b, "x")), "?");
 
 	/* A copy in a new mount namespace is a peer too. */
 	int go[2], done[2];
@@ -114,39 +81,39 @@ int main(void)
 		CHECK_OK(unshare(CLONE_NEWNS));
 		CHECK_EQ(write(go[1], "r", 1), 1);
 		CHECK_EQ(read(done[0], &ch, 1), 1);
-		CHECK(dev_of(at(a, "x")) != dev_of(a));
-		CHECK_OK(stat(at(a, "x/g"), &st));
+		CHECK(dev_of(path_in(a, "x")) != dev_of(a));
+		CHECK_OK(stat(path_in(a, "x/g"), &st));
 		child_exit();
 	}
 	char ch;
 	CHECK_EQ(read(go[0], &ch, 1), 1);
-	CHECK_OK(mount("x", at(a, "x"), "tmpfs", 0, NULL));
-	CHECK_OK(close(open(at(a, "x/g"), O_CREAT | O_WRONLY, 0600)));
+	CHECK_OK(mount("x", path_in(a, "x"), "tmpfs", 0, NULL));
+	CHECK_OK(close(open(path_in(a, "x/g"), O_CREAT | O_WRONLY, 0600)));
 	CHECK_EQ(write(done[1], "d", 1), 1);
 	int status;
 	CHECK_EQ(waitpid(pid, &status, 0), pid);
 	CHECK_CHILD_OK(status);
-	CHECK_OK(umount(at(a, "x")));
+	CHECK_OK(umount(path_in(a, "x")));
 
 	/* A slave receives from its master's group; its own mounts stay. */
 	CHECK_OK(mount(NULL, b, NULL, MS_SLAVE, NULL));
 	char master[64];
 	snprintf(master, sizeof master, "master:%s", shared_a + 7);
 	CHECK_STREQ(optional(b), master);
-	CHECK_OK(mount("x", at(a, "x"), "tmpfs", 0, NULL));
-	CHECK(dev_of(at(b, "x")) != dev_of(b));
-	CHECK_OK(mount("y", at(b, "y"), "tmpfs", 0, NULL));
-	CHECK(dev_of(at(a, "y")) == dev_of(a));
-	CHECK_OK(umount(at(b, "y")));
-	CHECK_OK(umount(at(a, "x")));
-	CHECK(dev_of(at(b, "x")) == dev_of(b));
+	CHECK_OK(mount("x", path_in(a, "x"), "tmpfs", 0, NULL));
+	CHECK(dev_of(path_in(b, "x")) != dev_of(b));
+	CHECK_OK(mount("y", path_in(b, "y"), "tmpfs", 0, NULL));
+	CHECK(dev_of(path_in(a, "y")) == dev_of(a));
+	CHECK_OK(umount(path_in(b, "y")));
+	CHECK_OK(umount(path_in(a, "x")));
+	CHECK(dev_of(path_in(b, "x")) == dev_of(b));
 
 	/* Private: nothing propagates any more. */
 	CHECK_OK(mount(NULL, a, NULL, MS_PRIVATE, NULL));
 	CHECK_STREQ(optional(a), "");
-	CHECK_OK(mount("x", at(a, "x"), "tmpfs", 0, NULL));
-	CHECK(dev_of(at(b, "x")) == dev_of(b));
-	CHECK_OK(umount(at(a, "x")));
+	CHECK_OK(mount("x", path_in(a, "x"), "tmpfs", 0, NULL));
+	CHECK(dev_of(path_in(b, "x")) == dev_of(b));
+	CHECK_OK(umount(path_in(a, "x")));
 
 	/* Unbindable: no bind mount of it. */
 	CHECK_OK(mount(NULL, a, NULL, MS_UNBINDABLE, NULL));

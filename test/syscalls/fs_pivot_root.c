@@ -8,10 +8,7 @@
  * detached after. Errors: not a mount point or put_old outside new_root
  * (EINVAL), new_root the current root (EBUSY), not a directory (ENOTDIR).
  */
-#include "testutil.h"
-#include <fcntl.h>
-#include <sched.h>
-#include <sys/mount.h>
+#include "mountutil.h"
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -26,8 +23,7 @@ static void in_child(void (*fn)(void))
 {
 	pid_t pid = test_fork();
 	if (pid == 0) {
-		if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-			FATAL("unshare: errno %d", errno);
+		enter_private_mount_ns();
 		fn();
 		child_exit();
 	}

@@ -16,36 +16,27 @@
 /* status_kb returns the field of /proc/self/status, in kB, or -1. */
 static long status_kb(const char *field)
 {
-	char buf[8192];
-	int fd = open("/proc/self/status", O_RDONLY);
-	if (fd < 0)
+	char buf[8192], want[64];
+	if (read_text("/proc/self/status", buf, sizeof buf) <= 0)
 		return -1;
-	int n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	char want[64];
 	snprintf(want, sizeof want, "\n%s:", field);
 	char *p = strstr(buf, want);
 	return p ? strtol(p + strlen(want), NULL, 10) : -1;
 }
 
+/* statm_field returns field i of /proc/self/statm, or -1. */
 static long statm_field(int i)
 {
 	char buf[256];
-	int fd = open("/proc/self/statm", O_RDONLY);
-	if (fd < 0)
+	if (read_text("/proc/self/statm", buf, sizeof buf) <= 0)
 		return -1;
-	int n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
 	char *p = buf;
-	for (int k = 0; k < i; k++)
-		p = strchr(p, ' ') + 1;
-	return strtol(p, NULL, 10);
+	for (int k = 0; k < i && p; k++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	return p ? strtol(p, NULL, 10) : -1;
 }
 
 #define MiB (1024 * 1024)

@@ -13,14 +13,6 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
-static void read_file(const char *path, char *buf, int size)
-{
-	int fd = open(path, O_RDONLY);
-	int n = fd >= 0 ? read(fd, buf, size - 1) : -1;
-	buf[n > 0 ? n : 0] = 0;
-	close(fd);
-}
-
 int main(void)
 {
 	pid_t pid = test_fork();
@@ -35,9 +27,9 @@ int main(void)
 		CHECK_STREQ(u.nodename, "box-one");
 		CHECK_STREQ(u.domainname, "example.test");
 		char buf[128];
-		read_file("/proc/sys/kernel/hostname", buf, sizeof buf);
+		read_text("/proc/sys/kernel/hostname", buf, sizeof buf);
 		CHECK_STREQ(buf, "box-one\n");
-		read_file("/proc/sys/kernel/domainname", buf, sizeof buf);
+		read_text("/proc/sys/kernel/domainname", buf, sizeof buf);
 		CHECK_STREQ(buf, "example.test\n");
 		char big[65];
 		memset(big, 'h', sizeof big);

@@ -40,6 +40,7 @@
 #endif
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -372,6 +373,25 @@ __attribute__((unused)) static void cleanup_dir(void)
 	if (chdir("/")) {
 	}
 	nftw(tdir, tu_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * read_text reads the whole of a small file (a /proc file, say) into buf,
+ * NUL-terminated; it returns the length, or -1 with errno set.
+ */
+__attribute__((unused)) static int read_text(const char *path, char *buf, int size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int n = 0, r = 0;
+	while (n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0)
+		n += r;
+	int saved = errno;
+	close(fd);
+	buf[n] = 0;
+	errno = saved;
+	return r < 0 ? -1 : n;
 }
 
 #endif /* MOAT_TESTUTIL_H */
