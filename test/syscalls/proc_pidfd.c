@@ -21,24 +21,6 @@
 #endif
 #define PIDFD_NONBLOCK O_NONBLOCK
 
-static int fdinfo_pid(int fd)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	int f = open(path, O_RDONLY);
-	if (f < 0)
-		return -1000;
-	ssize_t n = read(f, buf, sizeof(buf) - 1);
-	close(f);
-	if (n <= 0)
-		return -1001;
-	buf[n] = 0;
-	char *p = strstr(buf, "\nPid:\t");
-	if (!p)
-		return -1002;
-	return atoi(p + 6);
-}
-
 static short poll_one(int fd, int timeout)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};

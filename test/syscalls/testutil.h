@@ -394,4 +394,18 @@ __attribute__((unused)) static int read_text(const char *path, char *buf, int si
 	return r < 0 ? -1 : n;
 }
 
+/*
+ * fdinfo_pid returns the Pid: field of /proc/self/fdinfo/FD (a pidfd's),
+ * or a negative number below -999 if it cannot be read.
+ */
+__attribute__((unused)) static int fdinfo_pid(int fd)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	if (read_text(path, buf, sizeof buf) <= 0)
+		return -1000;
+	char *p = strstr(buf, "\nPid:\t");
+	return p ? atoi(p + 6) : -1002;
+}
+
 #endif /* MOAT_TESTUTIL_H */
