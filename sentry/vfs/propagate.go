@@ -147,17 +147,14 @@ func (v *VFS) propagateLocked(m *Mount) {
 			// the copy under it. The sandbox does not.
 			continue
 		}
-		c := &Mount{ID: v.nextID, Root: m.Root, Parent: r, Point: m.Point,
+		c := &Mount{Root: m.Root, Parent: r, Point: m.Point,
 			FSType: m.FSType, Source: m.Source, FSRoot: m.FSRoot, NS: r.NS}
-		c.setFlags(m.Flags())
 		if r.peer == p.peer {
 			c.peer = m.peer
 		} else {
 			c.master = m.peer
 		}
-		v.nextID++
-		v.mounts[mountKey{r, m.Point}] = c
-		v.all = append(v.all, c)
+		v.attachLocked(c, m.Flags())
 	}
 }
 

@@ -318,14 +318,21 @@ func (v *VFS) newNamespace() *MountNamespace {
 func (v *VFS) Mount(point VirtualDentry, root Inode, fstype, source string, flags MountFlags) *Mount {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	m := &Mount{ID: v.nextID, Root: NewDentry(root), Parent: point.Mount, Point: point.Dentry,
+	m := &Mount{Root: NewDentry(root), Parent: point.Mount, Point: point.Dentry,
 		FSType: fstype, Source: source, NS: point.Mount.NS}
-	m.setFlags(flags)
-	v.nextID++
-	v.mounts[mountKey{point.Mount, point.Dentry}] = m
-	v.all = append(v.all, m)
+	v.attachLocked(m, flags)
 	v.propagateLocked(m)
 	return m
+}
+
+// attachLocked numbers m, gives it flags, and attaches it at its
+// (Parent, Point) as the last mount in mount order. v.mu must be held.
+func (v *VFS) attachLocked(m *Mount, flags MountFlags) {
+	m.ID = v.nextID
+	v.nextID++
+	m.setFlags(flags)
+	v.mounts[mountKey{m.Parent, m.Point}] = m
+	v.all = append(v.all, m)
 }
 
 // BindMount mounts what src names at point, with src's mount's flags, as
@@ -342,13 +349,10 @@ func (v *VFS) BindMount(point, src VirtualDentry, recursive bool) (*Mount, error
 	}
 	// The bind shares the source's dentries, as on Linux, so that a
 	// name changed through one is changed through the other.
-	m := &Mount{ID: v.nextID, Root: src.Dentry, Parent: point.Mount, Point: point.Dentry,
+	m := &Mount{Root: src.Dentry, Parent: point.Mount, Point: point.Dentry,
 		FSType: src.Mount.FSType, Source: src.Mount.Source, FSRoot: fsRoot, NS: point.Mount.NS,
 		peer: src.Mount.peer, master: src.Mount.master}
-	m.setFlags(src.Mount.Flags())
-	v.nextID++
-	v.mounts[mountKey{point.Mount, point.Dentry}] = m
-	v.all = append(v.all, m)
+	v.attachLocked(m, src.Mount.Flags())
 	v.propagateLocked(m)
 	if recursive {
 		// Each mount under src, in mount order (parents first), gets
@@ -362,14 +366,11 @@ func (v *VFS) BindMount(point, src VirtualDentry, recursive bool) (*Mount, error
 			if c.Parent == src.Mount && !underRoot(c.Point, src.Dentry) {
 				continue
 			}
-			n := &Mount{ID: v.nextID, Root: c.Root, Parent: parent, Point: c.Point,
+			n := &Mount{Root: c.Root, Parent: parent, Point: c.Point,
 				FSType: c.FSType, Source: c.Source, FSRoot: c.FSRoot, NS: point.Mount.NS,
 				peer: c.peer, master: c.master}
-			n.setFlags(c.Flags())
-			v.nextID++
+			v.attachLocked(n, c.Flags())
 			copies[c] = n
-			v.mounts[mountKey{parent, c.Point}] = n
-			v.all = append(v.all, n)
 		}
 	}
 	return m, nil
