@@ -58,6 +58,20 @@ type Event struct {
 	Addr  uint64
 	// Trapno and ErrCode are from the host trap when known.
 	Trapno, ErrCode uint64
+	// Patchable is set on an EventSyscall that trapped, from a context
+	// that is a SyscallPatcher: its call site may be worth patching.
+	Patchable bool
+}
+
+// SyscallPatcher is a Context that can serve system calls without a
+// trap: application code that jumps to FastSyscallEntry, with the call's
+// number in eax and its return address in rcx (as a syscall instruction
+// leaves them), makes the call as if it had executed a syscall
+// instruction, and returns there. The sentry patches call sites to do
+// that (sentry/usertrap). The entry needs the thread's GS base for
+// itself: a thread whose application GS base is not 0 must not use it.
+type SyscallPatcher interface {
+	FastSyscallEntry() uint64
 }
 
 // Platform creates address spaces and contexts.

@@ -413,6 +413,9 @@ func (as *addressSpace) newThread(spin int) (*thread, error) {
 		return nil, err
 	}
 	th.tid = int(atomic.LoadUint32(&th.h.tid))
+	// thread_start made the slot its GS base.
+	th.gsbase = th.base
+	th.fast = th.initFast()
 	return th, nil
 }
 
@@ -431,6 +434,8 @@ type thread struct {
 	cmdSpin spinBudget
 	// queued is how many calls the sentry last queued in the slot.
 	queued int
+	// fast is set if the thread can take fast system calls.
+	fast bool
 }
 
 func (th *thread) alive() error {

@@ -223,8 +223,15 @@ func (th *thread) putRegs(regs *platform.Registers) error {
 		th.h.fsbase, th.fsbase = regs.Fs_base, regs.Fs_base
 		set |= 1
 	}
-	if regs.Gs_base != th.gsbase {
-		th.h.gsbase, th.gsbase = regs.Gs_base, regs.Gs_base
+	// A thread's GS base is its slot, for the fast path, unless the
+	// application has one of its own (the sentry then keeps it off the
+	// fast path, see platform.SyscallPatcher).
+	gs := regs.Gs_base
+	if gs == 0 {
+		gs = th.base
+	}
+	if gs != th.gsbase {
+		th.h.gsbase, th.gsbase = gs, gs
 		set |= 2
 	}
 	th.h.setbase = set
@@ -256,13 +263,14 @@ func (c *context) event(regs *platform.Registers) (platform.Event, error) {
 		if code == 1 { // SYS_SECCOMP
 			regs.Orig_rax = regs.Rax
 			regs.Rax = negErrno(unix.ENOSYS)
+			ev := platform.Event{Type: platform.EventSyscall, Patchable: th.fast && !th.fastFrame()}
 			if nr := regs.Orig_rax; nr < uint64(len(c.p.handling)) {
 				c.lastNr = int(nr)
 				if c.p.slowSyscall(nr) {
 					atomic.StoreUint32(&th.h.nospin, 1)
 				}
 			}
-			return platform.Event{Type: platform.EventSyscall}, nil
+			return ev, nil
 		}
 	case unix.SIGSEGV:
 		ev := platform.Event{Type: platform.EventSignal, Signo: signo, Code: code, Addr: addr, ErrCode: mc[19], Trapno: mc[20]}
@@ -409,5 +417,7 @@ func (th *thread) setFP(state []byte) error {
 		clear(hdr)
 		le.PutUint64(hdr, bv)
 	}
+	// A fast frame's state is loaded by the stub only when told to.
+	atomic.StoreUint32(&th.h.fpdirty, 1)
 	return nil
 }

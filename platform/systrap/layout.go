@@ -50,6 +50,14 @@ const (
 	forkCloneFlags   = 17
 	cloneParentFlag  = 0x8000
 	noMap            = ^uint64(0)
+
+	// The fast path (see layout.h).
+	stFast    = 3
+	sigStack  = 0x4000
+	fastUC    = 0x1000
+	fastInfo  = 0x1140
+	fastStack = 0x1800
+	fastFP    = 0x1800
 )
 
 // slotHeader is the start of a slot, shared with the stub (struct slot in
@@ -73,10 +81,14 @@ type slotHeader struct {
 	spin          uint64
 	nospin        uint32
 	pending       uint32
+	fpdirty       uint32
+	_             uint32
+	xmask         uint64
+	fstack        uint64
 }
 
 func checkLayout() error {
-	if sym_stub_layout < codeAddr || sym_stub_layout-codeAddr+8*39 > uint64(len(stubBlob)) {
+	if sym_stub_layout < codeAddr || sym_stub_layout-codeAddr+8*48 > uint64(len(stubBlob)) {
 		return fmt.Errorf("systrap: stub layout table out of range")
 	}
 	want := []uint64{
@@ -90,6 +102,8 @@ func checkLayout() error {
 		uint64(unsafe.Offsetof(slotHeader{}.nospin)), cloneParentFlag,
 		cmdBatch, slBatch, batchWords, batchMax, uint64(unsafe.Offsetof(slotHeader{}.pending)),
 		threadBatchMax, pendingRunning,
+		uint64(unsafe.Offsetof(slotHeader{}.fpdirty)), uint64(unsafe.Offsetof(slotHeader{}.xmask)),
+		uint64(unsafe.Offsetof(slotHeader{}.fstack)), stFast, sigStack, fastUC, fastInfo, fastStack, fastFP,
 	}
 	b := stubBlob[sym_stub_layout-codeAddr:]
 	for i, w := range want {

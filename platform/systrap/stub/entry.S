@@ -84,13 +84,19 @@ thread_start:
 	mov $186, %eax              /* gettid() */
 	syscall
 	mov %eax, SL_TID(%rbx)
-	push $(SLOT_SIZE - SLOT_HDR) /* stack_t.ss_size */
+	push $(SLOT_SIZE - SIGSTACK) /* stack_t.ss_size */
 	push $0                     /* ss_flags */
-	lea SLOT_HDR(%rbx), %rax
+	lea SIGSTACK(%rbx), %rax
 	push %rax                   /* ss_sp */
 	mov $131, %eax              /* sigaltstack(&ss, NULL) */
 	mov %rsp, %rdi
 	xor %esi, %esi
+	syscall
+	test %rax, %rax
+	jnz die
+	mov $158, %eax              /* arch_prctl(ARCH_SET_GS, slot): the fast path finds its slot there */
+	mov $0x1001, %edi
+	mov %rbx, %rsi
 	syscall
 	test %rax, %rax
 	jnz die
@@ -116,7 +122,89 @@ thread_start:
 	mov $8, %r10d
 	syscall
 1:	int3
+	.globl thread_ready
+thread_ready:
 	jmp 1b
+
+/*
+ * The fast system call path. A patched call site jumps, through its
+ * trampoline (sentry/usertrap), here with the call's number in eax, its
+ * return address in rcx and r11 free, as a syscall instruction leaves
+ * them; every other register is the application's, the stack included
+ * (with its red zone: nothing is pushed there). GS base is the slot.
+ *
+ * It saves the registers and the FP state in the slot's fast frame, has
+ * fast_syscall hand the call to the sentry and run its commands, and
+ * returns to the application with the registers the sentry left in the
+ * frame. A signal that arrives meanwhile is sorted out by the handler
+ * (see fast_signal in stub.c), which depends on the first instruction
+ * marking the slot ST_FAST, and on fast_slow and fast_end.
+ */
+	.globl fast_entry
+fast_entry:
+	movl $ST_FAST, %gs:SL_STATE
+	mov %rsp, %gs:FU_RSP
+	mov %gs:SL_FSTACK, %rsp
+	pushfq
+	pop %r11
+	mov %r11, %gs:FU_EFL
+	mov %r11, %gs:FU_R11
+	mov %rcx, %gs:FU_RIP
+	mov %rcx, %gs:FU_RCX
+	mov %rax, %gs:FU_RAX
+	mov %r8, %gs:FU_R8
+	mov %r9, %gs:FU_R9
+	mov %r10, %gs:FU_R10
+	mov %r12, %gs:FU_R12
+	mov %r13, %gs:FU_R13
+	mov %r14, %gs:FU_R14
+	mov %r15, %gs:FU_R15
+	mov %rdi, %gs:FU_RDI
+	mov %rsi, %gs:FU_RSI
+	mov %rbp, %gs:FU_RBP
+	mov %rbx, %gs:FU_RBX
+	mov %rdx, %gs:FU_RDX
+	mov %gs:SL_XMASK, %eax
+	mov %gs:(SL_XMASK + 4), %edx
+	xsave64 %gs:FAST_FP
+	cld
+	mov %rsp, %rdi
+	and $~(SLOT_SIZE - 1), %rdi /* the slot: the stack is in it */
+	call fast_syscall
+	test %eax, %eax
+	jnz fast_slow
+	cmpl $0, %gs:SL_FPDIRTY
+	je 1f
+	mov %gs:SL_XMASK, %eax
+	mov %gs:(SL_XMASK + 4), %edx
+	xrstor64 %gs:FAST_FP
+	movl $0, %gs:SL_FPDIRTY
+1:	pushq %gs:FU_EFL
+	mov %gs:FU_R8, %r8
+	mov %gs:FU_R9, %r9
+	mov %gs:FU_R10, %r10
+	mov %gs:FU_R11, %r11
+	mov %gs:FU_R12, %r12
+	mov %gs:FU_R13, %r13
+	mov %gs:FU_R14, %r14
+	mov %gs:FU_R15, %r15
+	mov %gs:FU_RDI, %rdi
+	mov %gs:FU_RSI, %rsi
+	mov %gs:FU_RBP, %rbp
+	mov %gs:FU_RBX, %rbx
+	mov %gs:FU_RDX, %rdx
+	mov %gs:FU_RAX, %rax
+	mov %gs:FU_RCX, %rcx
+	popfq
+	mov %gs:FU_RSP, %rsp
+	jmp *%gs:FU_RIP
+	/* The return needs what only a sigreturn does (a new GS base): the
+	 * handler finishes it from the frame. */
+	.globl fast_slow
+fast_slow:
+	ud2
+	.globl fast_end
+fast_end:
 
 	.globl restorer
 restorer:

@@ -33,7 +33,7 @@ out=../stub_blob.go
 	echo
 	echo "// Addresses of the stub's entry points and data."
 	echo "const ("
-	for s in _start handler restorer thread_start fork_child stub_layout; do
+	for s in _start handler restorer thread_start fork_child fast_entry stub_layout; do
 		printf '\tsym_%s = %s\n' "$s" "$(sym $s)"
 	done
 	echo ")"

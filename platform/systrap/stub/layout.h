@@ -18,7 +18,10 @@
  * "sysmsg" memfd, which every stub has at SYSMSG_FD. */
 #define SLOT_BASE     (STUB_ADDR + 0x10000UL)
 #define SLOT_SIZE     0x8000UL
-#define SLOT_HDR      0x1000UL /* header page; the rest is the signal stack */
+#define SLOT_HDR      0x1000UL /* header page */
+/* After the header page, the fast path's area (see FAST_* below), then
+ * the signal stack, up to the end of the slot. */
+#define SIGSTACK      0x4000UL
 #define SYSMSG_FD     1
 #define MEM_FD        0
 
@@ -42,6 +45,11 @@
 #define SL_PENDING    0x94 /* u32: thread slots: calls queued at SL_BATCH,
                               to run before the next command, or
                               PENDING_RUNNING while the stub runs them */
+#define SL_FPDIRTY    0x98 /* u32: the sentry rewrote the fast frame's FP
+                              state: restore it before returning */
+#define SL_XMASK      0xa0 /* u64: XSAVE features the fast path saves;
+                              0 until the sentry set the fast frame up */
+#define SL_FSTACK     0xa8 /* u64: the fast path's stack top (address) */
 #define SL_FPROG      0x100 /* struct sock_fprog for the master's filter */
 #define SL_FILTER     0x200 /* its instructions, up to SLOT_HDR */
 #define SL_BATCH      0x400 /* batch entries: CMD_BATCH's, and in thread
@@ -51,6 +59,41 @@
 
 #define ST_STUB       1 /* the stub's turn: a command is waiting */
 #define ST_SENTRY     2 /* the sentry's turn: an event or a result */
+#define ST_FAST       3 /* the stub's, in the fast path, not yet handed over */
+
+/*
+ * The fast path (fast_entry in entry.S): a system call made from a call
+ * site the sentry patched to jump there does not trap. The stub saves the
+ * registers itself, in a frame laid out as the kernel lays out a signal
+ * frame (a ucontext, a siginfo and an XSAVE area), so that the sentry
+ * reads and writes both kinds the same way. Offsets in the slot; the GS
+ * base of every thread is its slot.
+ */
+#define FAST_UC       0x1000 /* struct ucontext */
+#define FAST_INFO     0x1140 /* struct siginfo: SIGSYS, SYS_SECCOMP */
+#define FAST_STACK    0x1800 /* top of the fast path's own stack */
+#define FAST_FP       0x1800 /* XSAVE area, up to SIGSTACK */
+/* Offsets of the general registers in the ucontext (uc_mcontext). */
+#define FU_REG(i)     (FAST_UC + 40 + 8 * (i))
+#define FU_R8   FU_REG(0)
+#define FU_R9   FU_REG(1)
+#define FU_R10  FU_REG(2)
+#define FU_R11  FU_REG(3)
+#define FU_R12  FU_REG(4)
+#define FU_R13  FU_REG(5)
+#define FU_R14  FU_REG(6)
+#define FU_R15  FU_REG(7)
+#define FU_RDI  FU_REG(8)
+#define FU_RSI  FU_REG(9)
+#define FU_RBP  FU_REG(10)
+#define FU_RBX  FU_REG(11)
+#define FU_RDX  FU_REG(12)
+#define FU_RAX  FU_REG(13)
+#define FU_RCX  FU_REG(14)
+#define FU_RSP  FU_REG(15)
+#define FU_RIP  FU_REG(16)
+#define FU_EFL  FU_REG(17)
+#define FU_NREGS 18
 
 #define CMD_RUN       1 /* return to application code */
 #define CMD_SYSCALL   2 /* run a host syscall, report its result */

@@ -75,6 +75,10 @@ struct slot {
 	u64 spin;
 	u32 nospin;
 	u32 pending;
+	u32 fpdirty;
+	u32 pad;
+	u64 xmask;
+	u64 fstack;
 };
 
 _Static_assert(__builtin_offsetof(struct slot, cmd) == SL_CMD, "SL_CMD");
@@ -84,9 +88,18 @@ _Static_assert(__builtin_offsetof(struct slot, uctx) == SL_UCTX, "SL_UCTX");
 _Static_assert(__builtin_offsetof(struct slot, spin) == SL_SPIN, "SL_SPIN");
 _Static_assert(__builtin_offsetof(struct slot, nospin) == SL_NOSPIN, "SL_NOSPIN");
 _Static_assert(__builtin_offsetof(struct slot, pending) == SL_PENDING, "SL_PENDING");
+_Static_assert(__builtin_offsetof(struct slot, fpdirty) == SL_FPDIRTY, "SL_FPDIRTY");
+_Static_assert(__builtin_offsetof(struct slot, xmask) == SL_XMASK, "SL_XMASK");
+_Static_assert(__builtin_offsetof(struct slot, fstack) == SL_FSTACK, "SL_FSTACK");
 
 void handler(int signo, void *info, void *uctx);
+int fast_syscall(struct slot *s);
 void restorer(void);
+void thread_ready(void);
+void fast_entry(void);
+void fast_slow(void);
+void fast_end(void);
+
 void die(void) __attribute__((noreturn));
 void master_init(struct slot *ctl) __attribute__((noreturn));
 void as_init(struct slot *ctl, u64 thread_off, u64 nbatch, u64 ppid) __attribute__((noreturn));
@@ -186,32 +199,29 @@ static void run_pending(struct slot *s)
 	}
 }
 
-/*
- * handler catches every signal the stub handles, on the signal stack in
- * the thread's slot. The kernel saved the application's registers and FP
- * state in the frame there; the sentry reads and rewrites them in place.
- */
-void handler(int signo, void *info, void *uctx)
+/* set_bases sets the FS and GS bases the sentry asked for. */
+static void set_bases(struct slot *s)
 {
-	struct slot *s = (struct slot *)((u64)uctx & ~(SLOT_SIZE - 1));
-	s->signo = (u64)signo;
-	s->info = (u64)info;
-	s->uctx = (u64)uctx;
+	u64 set = s->setbase;
+	if (set & 1)
+		sys4(SYS_arch_prctl, ARCH_SET_FS, s->fsbase, 0, 0);
+	if (set & 2)
+		sys4(SYS_arch_prctl, ARCH_SET_GS, s->gsbase, 0, 0);
+	s->setbase = 0;
+}
+
+/*
+ * serve hands the slot to the sentry and runs the commands it sends, up
+ * to the one that resumes the application.
+ */
+static void serve(struct slot *s)
+{
 	for (;;) {
 		hand_over(s);
 		run_pending(s);
 		switch (s->cmd) {
-		case CMD_RUN: {
-			u64 set = s->setbase;
-			if (set) {
-				if (set & 1)
-					sys4(SYS_arch_prctl, ARCH_SET_FS, s->fsbase, 0, 0);
-				if (set & 2)
-					sys4(SYS_arch_prctl, ARCH_SET_GS, s->gsbase, 0, 0);
-				s->setbase = 0;
-			}
+		case CMD_RUN:
 			return;
-		}
 		case CMD_SYSCALL:
 			s->ret = (u64)sys6((long)s->sysno, (long)s->args[0], (long)s->args[1], (long)s->args[2],
 					   (long)s->args[3], (long)s->args[4], (long)s->args[5]);
@@ -227,6 +237,106 @@ void handler(int signo, void *info, void *uctx)
 			break;
 		}
 	}
+}
+
+/*
+ * fast_syscall serves a call made through the fast path: fast_entry has
+ * saved the registers in the fast frame. It returns 0 to let fast_entry
+ * resume the application from the frame, or 1 if the handler must.
+ */
+int fast_syscall(struct slot *s)
+{
+	s->signo = 31; /* SIGSYS */
+	s->info = (u64)s + FAST_INFO;
+	s->uctx = (u64)s + FAST_UC;
+	serve(s);
+	if (s->setbase & 2)
+		return 1;
+	set_bases(s);
+	return 0;
+}
+
+#define REG_RCX 14
+#define REG_RIP 16
+#define REG_FPSTATE 23
+#define SIGUSR2 12
+#define SIGTRAP 5
+#define SIGILL 4
+#define FP_SW_BYTES 464
+#define FP_XSTATE_START 512
+
+/*
+ * fast_signal handles a signal that arrived in the fast path, where the
+ * application's state is in the fast frame, not in the signal frame. It
+ * returns 1 if the handler should go on and report the signal, with the
+ * signal frame now holding the application's state; 0 if it should just
+ * return.
+ *
+ * Until the sentry has replied, the signal can only be the sentry's
+ * interrupt, which it sent while it thought application code was
+ * running: it learns of the call and sees its own interrupt flag before
+ * it resumes the thread again, so the signal is dropped. Once it has
+ * replied (the slot is the stub's again, to run), the state it wants is
+ * the fast frame's, and the return is finished from the signal frame.
+ */
+static int fast_signal(struct slot *s, int signo, u64 *gregs)
+{
+	u64 rip = gregs[REG_RIP];
+	if (rip == (u64)fast_entry) {
+		/* Nothing saved yet: the application is at its call site,
+		 * about to make the call again once resumed. */
+		gregs[REG_RIP] = gregs[REG_RCX] - 7;
+		return 1;
+	}
+	if (load32(&s->state) != ST_STUB || s->cmd != CMD_RUN) {
+		if (signo == SIGUSR2)
+			return 0;
+		die();
+	}
+	u64 *f = (u64 *)((u64)s + FU_REG(0));
+	for (int i = 0; i < FU_NREGS; i++)
+		gregs[i] = f[i];
+	if (load32(&s->fpdirty)) {
+		unsigned char *dst = (unsigned char *)gregs[REG_FPSTATE];
+		unsigned char *src = (unsigned char *)((u64)s + FAST_FP);
+		u32 size = *(u32 *)(dst + FP_SW_BYTES + 16);
+		if ((u64)dst < (u64)s + SIGSTACK || size > SIGSTACK - FAST_FP)
+			die();
+		for (u32 i = 0; i < size; i++)
+			if (i < FP_SW_BYTES || i >= FP_XSTATE_START)
+				dst[i] = src[i];
+		store32(&s->fpdirty, 0);
+	}
+	set_bases(s);
+	if (signo == SIGILL && rip == (u64)fast_slow)
+		return 0;
+	if (signo != SIGUSR2 && signo != SIGTRAP)
+		die();
+	return 1;
+}
+
+/*
+ * handler catches every signal the stub handles, on the signal stack in
+ * the thread's slot. The kernel saved the application's registers and FP
+ * state in the frame there; the sentry reads and rewrites them in place.
+ */
+void handler(int signo, void *info, void *uctx)
+{
+	struct slot *s = (struct slot *)((u64)uctx & ~(SLOT_SIZE - 1));
+	u64 *gregs = (u64 *)((u64)uctx + 40);
+	u64 rip = gregs[REG_RIP];
+	/* Signals are blocked everywhere in the stub's code but in the fast
+	 * path, and at the first trap of a new thread. */
+	if (rip >= CODE_ADDR && rip < CODE_ADDR + CODE_SIZE && rip != (u64)thread_ready &&
+	    !fast_signal(s, signo, gregs))
+		return;
+	s->signo = (u64)signo;
+	s->info = (u64)info;
+	s->uctx = (u64)uctx;
+	serve(s);
+	set_bases(s);
+	/* The signal frame's FP state is the one sigreturn loads. */
+	store32(&s->fpdirty, 0);
 }
 
 static long clone_thread(u64 slot)
@@ -397,4 +507,5 @@ __attribute__((used, section(".text.layout"))) const u64 stub_layout[] = {
 	THREAD_STACK, ST_STUB, ST_SENTRY, CMD_RUN, CMD_SYSCALL, CMD_EXIT, CMD_NEWTHREAD, CMD_FORK,
 	THREAD_CLONE_FLAGS, FORK_CLONE_FLAGS, SL_TID, NO_MAP, SL_NOSPIN, CLONE_PARENT_FLAG,
 	CMD_BATCH, SL_BATCH, BATCH_WORDS, BATCH_MAX, SL_PENDING, THREAD_BATCH_MAX, PENDING_RUNNING,
+	SL_FPDIRTY, SL_XMASK, SL_FSTACK, ST_FAST, SIGSTACK, FAST_UC, FAST_INFO, FAST_STACK, FAST_FP,
 };
