@@ -59,7 +59,7 @@ __attribute__((noinline, noclone)) static long rex_call(long *r8_out)
 }
 
 /*
- * mid_call(0) runs the site "mov $getppid, %eax; syscall"; mid_call(nr)
+ * mid_call(0) runs the site "mov $getpid, %eax; syscall"; mid_call(nr)
  * puts nr in eax and jumps straight to that site's syscall instruction.
  */
 extern char mid_site[];
@@ -70,7 +70,7 @@ __attribute__((noinline, noclone)) static long mid_call(long nr)
 			 "jnz 2f\n\t"
 			 "nop\n"
 			 "mid_site:\n\t"
-			 "mov $" SP_STR(SYS_getppid) ", %%eax\n"
+			 "mov $" SP_STR(SYS_getpid) ", %%eax\n"
 			 "1:\n\t"
 			 "syscall\n\t"
 			 "jmp 3f\n"
@@ -238,7 +238,7 @@ int main(void)
 	CHECK_SITE(r_getpid, SYS_getpid);
 	CHECK_SITE(r_close, SYS_close);
 	CHECK_SITE(r_write, SYS_write);
-	CHECK(site_ok(mid_site, SYS_getppid));
+	CHECK(site_ok(mid_site, SYS_getpid));
 	CHECK_EQ(rex_site[-1], (char)0x90);
 	CHECK_EQ(rex_site[0], 0x41);
 	CHECK_EQ(rex_site[1], (char)0xb8);
@@ -289,13 +289,19 @@ int main(void)
 				      ppid, SYS_getpid);
 	}
 
-	/* Jumping onto a site's syscall instruction makes the call in eax. */
+	/* Jumping onto a site's syscall instruction makes the call in eax,
+	 * also once the site was used many times on its own. */
 	bad = 0;
+	for (int i = 0; i < N && !bad; i++)
+		if (mid_call(0) != pid)
+			FAIL1("mid site warm-up call %d", i);
+	/* dup(SYS_dup), rdi being the number too: fd 32 is not open. */
+	CHECK_ERRNO(fcntl(SYS_dup, F_GETFD), -1, EBADF);
 	for (int i = 0; i < N && !bad; i++) {
-		long a = mid_call(0), b = mid_call(SYS_getpid), c = mid_call(SYS_gettid);
-		if (a != ppid || b != pid || c != pid)
-			FAIL1("mid site call %d: %ld %ld %ld, want %d %d %d", i, a, b,
-				      c, ppid, pid, pid);
+		long a = mid_call(0), b = mid_call(SYS_getppid), c = mid_call(SYS_dup);
+		if (a != pid || b != ppid || c != -EBADF)
+			FAIL1("mid site call %d: %ld %ld %ld, want getpid %d getppid %d "
+			      "dup(32) %d", i, a, b, c, pid, ppid, -EBADF);
 	}
 
 	/* The executable file does not change. */
