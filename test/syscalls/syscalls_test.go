@@ -10,7 +10,7 @@
 // The runner compiles every NAME.c once per test process into build/NAME
 // (gcc -O1 -Wall, dynamically linked), and a few also into build/NAME_static
 // (-static), because static binaries must work too. A binary that is newer
-// than its source and testutil.h, and was built with the same command line
+// than its source and the headers here, and was built with the same command line
 // (recorded in build/NAME.cmd), is not rebuilt. Each .c file starts with
 // "//go:build ignore" so that the go tool does not try to build it as cgo.
 // Then, for each program:
@@ -139,6 +139,12 @@ func compile() (map[string]*buildResult, error) {
 		name, src string
 		extra     []string
 	}
+	// Any header may be included (testutil.h, mountutil.h, syspatch.h):
+	// a change to one rebuilds every program.
+	headers, err := filepath.Glob("*.h")
+	if err != nil {
+		return nil, err
+	}
 	var jobs []job
 	for _, src := range srcs {
 		name := strings.TrimSuffix(src, ".c")
@@ -168,7 +174,7 @@ func compile() (map[string]*buildResult, error) {
 			r := &buildResult{bin: bin}
 			stamp := bin + ".cmd"
 			cmdline := gcc + " " + strings.Join(args, " ") + "\n"
-			if !upToDate(bin, stamp, cmdline, j.src, "testutil.h") {
+			if !upToDate(bin, stamp, cmdline, append([]string{j.src}, headers...)...) {
 				os.Remove(stamp)
 				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 				defer cancel()
