@@ -275,11 +275,15 @@ func (t *Task) run() {
 		switch ev.Type {
 		case platform.EventSyscall:
 			t.k.Stats.Syscalls.Add(1)
+			t.patchSyscall(ev)
 			t.syscall()
 		case platform.EventFault:
 			t.k.Stats.Faults.Add(1)
 			t.fault(ev)
 		case platform.EventSignal:
+			if t.restartPatched(ev) {
+				continue
+			}
 			t.k.Log.Debug("synchronous signal", "tid", t.ID, "signo", ev.Signo, "rip", fmt.Sprintf("%#x", t.Regs.Rip))
 			info := arch.SigInfo{Signo: int32(ev.Signo), Code: ev.Code}
 			info.SetAddr(ev.Addr)

@@ -3,6 +3,8 @@ package mm
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -375,4 +377,77 @@ func (mm *MemoryManager) CopyInString(addr uint64, max int) (string, error) {
 		buf = append(buf, tmp...)
 	}
 	return "", unix.ENAMETOOLONG
+}
+
+// MappableAt returns the object mapped at addr, or nil.
+func (mm *MemoryManager) MappableAt(addr uint64) Mappable {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	if v := mm.vmaAt(addr); v != nil {
+		return v.Obj
+	}
+	return nil
+}
+
+// PatchCode rewrites len(old) bytes of application code at addr, in a
+// private executable mapping and within one page, from old to new: the
+// byte at invalidAt first (new has an invalid opcode there), then the
+// others but the first, then the first, so that a thread running the
+// code meanwhile either runs old or faults at invalidAt. It is nil if
+// the code already reads new, and an error if it reads anything but old
+// or new.
+func (mm *MemoryManager) PatchCode(addr uint64, old, new []byte, invalidAt int) error {
+	n := uint64(len(old))
+	if len(new) != len(old) || n == 0 || invalidAt <= 0 || invalidAt >= len(new) ||
+		addr&pageMask+n > pageSize {
+		return unix.EINVAL
+	}
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	v := mm.vmaAt(addr)
+	if v == nil || !v.Private || !v.Perms.Execute {
+		return unix.EFAULT
+	}
+	p, _, err := mm.getPage(addr/pageSize, v, false)
+	if err != nil {
+		return unix.EFAULT
+	}
+	cur := mm.mf.Bytes(p.off+addr&pageMask, n)
+	if bytes.Equal(cur, new) {
+		return nil
+	}
+	if !bytes.Equal(cur, old) {
+		return fmt.Errorf("patch code at %#x: code changed", addr)
+	}
+	// The write breaks copy-on-write sharing as a store would.
+	p, changed, err := mm.getPage(addr/pageSize, v, true)
+	if err != nil {
+		return unix.EFAULT
+	}
+	if changed {
+		mm.mapPages(v, PageRoundDown(addr), PageRoundDown(addr)+pageSize)
+	}
+	b := mm.mf.Bytes(p.off+addr&pageMask, n)
+	// Each step is an atomic store after the last, as the other
+	// threads' instruction fetches must see them in order.
+	b[invalidAt] = new[invalidAt]
+	codeBarrier.Add(1)
+	for i := 1; i < len(b); i++ {
+		b[i] = new[i]
+	}
+	codeBarrier.Add(1)
+	b[0] = new[0]
+	codeBarrier.Add(1)
+	return nil
+}
+
+// codeBarrier orders PatchCode's steps: an atomic add is a full fence on
+// amd64 and keeps the compiler from moving stores across it.
+var codeBarrier atomic.Uint32
+
+// Mapped reports whether anything is mapped at addr.
+func (mm *MemoryManager) Mapped(addr uint64) bool {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	return mm.vmaAt(addr) != nil
 }

@@ -115,6 +115,9 @@ func New(mf *memfile.File, as platform.AddressSpace) *MemoryManager {
 // IncUsers adds a task using the memory manager.
 func (mm *MemoryManager) IncUsers() { mm.users.Add(1) }
 
+// Users returns how many tasks use the memory manager.
+func (mm *MemoryManager) Users() int32 { return mm.users.Load() }
+
 // DecUsers drops a user, releasing everything when it was the last.
 func (mm *MemoryManager) DecUsers() {
 	if mm.users.Add(-1) == 0 {

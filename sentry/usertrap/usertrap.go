@@ -1,0 +1,438 @@
+// Package usertrap patches application system call sites so that, on a
+// platform that can serve a system call without a trap
+// (platform.SyscallPatcher: systrap), the calls made there later skip
+// the host's signal delivery, which is most of the cost of a trapped
+// call.
+//
+// A call site is the common 7-byte pair "mov $nr, %eax; syscall" (b8 nr32
+// 0f 05). When a call trapped there, the sentry rewrites it into
+// "jmp *addr32" (ff 24 25 addr32), an indirect jump through the first
+// word of one entry of a table of trampolines mapped at Addr in the
+// application's address space. The trampoline loads the call's number
+// into eax and its return address into rcx, as the two instructions did,
+// and jumps to the platform's fast entry.
+//
+// Addr is below 2 GiB, as a 32-bit absolute address must be, and its
+// third byte is 0x06, an invalid opcode in 64-bit mode, which lands
+// where the syscall instruction was. So a thread that had run the mov
+// when the site was patched, and a call restarted by moving the
+// instruction pointer back over "syscall", fault there with SIGILL; the
+// sentry then runs the patched site again (Restart).
+//
+// Each entry has a second trampoline that makes the call with a real
+// syscall instruction, which traps. A thread whose GS base is its own
+// (the fast entry needs the stub's) cannot use the fast one, so once a
+// task sets one, every entry of its table points at its slow trampoline
+// for good (Disable).
+//
+// The table is a shared mapping: a forked address space shares it, and
+// with it the entries of the sites it inherited patched.
+package usertrap
+
+import (
+	"bytes"
+	"encoding/binary"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/moat-dev/moat/platform"
+	"github.com/moat-dev/moat/sentry/memfile"
+	"github.com/moat-dev/moat/sentry/mm"
+)
+
+const (
+	// Addr is where the table is mapped; Size is its length.
+	Addr = 0x60000
+	Size = 16 << 10
+
+	entrySize = 64
+	entries   = Size / entrySize
+
+	// invalidAt is the offset in a patched site of the table address's
+	// third byte, 0x06, where the syscall instruction was.
+	invalidAt = 5
+	jmpLen    = 7 // jmp *addr32
+
+	restartSyscall = 219
+
+	// maxRejected bounds the sites remembered as not patchable.
+	maxRejected = 4096
+)
+
+// The kinds of call sites. A site of the first two is 7 bytes: a 5-byte
+// instruction and the syscall instruction; the trampoline replays the
+// first instruction. A read site is 10: glibc's read(2), which has no
+// room for the jump before its syscall instruction and takes the
+// comparison after it, which its trampoline replays after the call.
+type kind int
+
+const (
+	// movSite is "mov $nr, %eax; syscall".
+	movSite kind = iota
+	// fnSite is glibc's syscall(2): "mov 0x8(%rsp), %r9; syscall", with
+	// the number already in rax.
+	fnSite
+	// readSite is "xor %eax, %eax; syscall; cmp $-4096, %rax".
+	readSite
+)
+
+var (
+	fnPrefix  = []byte{0x4c, 0x8b, 0x4c, 0x24, 0x08}
+	readXor   = []byte{0x31, 0xc0}
+	readCmp   = []byte{0x48, 0x3d, 0x00, 0xf0, 0xff, 0xff}
+	syscallOp = []byte{0x0f, 0x05}
+)
+
+// Offsets in an entry, after the word the site jumps through.
+const (
+	fastOff     = 8  // movSite, fnSite: the fast trampoline
+	slowOff     = 40 // movSite, fnSite: the slow one
+	readRetOff  = 8  // readSite: where to go back to
+	readFastOff = 16
+	readSlowOff = 44
+	readTailOff = readSlowOff + 4 // after its syscall instruction
+)
+
+// Table is an address space's table of trampolines. It is the mappable
+// object of its mapping, whose pages it owns.
+type Table struct {
+	mf    *memfile.File
+	off   uint64 // memory-file offset of its pages, contiguous
+	entry uint64 // the platform's fast entry
+
+	mu       sync.Mutex
+	entries  map[siteCall]int    // entry of each patched site and code
+	sites    map[uint64]patched  // patched sites
+	slow     []int               // each entry's slow trampoline
+	bad      map[uint64]struct{} // return addresses of sites not patchable
+	seen     map[uint64]struct{} // sites that trapped once
+	disabled bool
+	// refs counts its mappings, in any number of address spaces.
+	refs atomic.Int32
+}
+
+// Name implements mm.Mappable.
+func (t *Table) Name() string { return "[usertrap]" }
+
+// Page implements mm.Mappable.
+func (t *Table) Page(off uint64) (uint64, error) {
+	if off >= Size {
+		return 0, mm.ErrBeyondEOF
+	}
+	return t.off + off, nil
+}
+
+// IncMappingRef implements mm.MappingRefs.
+func (t *Table) IncMappingRef() { t.refs.Add(1) }
+
+// DecMappingRef implements mm.MappingRefs: the pages go with the last
+// mapping.
+func (t *Table) DecMappingRef() {
+	if t.refs.Add(-1) == 0 {
+		t.free()
+	}
+}
+
+func (t *Table) free() {
+	offs := make([]uint64, 0, Size/memfile.PageSize)
+	for o := uint64(0); o < Size; o += memfile.PageSize {
+		offs = append(offs, t.off+o)
+	}
+	t.mf.DecRef(offs...)
+}
+
+// patched is what Restart needs of a patched site.
+type patched struct {
+	kind  kind
+	nr    uint32 // a mov site's
+	entry int
+}
+
+// siteCall is a site and what it calls: a JIT can rewrite a site.
+type siteCall struct {
+	site uint64
+	code [8]byte
+}
+
+// find returns the table mapped in m, if any.
+func find(m *mm.MemoryManager) *Table {
+	t, _ := m.MappableAt(Addr).(*Table)
+	return t
+}
+
+// get returns m's table, mapping a new one if it has none (nil if the
+// place is taken).
+func get(m *mm.MemoryManager, entry uint64, disabled bool) *Table {
+	if t := find(m); t != nil {
+		return t
+	}
+	off, err := m.MemFile().Allocate(Size / memfile.PageSize)
+	if err != nil {
+		return nil
+	}
+	t := &Table{mf: m.MemFile(), off: off, entry: entry, entries: map[siteCall]int{}, sites: map[uint64]patched{},
+		bad: map[uint64]struct{}{}, seen: map[uint64]struct{}{}, disabled: disabled}
+	rx := platform.AccessType{Read: true, Execute: true}
+	if _, err := m.MMap(mm.MMapOpts{Addr: Addr, Length: Size, NoReplace: true, Perms: rx, MaxPerms: rx,
+		Obj: t}); err != nil {
+		t.free()
+		// Another thread may have mapped one meanwhile.
+		return find(m)
+	}
+	return t
+}
+
+// Patch patches the call site of the system call that just trapped, as
+// regs say, if it is one, in m, whose threads enter the fast path at
+// entry. The caller's GS base must be 0. A read site moves regs' return
+// address to the trampoline's.
+func Patch(m *mm.MemoryManager, entry uint64, regs *platform.Registers) {
+	rip, nr := regs.Rip, regs.Orig_rax
+	// code is [rip-8, rip+6), in one page.
+	if in := rip & (memfile.PageSize - 1); nr > 0x7fffffff || in < 8 || in > memfile.PageSize-6 {
+		return
+	}
+	// Sites are known by the return address of their call.
+	if t := find(m); t != nil && t.rejected(rip) {
+		return
+	}
+	var code [14]byte
+	if _, err := m.CopyIn(rip-8, code[:]); err != nil || !bytes.Equal(code[6:8], syscallOp) {
+		return
+	}
+	k, site := movSite, rip-jmpLen
+	switch {
+	case code[1] == 0xb8 && code[0]&0xf0 != 0x40 && uint64(binary.LittleEndian.Uint32(code[2:])) == nr:
+		// The byte before it is no REX prefix, which would make the
+		// mov one to r8d..r15d.
+	case bytes.Equal(code[1:6], fnPrefix):
+		// Torn, the five bytes can read as a longer instruction that
+		// swallows the syscall: no other thread may run them as they
+		// change.
+		if m.Users() != 1 {
+			return
+		}
+		k = fnSite
+	case nr == 0 && bytes.Equal(code[4:6], readXor) && bytes.Equal(code[8:], readCmp):
+		// No other thread may be part way through it as it changes.
+		if m.Users() != 1 {
+			return
+		}
+		k, site = readSite, rip-4
+	default:
+		if t := find(m); t != nil {
+			t.reject(rip)
+		}
+		return
+	}
+	t := get(m, entry, false)
+	if t == nil || t.firstSight(rip) {
+		return
+	}
+	old := code[1:8]
+	if k == readSite {
+		old = code[4:14]
+	}
+	var sc siteCall
+	copy(sc.code[:], old)
+	sc.site = site
+	i, ok := t.entryFor(sc, k)
+	if !ok {
+		return
+	}
+	patched := make([]byte, len(old))
+	patched[0], patched[1], patched[2] = 0xff, 0x24, 0x25 // jmp *addr32
+	binary.LittleEndian.PutUint32(patched[3:], uint32(Addr+i*entrySize))
+	for j := jmpLen; j < len(patched); j++ {
+		patched[j] = 0x90 // nop
+	}
+	if err := m.PatchCode(site, old, patched, invalidAt); err != nil {
+		t.reject(rip)
+		return
+	}
+	if k == readSite {
+		regs.Rip = uint64(Addr + i*entrySize + readTailOff)
+	}
+}
+
+// rejected reports whether the site is known not to be patchable, or
+// the table patches no more.
+func (t *Table) rejected(rip uint64) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_, bad := t.bad[rip]
+	return bad || t.disabled
+}
+
+// firstSight reports whether the site trapped for the first time. A site
+// is patched when it traps again, which leaves alone the many that run
+// once (exit_group, execve): patching costs a copy of the page.
+func (t *Table) firstSight(rip uint64) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, again := t.seen[rip]; again {
+		return false
+	}
+	if len(t.seen) >= maxRejected {
+		clear(t.seen)
+	}
+	t.seen[rip] = struct{}{}
+	return true
+}
+
+func (t *Table) reject(rip uint64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.bad) >= maxRejected {
+		clear(t.bad)
+	}
+	t.bad[rip] = struct{}{}
+}
+
+// entryFor returns the entry of a site, which it makes if the site has
+// none.
+func (t *Table) entryFor(sc siteCall, k kind) (int, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i, ok := t.entries[sc]
+	if ok {
+		return i, true
+	}
+	if t.disabled || len(t.entries) >= entries {
+		return 0, false
+	}
+	i = len(t.entries)
+	t.entries[sc] = i
+	t.sites[sc.site] = patched{k, binary.LittleEndian.Uint32(sc.code[1:]), i}
+	t.slow = append(t.slow, t.writeEntry(i, sc, k))
+	return i, true
+}
+
+// writeEntry writes entry i's trampolines and returns the offset of the
+// slow one.
+func (t *Table) writeEntry(i int, sc siteCall, k kind) int {
+	addr := uint64(Addr + i*entrySize)
+	b := t.mf.Bytes(t.off+uint64(i*entrySize), entrySize)
+	le := binary.LittleEndian
+	var fast, slow int
+	if k == readSite {
+		fast, slow = readFastOff, readSlowOff
+		le.PutUint64(b[readRetOff:], sc.site+uint64(len(readXor)+len(syscallOp)+len(readCmp)))
+		// fast: xor %eax, %eax; movabs $tail, %rcx; movabs $entry, %r11; jmp *%r11
+		f := b[fast:]
+		copy(f, readXor)
+		f[2], f[3] = 0x48, 0xb9
+		le.PutUint64(f[4:], addr+readTailOff)
+		f[12], f[13] = 0x49, 0xbb
+		le.PutUint64(f[14:], t.entry)
+		f[22], f[23], f[24] = 0x41, 0xff, 0xe3
+		// slow: xor %eax, %eax; syscall; tail: cmp $-4096, %rax; jmp *ret
+		s := b[slow:]
+		copy(s, readXor)
+		copy(s[2:], syscallOp)
+		copy(s[4:], readCmp)
+		s[10], s[11], s[12] = 0xff, 0x24, 0x25
+		le.PutUint32(s[13:], uint32(addr+readRetOff))
+	} else {
+		fast, slow = fastOff, slowOff
+		ret := sc.site + jmpLen
+		// fast: the site's first instruction; movabs $ret, %rcx;
+		// movabs $entry, %r11; jmp *%r11
+		f := b[fast:]
+		copy(f, sc.code[:5])
+		f[5], f[6] = 0x48, 0xb9
+		le.PutUint64(f[7:], ret)
+		f[15], f[16] = 0x49, 0xbb
+		le.PutUint64(f[17:], t.entry)
+		f[25], f[26], f[27] = 0x41, 0xff, 0xe3
+		// slow: the site's first instruction; syscall; movabs $ret, %rcx; jmp *%rcx
+		s := b[slow:]
+		copy(s, sc.code[:5])
+		copy(s[5:], syscallOp)
+		s[7], s[8] = 0x48, 0xb9
+		le.PutUint64(s[9:], ret)
+		s[17], s[18] = 0xff, 0xe1
+	}
+	to := addr + uint64(fast)
+	if t.disabled {
+		to = addr + uint64(slow)
+	}
+	atomic.StoreUint64((*uint64)(unsafe.Pointer(&b[0])), to)
+	return slow
+}
+
+// Disable sends every call of m's patched sites, and of the sites m's
+// table will ever patch, to their slow trampolines: the caller is about
+// to give a thread of m a GS base of its own. It is false if m cannot be
+// made safe that way: the caller must not then set the GS base.
+func Disable(m *mm.MemoryManager, entry uint64) bool {
+	t := get(m, entry, true)
+	if t == nil {
+		// Something else there keeps any table out.
+		return m.Mapped(Addr)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.disabled {
+		return true
+	}
+	t.disabled = true
+	for _, i := range t.entries {
+		b := t.mf.Bytes(t.off+uint64(i*entrySize), 8)
+		atomic.StoreUint64((*uint64)(unsafe.Pointer(&b[0])), uint64(Addr+i*entrySize+t.slow[i]))
+	}
+	return true
+}
+
+// Restart handles a SIGILL at regs.Rip, which is where a patched site's
+// syscall instruction was if the site is one of m's: a call restarted by
+// moving back over the syscall instruction lands there, and so does a
+// thread that was past a mov site's mov when the site was patched. The
+// syscall instruction is made as it was (handled and syscall: regs then
+// point past it and Orig_rax holds the number); or, for a thread whose
+// mov read the immediate while the patch rewrote it, the patched site
+// runs again (handled only).
+func Restart(m *mm.MemoryManager, regs *platform.Registers) (handled, syscall bool) {
+	t := find(m)
+	if t == nil {
+		return false, false
+	}
+	site := regs.Rip - invalidAt
+	t.mu.Lock()
+	p, ok := t.sites[site]
+	t.mu.Unlock()
+	if !ok || p.kind == readSite {
+		return false, false
+	}
+	var b [1]byte
+	if _, err := m.CopyIn(regs.Rip, b[:]); err != nil || b[0] != 0x06 {
+		return false, false
+	}
+	if p.kind == movSite && regs.Rax != uint64(p.nr) && torn(regs.Rax, p) {
+		regs.Rip = site
+		return true, false
+	}
+	regs.Orig_rax = regs.Rax
+	regs.Rip += 2
+	return true, true
+}
+
+// torn reports whether rax could have been loaded by a mov site's mov as
+// its immediate was being rewritten: each byte either the old one or the
+// patched site's.
+func torn(rax uint64, p patched) bool {
+	if rax>>32 != 0 {
+		return false
+	}
+	var now [4]byte
+	now[0], now[1] = 0x24, 0x25
+	binary.LittleEndian.PutUint16(now[2:], uint16(Addr+p.entry*entrySize))
+	for i := 0; i < 4; i++ {
+		b := byte(rax >> (8 * i))
+		if b != byte(p.nr>>(8*i)) && b != now[i] {
+			return false
+		}
+	}
+	return true
+}
