@@ -5,19 +5,24 @@
 // call.
 //
 // A call site is the common 7-byte pair "mov $nr, %eax; syscall" (b8 nr32
-// 0f 05). When a call trapped there, the sentry rewrites it into
-// "jmp *addr32" (ff 24 25 addr32), an indirect jump through the first
-// word of one entry of a table of trampolines mapped at Addr in the
-// application's address space. The trampoline loads the call's number
-// into eax and its return address into rcx, as the two instructions did,
-// and jumps to the platform's fast entry.
+// 0f 05), glibc's syscall(2) ("mov 0x8(%rsp), %r9; syscall") or glibc's
+// read(2) ("xor %eax, %eax; syscall; cmp $-4096, %rax"). When a call
+// trapped there twice, the sentry rewrites it into "jmp *addr32" (ff 24 25
+// addr32), an indirect jump through the first word of one entry of a
+// table of trampolines mapped at Addr in the application's address space.
+// The trampoline replays what the jump replaced but the syscall
+// instruction, puts the call's return address in rcx, as that
+// instruction would, and jumps to the platform's fast entry.
 //
 // Addr is below 2 GiB, as a 32-bit absolute address must be, and its
 // third byte is 0x06, an invalid opcode in 64-bit mode, which lands
 // where the syscall instruction was. So a thread that had run the mov
 // when the site was patched, and a call restarted by moving the
-// instruction pointer back over "syscall", fault there with SIGILL; the
-// sentry then runs the patched site again (Restart).
+// instruction pointer back over "syscall", fault there with SIGILL, and
+// the sentry makes the call (Restart). The other two kinds are patched
+// only while one task uses the address space, as no thread may be part
+// way through them as they change; a read site's return address is in
+// its trampoline, after a syscall instruction of its own.
 //
 // Each entry has a second trampoline that makes the call with a real
 // syscall instruction, which traps. A thread whose GS base is its own
