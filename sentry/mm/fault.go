@@ -24,7 +24,7 @@ func (mm *MemoryManager) getPage(vpn uint64, v *VMA, write bool) (p pte, changed
 			if err != nil {
 				return p, false, err
 			}
-			p = pte{off: off, owned: true}
+			p = pte{off: off, owned: true, excl: true}
 		} else {
 			off, err := v.Obj.Page(v.objOff(addr))
 			if err != nil {
@@ -34,7 +34,7 @@ func (mm *MemoryManager) getPage(vpn uint64, v *VMA, write bool) (p pte, changed
 		}
 		mm.setPage(vpn, p)
 	}
-	if write && v.Private && (!p.owned || mm.mf.Refs(p.off) > 1) {
+	if write && v.Private && (!p.owned || !mm.exclusive(vpn, &p)) {
 		off, err := mm.mf.Allocate(1)
 		if err != nil {
 			return p, false, err
@@ -43,7 +43,7 @@ func (mm *MemoryManager) getPage(vpn uint64, v *VMA, write bool) (p pte, changed
 		if p.owned {
 			mm.mf.DecRef(p.off)
 		}
-		p = pte{off: off, owned: true}
+		p = pte{off: off, owned: true, excl: true}
 		mm.setPage(vpn, p)
 		changed = ok
 	}
@@ -54,7 +54,7 @@ func (mm *MemoryManager) getPage(vpn uint64, v *VMA, write bool) (p pte, changed
 // writing cannot need a copy first.
 func (mm *MemoryManager) hostPerms(v *VMA, p pte) platform.AccessType {
 	perms := v.Perms
-	if perms.Write && v.Private && (!p.owned || mm.mf.Refs(p.off) > 1) {
+	if perms.Write && v.Private && (!p.owned || !p.excl && mm.mf.Refs(p.off) > 1) {
 		perms.Write = false
 	}
 	return perms
@@ -139,21 +139,8 @@ func (mm *MemoryManager) HandleFault(addr uint64, write bool) error {
 	start := max(v.Start, addr&^(faultAround-1))
 	end := min(v.End, (addr&^(faultAround-1))+faultAround)
 	if v.Obj == nil {
-		// Give the missing anonymous pages one contiguous run.
-		var missing []uint64
-		for a := start; a < end; a += pageSize {
-			if _, ok := mm.pages[a/pageSize]; !ok {
-				missing = append(missing, a/pageSize)
-			}
-		}
-		if len(missing) > 0 {
-			off, err := mm.mf.Allocate(uint64(len(missing)))
-			if err != nil {
-				return err
-			}
-			for i, vpn := range missing {
-				mm.setPage(vpn, pte{off: off + uint64(i)*pageSize, owned: true})
-			}
+		if err := mm.allocAnon(start, end); err != nil {
+			return err
 		}
 	} else {
 		if _, _, err := mm.getPage(vpn, v, false); err != nil {
@@ -246,6 +233,29 @@ func (mm *MemoryManager) access(addr uint64, n int, write, force bool, fn func(b
 	return done, nil
 }
 
+// allocAnon gives the missing pages of [start, end), in an anonymous
+// mapping, one contiguous run of the memory file: a host read or write
+// of them then takes fewer pieces.
+func (mm *MemoryManager) allocAnon(start, end uint64) error {
+	var missing []uint64
+	for a := start; a < end; a += pageSize {
+		if _, ok := mm.pages[a/pageSize]; !ok {
+			missing = append(missing, a/pageSize)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	off, err := mm.mf.Allocate(uint64(len(missing)))
+	if err != nil {
+		return err
+	}
+	for i, vpn := range missing {
+		mm.setPage(vpn, pte{off: off + uint64(i)*pageSize, owned: true, excl: true})
+	}
+	return nil
+}
+
 // FillUser prepares [addr, addr+n) for writing as CopyOut does (pages
 // allocated, copy-on-write broken), and calls fill once with the memory
 // file's bytes behind the range, in order (pieces contiguous in the file
@@ -265,6 +275,20 @@ func (mm *MemoryManager) FillUser(addr uint64, n int, fill func(bufs [][]byte) (
 	}
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
+	// A buffer's first use allocates its pages: in one run.
+	for a, end := PageRoundDown(addr), PageRoundUp(addr+uint64(n)); a < end; {
+		v := mm.vmaAt(a)
+		if v == nil {
+			break
+		}
+		e := min(end, v.End)
+		if v.Obj == nil && v.Private && v.Perms.Write {
+			if err := mm.allocAnon(a, e); err != nil {
+				break
+			}
+		}
+		a = e
+	}
 	bufs := mm.fillBufs[:0]
 	defer func() { clear(bufs); mm.fillBufs = bufs[:0] }()
 	var lastOff uint64 // memory file offset just past the last piece

@@ -63,6 +63,24 @@ func (v *VMA) objOff(addr uint64) uint64 { return v.Off + (addr - v.Start) }
 type pte struct {
 	off   uint64 // memory-file offset
 	owned bool   // a private page holding a reference
+	// excl says that the page's reference is its only one, so that
+	// a write needs no look at the count: only Fork adds references
+	// to a page, and it clears excl on both sides.
+	excl bool
+}
+
+// exclusive reports whether the owned page p is referenced by this
+// memory manager alone, and remembers it in vpn's entry if so.
+func (mm *MemoryManager) exclusive(vpn uint64, p *pte) bool {
+	if p.excl {
+		return true
+	}
+	if mm.mf.Refs(p.off) > 1 {
+		return false
+	}
+	p.excl = true
+	mm.pages[vpn] = *p
+	return true
 }
 
 // MemoryManager is an application address space.
@@ -804,6 +822,10 @@ func (mm *MemoryManager) Fork(as platform.AddressSpace) *MemoryManager {
 	for vpn, p := range mm.pages {
 		if p.owned {
 			mm.mf.IncRef(p.off)
+			if p.excl {
+				p.excl = false
+				mm.pages[vpn] = p
+			}
 		}
 		c.setPage(vpn, p)
 		vpns = append(vpns, vpn)
