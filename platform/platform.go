@@ -68,8 +68,7 @@ type Event struct {
 // number in eax and its return address in rcx (as a syscall instruction
 // leaves them), makes the call as if it had executed a syscall
 // instruction, and returns there. The sentry patches call sites to do
-// that (sentry/usertrap). The entry needs the thread's GS base for
-// itself: a thread whose application GS base is not 0 must not use it.
+// that (sentry/usertrap).
 type SyscallPatcher interface {
 	FastSyscallEntry() uint64
 }

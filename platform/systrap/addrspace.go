@@ -413,9 +413,7 @@ func (as *addressSpace) newThread(spin int) (*thread, error) {
 		return nil, err
 	}
 	th.tid = int(atomic.LoadUint32(&th.h.tid))
-	// thread_start made the slot its GS base.
-	th.gsbase = th.base
-	th.fast = th.initFast()
+	th.fast = as.p.mapThread(th) && th.initFast()
 	return th, nil
 }
 

@@ -223,15 +223,8 @@ func (th *thread) putRegs(regs *platform.Registers) error {
 		th.h.fsbase, th.fsbase = regs.Fs_base, regs.Fs_base
 		set |= 1
 	}
-	// A thread's GS base is its slot, for the fast path, unless the
-	// application has one of its own (the sentry then keeps it off the
-	// fast path, see platform.SyscallPatcher).
-	gs := regs.Gs_base
-	if gs == 0 {
-		gs = th.base
-	}
-	if gs != th.gsbase {
-		th.h.gsbase, th.gsbase = gs, gs
+	if regs.Gs_base != th.gsbase {
+		th.h.gsbase, th.gsbase = regs.Gs_base, regs.Gs_base
 		set |= 2
 	}
 	th.h.setbase = set

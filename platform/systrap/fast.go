@@ -47,10 +47,19 @@ func (th *thread) initFast() bool {
 	copy(m[fastFP:fastFP+size], m[off:off+size])
 	le.PutUint32(m[fastFP+size:], fpMagic2)
 	atomic.StoreUint32(&th.h.fpdirty, 0)
-	th.h.fstack = th.base + fastStack
 	th.h.xmask = features
 	return true
 }
 
 // fastFrame reports whether the last event came through the fast path.
 func (th *thread) fastFrame() bool { return th.h.uctx == th.base+fastUC }
+
+// mapThread enters the thread in the thread map, where the fast path
+// finds its slot, and reports whether it fits there.
+func (p *Platform) mapThread(th *thread) bool {
+	if th.tid <= 0 || th.tid >= tidmapMax {
+		return false
+	}
+	binary.LittleEndian.PutUint16(p.msg[tidmapOff+2*th.tid:], uint16(th.slot.idx))
+	return true
+}

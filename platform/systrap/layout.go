@@ -22,7 +22,14 @@ const (
 	slotHdr  = 0x1000
 	// maxSlots bounds the slots (stub threads) of one address space,
 	// its control slot included.
-	maxSlots = (stubEnd - slotBase) / slotSize
+	maxSlots = (tidmapAddr - slotBase) / slotSize
+
+	// The thread map (see layout.h): a u16 slot index per thread ID.
+	tidmapMax  = 0x400000
+	tidmapSize = 2 * tidmapMax
+	tidmapAddr = stubEnd - tidmapSize
+	tidmapOff  = sysmsgSize - tidmapSize
+	fastSkip   = 256
 
 	sysmsgFD = 1
 	memFD    = 0
@@ -88,7 +95,7 @@ type slotHeader struct {
 }
 
 func checkLayout() error {
-	if sym_stub_layout < codeAddr || sym_stub_layout-codeAddr+8*48 > uint64(len(stubBlob)) {
+	if sym_stub_layout < codeAddr || sym_stub_layout-codeAddr+8*52 > uint64(len(stubBlob)) {
 		return fmt.Errorf("systrap: stub layout table out of range")
 	}
 	want := []uint64{
@@ -104,6 +111,7 @@ func checkLayout() error {
 		threadBatchMax, pendingRunning,
 		uint64(unsafe.Offsetof(slotHeader{}.fpdirty)), uint64(unsafe.Offsetof(slotHeader{}.xmask)),
 		uint64(unsafe.Offsetof(slotHeader{}.fstack)), stFast, sigStack, fastUC, fastInfo, fastStack, fastFP,
+		tidmapMax, tidmapAddr, tidmapOff, fastSkip,
 	}
 	b := stubBlob[sym_stub_layout-codeAddr:]
 	for i, w := range want {

@@ -43,7 +43,7 @@ const (
 	// sysmsgSize is the virtual size of the sysmsg memfd; only slots in
 	// use take memory.
 	sysmsgSize     = 1 << 30
-	maxGlobalSlots = sysmsgSize / slotSize
+	maxGlobalSlots = tidmapOff / slotSize
 
 	// interruptSignal makes a stub thread running application code
 	// enter its handler.

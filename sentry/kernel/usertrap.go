@@ -10,7 +10,7 @@ import (
 // patchSyscall patches the call site of the system call that just
 // trapped, on a platform that can then serve it without a trap.
 func (t *Task) patchSyscall(ev platform.Event) {
-	if !ev.Patchable || t.Regs.Gs_base != 0 {
+	if !ev.Patchable {
 		return
 	}
 	if sp, ok := t.ctx.(platform.SyscallPatcher); ok {
@@ -30,15 +30,4 @@ func (t *Task) restartPatched(ev platform.Event) bool {
 		t.syscall()
 	}
 	return handled
-}
-
-// PrepareGSBase readies the task's address space for the task to have a
-// GS base of its own, which the platform's fast system call path cannot
-// work with. It is false if it cannot.
-func (t *Task) PrepareGSBase() bool {
-	sp, ok := t.ctx.(platform.SyscallPatcher)
-	if !ok {
-		return true
-	}
-	return usertrap.Disable(t.MM(), sp.FastSyscallEntry())
 }

@@ -406,9 +406,6 @@ func sysArchPrctl(t *task, a *args) (uint64, error) {
 		if a[1] >= 0x7ffffffff000 {
 			return 0, unix.EPERM
 		}
-		if a[1] != 0 && !t.PrepareGSBase() {
-			return 0, unix.ENOMEM
-		}
 		t.Regs.Gs_base = a[1]
 	case archGetFS:
 		return 0, copyOutU64(t, a[1], t.Regs.Fs_base)

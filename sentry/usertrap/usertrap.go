@@ -24,12 +24,6 @@
 // way through them as they change; a read site's return address is in
 // its trampoline, after a syscall instruction of its own.
 //
-// Each entry has a second trampoline that makes the call with a real
-// syscall instruction, which traps. A thread whose GS base is its own
-// (the fast entry needs the stub's) cannot use the fast one, so once a
-// task sets one, every entry of its table points at its slow trampoline
-// for good (Disable).
-//
 // The table is a shared mapping: a forked address space shares it, and
 // with it the entries of the sites it inherited patched.
 package usertrap
@@ -91,12 +85,13 @@ var (
 
 // Offsets in an entry, after the word the site jumps through.
 const (
-	fastOff     = 8  // movSite, fnSite: the fast trampoline
-	slowOff     = 40 // movSite, fnSite: the slow one
-	readRetOff  = 8  // readSite: where to go back to
+	fastOff     = 8 // movSite, fnSite: the trampoline
+	readRetOff  = 8 // readSite: where to go back to
 	readFastOff = 16
-	readSlowOff = 44
-	readTailOff = readSlowOff + 4 // after its syscall instruction
+	// readSyscallOff is a syscall instruction that a restarted call
+	// runs (as it traps), before the tail that both paths return to.
+	readSyscallOff = 44
+	readTailOff    = readSyscallOff + 2
 )
 
 // Table is an address space's table of trampolines. It is the mappable
@@ -106,13 +101,11 @@ type Table struct {
 	off   uint64 // memory-file offset of its pages, contiguous
 	entry uint64 // the platform's fast entry
 
-	mu       sync.Mutex
-	entries  map[siteCall]int    // entry of each patched site and code
-	sites    map[uint64]patched  // patched sites
-	slow     []int               // each entry's slow trampoline
-	bad      map[uint64]struct{} // return addresses of sites not patchable
-	seen     map[uint64]struct{} // sites that trapped once
-	disabled bool
+	mu      sync.Mutex
+	entries map[siteCall]int    // entry of each patched site and code
+	sites   map[uint64]patched  // patched sites
+	bad     map[uint64]struct{} // return addresses of sites not patchable
+	seen    map[uint64]struct{} // sites that trapped once
 	// refs counts its mappings, in any number of address spaces.
 	refs atomic.Int32
 }
@@ -168,7 +161,7 @@ func find(m *mm.MemoryManager) *Table {
 
 // get returns m's table, mapping a new one if it has none (nil if the
 // place is taken).
-func get(m *mm.MemoryManager, entry uint64, disabled bool) *Table {
+func get(m *mm.MemoryManager, entry uint64) *Table {
 	if t := find(m); t != nil {
 		return t
 	}
@@ -177,7 +170,7 @@ func get(m *mm.MemoryManager, entry uint64, disabled bool) *Table {
 		return nil
 	}
 	t := &Table{mf: m.MemFile(), off: off, entry: entry, entries: map[siteCall]int{}, sites: map[uint64]patched{},
-		bad: map[uint64]struct{}{}, seen: map[uint64]struct{}{}, disabled: disabled}
+		bad: map[uint64]struct{}{}, seen: map[uint64]struct{}{}}
 	rx := platform.AccessType{Read: true, Execute: true}
 	if _, err := m.MMap(mm.MMapOpts{Addr: Addr, Length: Size, NoReplace: true, Perms: rx, MaxPerms: rx,
 		Obj: t}); err != nil {
@@ -231,7 +224,7 @@ func Patch(m *mm.MemoryManager, entry uint64, regs *platform.Registers) {
 		}
 		return
 	}
-	t := get(m, entry, false)
+	t := get(m, entry)
 	if t == nil || t.firstSight(rip) {
 		return
 	}
@@ -267,7 +260,7 @@ func (t *Table) rejected(rip uint64) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	_, bad := t.bad[rip]
-	return bad || t.disabled
+	return bad
 }
 
 // firstSight reports whether the site trapped for the first time. A site
@@ -304,90 +297,53 @@ func (t *Table) entryFor(sc siteCall, k kind) (int, bool) {
 	if ok {
 		return i, true
 	}
-	if t.disabled || len(t.entries) >= entries {
+	if len(t.entries) >= entries {
 		return 0, false
 	}
 	i = len(t.entries)
 	t.entries[sc] = i
 	t.sites[sc.site] = patched{k, binary.LittleEndian.Uint32(sc.code[1:]), i}
-	t.slow = append(t.slow, t.writeEntry(i, sc, k))
+	t.writeEntry(i, sc, k)
 	return i, true
 }
 
-// writeEntry writes entry i's trampolines and returns the offset of the
-// slow one.
-func (t *Table) writeEntry(i int, sc siteCall, k kind) int {
+// writeEntry writes entry i's trampoline for the site.
+func (t *Table) writeEntry(i int, sc siteCall, k kind) {
 	addr := uint64(Addr + i*entrySize)
 	b := t.mf.Bytes(t.off+uint64(i*entrySize), entrySize)
 	le := binary.LittleEndian
-	var fast, slow int
+	var f []byte
 	if k == readSite {
-		fast, slow = readFastOff, readSlowOff
+		f = b[readFastOff:]
 		le.PutUint64(b[readRetOff:], sc.site+uint64(len(readXor)+len(syscallOp)+len(readCmp)))
-		// fast: xor %eax, %eax; movabs $tail, %rcx; movabs $entry, %r11; jmp *%r11
-		f := b[fast:]
+		// xor %eax, %eax; movabs $tail, %rcx
 		copy(f, readXor)
 		f[2], f[3] = 0x48, 0xb9
 		le.PutUint64(f[4:], addr+readTailOff)
-		f[12], f[13] = 0x49, 0xbb
-		le.PutUint64(f[14:], t.entry)
-		f[22], f[23], f[24] = 0x41, 0xff, 0xe3
-		// slow: xor %eax, %eax; syscall; tail: cmp $-4096, %rax; jmp *ret
-		s := b[slow:]
-		copy(s, readXor)
-		copy(s[2:], syscallOp)
-		copy(s[4:], readCmp)
-		s[10], s[11], s[12] = 0xff, 0x24, 0x25
-		le.PutUint32(s[13:], uint32(addr+readRetOff))
+		f = f[12:]
+		// syscall; tail: cmp $-4096, %rax; jmp *ret
+		r := b[readSyscallOff:]
+		copy(r, syscallOp)
+		copy(r[2:], readCmp)
+		r[8], r[9], r[10] = 0xff, 0x24, 0x25
+		le.PutUint32(r[11:], uint32(addr+readRetOff))
 	} else {
-		fast, slow = fastOff, slowOff
-		ret := sc.site + jmpLen
-		// fast: the site's first instruction; movabs $ret, %rcx;
-		// movabs $entry, %r11; jmp *%r11
-		f := b[fast:]
+		f = b[fastOff:]
+		// the site's first instruction; movabs $ret, %rcx
 		copy(f, sc.code[:5])
 		f[5], f[6] = 0x48, 0xb9
-		le.PutUint64(f[7:], ret)
-		f[15], f[16] = 0x49, 0xbb
-		le.PutUint64(f[17:], t.entry)
-		f[25], f[26], f[27] = 0x41, 0xff, 0xe3
-		// slow: the site's first instruction; syscall; movabs $ret, %rcx; jmp *%rcx
-		s := b[slow:]
-		copy(s, sc.code[:5])
-		copy(s[5:], syscallOp)
-		s[7], s[8] = 0x48, 0xb9
-		le.PutUint64(s[9:], ret)
-		s[17], s[18] = 0xff, 0xe1
+		le.PutUint64(f[7:], sc.site+jmpLen)
+		f = f[15:]
 	}
-	to := addr + uint64(fast)
-	if t.disabled {
-		to = addr + uint64(slow)
+	// movabs $entry, %r11; jmp *%r11
+	f[0], f[1] = 0x49, 0xbb
+	le.PutUint64(f[2:], t.entry)
+	f[10], f[11], f[12] = 0x41, 0xff, 0xe3
+	to := addr + fastOff
+	if k == readSite {
+		to = addr + readFastOff
 	}
 	atomic.StoreUint64((*uint64)(unsafe.Pointer(&b[0])), to)
-	return slow
-}
-
-// Disable sends every call of m's patched sites, and of the sites m's
-// table will ever patch, to their slow trampolines: the caller is about
-// to give a thread of m a GS base of its own. It is false if m cannot be
-// made safe that way: the caller must not then set the GS base.
-func Disable(m *mm.MemoryManager, entry uint64) bool {
-	t := get(m, entry, true)
-	if t == nil {
-		// Something else there keeps any table out.
-		return m.Mapped(Addr)
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.disabled {
-		return true
-	}
-	t.disabled = true
-	for _, i := range t.entries {
-		b := t.mf.Bytes(t.off+uint64(i*entrySize), 8)
-		atomic.StoreUint64((*uint64)(unsafe.Pointer(&b[0])), uint64(Addr+i*entrySize+t.slow[i]))
-	}
-	return true
 }
 
 // Restart handles a SIGILL at regs.Rip, which is where a patched site's

@@ -33,6 +33,18 @@ _start:
 	mov $SLOT_BASE, %rdi
 	cmp %rdi, %rax
 	jne die
+	mov $9, %eax                /* mmap(TIDMAP_ADDR, TIDMAP_SIZE, R, SHARED|FIXED, SYSMSG_FD, TIDMAP_OFF) */
+	mov $TIDMAP_ADDR, %rdi
+	mov $TIDMAP_SIZE, %rsi
+	mov $1, %edx
+	mov $0x11, %r10d
+	mov $SYSMSG_FD, %r8d
+	mov $TIDMAP_OFF, %r9
+	syscall
+	mov $TIDMAP_ADDR, %rdi
+	cmp %rdi, %rax
+	jne die
+	mov $SLOT_BASE, %rdi
 	lea SLOT_SIZE(%rdi), %rsp
 	call master_init
 	jmp die
@@ -47,9 +59,9 @@ _start:
  */
 	.globl fork_child
 fork_child:
-	mov $11, %eax               /* munmap(SLOT_BASE + SLOT_SIZE, rest of the stub region) */
+	mov $11, %eax               /* munmap(SLOT_BASE + SLOT_SIZE, up to the thread map) */
 	mov $(SLOT_BASE + SLOT_SIZE), %rdi
-	mov $(STUB_END - SLOT_BASE - SLOT_SIZE), %rsi
+	mov $(TIDMAP_ADDR - SLOT_BASE - SLOT_SIZE), %rsi
 	syscall
 	test %rax, %rax
 	jnz die
@@ -94,12 +106,6 @@ thread_start:
 	syscall
 	test %rax, %rax
 	jnz die
-	mov $158, %eax              /* arch_prctl(ARCH_SET_GS, slot): the fast path finds its slot there */
-	mov $0x1001, %edi
-	mov %rbx, %rsi
-	syscall
-	test %rax, %rax
-	jnz die
 	mov $157, %eax              /* prctl(PR_SET_PDEATHSIG, SIGKILL) */
 	mov $1, %edi
 	mov $9, %esi
@@ -130,79 +136,100 @@ thread_ready:
  * The fast system call path. A patched call site jumps, through its
  * trampoline (sentry/usertrap), here with the call's number in eax, its
  * return address in rcx and r11 free, as a syscall instruction leaves
- * them; every other register is the application's, the stack included
- * (with its red zone: nothing is pushed there). GS base is the slot.
+ * them; every other register is the application's. Nothing is written in
+ * the red zone below the application's stack pointer.
  *
- * It saves the registers and the FP state in the slot's fast frame, has
+ * It finds the thread's slot from its thread ID (a host segment base
+ * would do it with no system call, but a GS base makes every host
+ * context switch of the thread far dearer on some hypervisors), saves
+ * the registers and the FP state in the slot's fast frame, has
  * fast_syscall hand the call to the sentry and run its commands, and
  * returns to the application with the registers the sentry left in the
  * frame. A signal that arrives meanwhile is sorted out by the handler
- * (see fast_signal in stub.c), which depends on the first instruction
- * marking the slot ST_FAST, and on fast_slow and fast_end.
+ * (see fast_signal in stub.c), which depends on fast_marked and fast_end.
  */
 	.globl fast_entry
 fast_entry:
-	movl $ST_FAST, %gs:SL_STATE
-	mov %rsp, %gs:FU_RSP
-	mov %gs:SL_FSTACK, %rsp
+	lea -FAST_SKIP(%rsp), %rsp
 	pushfq
-	pop %r11
-	mov %r11, %gs:FU_EFL
-	mov %r11, %gs:FU_R11
-	mov %rcx, %gs:FU_RIP
-	mov %rcx, %gs:FU_RCX
-	mov %rax, %gs:FU_RAX
-	mov %r8, %gs:FU_R8
-	mov %r9, %gs:FU_R9
-	mov %r10, %gs:FU_R10
-	mov %r12, %gs:FU_R12
-	mov %r13, %gs:FU_R13
-	mov %r14, %gs:FU_R14
-	mov %r15, %gs:FU_R15
-	mov %rdi, %gs:FU_RDI
-	mov %rsi, %gs:FU_RSI
-	mov %rbp, %gs:FU_RBP
-	mov %rbx, %gs:FU_RBX
-	mov %rdx, %gs:FU_RDX
-	mov %gs:SL_XMASK, %eax
-	mov %gs:(SL_XMASK + 4), %edx
-	xsave64 %gs:FAST_FP
+	push %rcx
+	push %rax
+	mov $186, %eax              /* gettid() */
+	syscall
+	mov $TIDMAP_MAX, %rcx
+	cmp %rcx, %rax
+	jae die
+	mov $TIDMAP_ADDR, %r11
+	movzwl (%r11,%rax,2), %r11d
+	shl $SLOT_SHIFT, %r11
+	mov $SLOT_BASE, %rcx
+	add %rcx, %r11              /* the slot */
+	cmp %eax, SL_TID(%r11)
+	jne die
+	movl $ST_FAST, SL_STATE(%r11)
+	.globl fast_marked
+fast_marked:
+	pop FU_RAX(%r11)
+	pop FU_RIP(%r11)
+	pop FU_EFL(%r11)
+	lea FAST_SKIP(%rsp), %rcx
+	mov %rcx, FU_RSP(%r11)
+	mov FU_RIP(%r11), %rcx
+	mov %rcx, FU_RCX(%r11)
+	mov FU_EFL(%r11), %rcx
+	mov %rcx, FU_R11(%r11)
+	mov %r8, FU_R8(%r11)
+	mov %r9, FU_R9(%r11)
+	mov %r10, FU_R10(%r11)
+	mov %r12, FU_R12(%r11)
+	mov %r13, FU_R13(%r11)
+	mov %r14, FU_R14(%r11)
+	mov %r15, FU_R15(%r11)
+	mov %rdi, FU_RDI(%r11)
+	mov %rsi, FU_RSI(%r11)
+	mov %rbp, FU_RBP(%r11)
+	mov %rbx, FU_RBX(%r11)
+	mov %rdx, FU_RDX(%r11)
+	lea FAST_STACK(%r11), %rsp
+	mov SL_XMASK(%r11), %eax
+	mov (SL_XMASK + 4)(%r11), %edx
+	xsave64 FAST_FP(%r11)
 	cld
-	mov %rsp, %rdi
-	and $~(SLOT_SIZE - 1), %rdi /* the slot: the stack is in it */
+	mov %r11, %rbx
+	mov %r11, %rdi
 	call fast_syscall
-	test %eax, %eax
-	jnz fast_slow
-	cmpl $0, %gs:SL_FPDIRTY
+	mov %rbx, %r11
+	cmpl $0, SL_FPDIRTY(%r11)
 	je 1f
-	mov %gs:SL_XMASK, %eax
-	mov %gs:(SL_XMASK + 4), %edx
-	xrstor64 %gs:FAST_FP
-	movl $0, %gs:SL_FPDIRTY
-1:	pushq %gs:FU_EFL
-	mov %gs:FU_R8, %r8
-	mov %gs:FU_R9, %r9
-	mov %gs:FU_R10, %r10
-	mov %gs:FU_R11, %r11
-	mov %gs:FU_R12, %r12
-	mov %gs:FU_R13, %r13
-	mov %gs:FU_R14, %r14
-	mov %gs:FU_R15, %r15
-	mov %gs:FU_RDI, %rdi
-	mov %gs:FU_RSI, %rsi
-	mov %gs:FU_RBP, %rbp
-	mov %gs:FU_RBX, %rbx
-	mov %gs:FU_RDX, %rdx
-	mov %gs:FU_RAX, %rax
-	mov %gs:FU_RCX, %rcx
+	mov SL_XMASK(%r11), %eax
+	mov (SL_XMASK + 4)(%r11), %edx
+	xrstor64 FAST_FP(%r11)
+	movl $0, SL_FPDIRTY(%r11)
+1:	/* Below the red zone: the flags and the return address, which
+	 * popfq and ret take, leaving the stack pointer the application's. */
+	mov FU_RSP(%r11), %rcx
+	lea -(FAST_SKIP + 8)(%rcx), %rsp
+	mov FU_EFL(%r11), %rax
+	mov %rax, (%rsp)
+	mov FU_RIP(%r11), %rax
+	mov %rax, 8(%rsp)
+	mov FU_R8(%r11), %r8
+	mov FU_R9(%r11), %r9
+	mov FU_R10(%r11), %r10
+	mov FU_R12(%r11), %r12
+	mov FU_R13(%r11), %r13
+	mov FU_R14(%r11), %r14
+	mov FU_R15(%r11), %r15
+	mov FU_RDI(%r11), %rdi
+	mov FU_RSI(%r11), %rsi
+	mov FU_RBP(%r11), %rbp
+	mov FU_RBX(%r11), %rbx
+	mov FU_RDX(%r11), %rdx
+	mov FU_RAX(%r11), %rax
+	mov FU_RCX(%r11), %rcx
+	mov FU_R11(%r11), %r11
 	popfq
-	mov %gs:FU_RSP, %rsp
-	jmp *%gs:FU_RIP
-	/* The return needs what only a sigreturn does (a new GS base): the
-	 * handler finishes it from the frame. */
-	.globl fast_slow
-fast_slow:
-	ud2
+	ret $(FAST_SKIP - 8)
 	.globl fast_end
 fast_end:
 

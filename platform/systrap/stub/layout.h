@@ -22,6 +22,15 @@
 /* After the header page, the fast path's area (see FAST_* below), then
  * the signal stack, up to the end of the slot. */
 #define SIGSTACK      0x4000UL
+/* The thread map, read-only at TIDMAP_ADDR in every stub: for each host
+ * thread ID below TIDMAP_MAX, a u16, the index of its slot in its address
+ * space (SLOT_BASE + index * SLOT_SIZE), which the fast path looks up.
+ * It is the last TIDMAP_SIZE bytes of sysmsg. */
+#define TIDMAP_MAX    0x400000UL
+#define TIDMAP_SIZE   (2 * TIDMAP_MAX)
+#define TIDMAP_ADDR   (STUB_END - TIDMAP_SIZE)
+#define TIDMAP_OFF    (0x40000000UL - TIDMAP_SIZE)
+#define SLOT_SHIFT    15 /* SLOT_SIZE is 1 << SLOT_SHIFT */
 #define SYSMSG_FD     1
 #define MEM_FD        0
 
@@ -49,7 +58,7 @@
                               state: restore it before returning */
 #define SL_XMASK      0xa0 /* u64: XSAVE features the fast path saves;
                               0 until the sentry set the fast frame up */
-#define SL_FSTACK     0xa8 /* u64: the fast path's stack top (address) */
+#define SL_FSTACK     0xa8 /* u64: unused */
 #define SL_FPROG      0x100 /* struct sock_fprog for the master's filter */
 #define SL_FILTER     0x200 /* its instructions, up to SLOT_HDR */
 #define SL_BATCH      0x400 /* batch entries: CMD_BATCH's, and in thread
@@ -66,9 +75,11 @@
  * site the sentry patched to jump there does not trap. The stub saves the
  * registers itself, in a frame laid out as the kernel lays out a signal
  * frame (a ucontext, a siginfo and an XSAVE area), so that the sentry
- * reads and writes both kinds the same way. Offsets in the slot; the GS
- * base of every thread is its slot.
+ * reads and writes both kinds the same way. Offsets in the slot.
+ * FAST_SKIP is how far below the application's stack pointer the fast
+ * path puts what it pushes: past the red zone.
  */
+#define FAST_SKIP     256
 #define FAST_UC       0x1000 /* struct ucontext */
 #define FAST_INFO     0x1140 /* struct siginfo: SIGSYS, SYS_SECCOMP */
 #define FAST_STACK    0x1800 /* top of the fast path's own stack */

@@ -93,11 +93,11 @@ _Static_assert(__builtin_offsetof(struct slot, xmask) == SL_XMASK, "SL_XMASK");
 _Static_assert(__builtin_offsetof(struct slot, fstack) == SL_FSTACK, "SL_FSTACK");
 
 void handler(int signo, void *info, void *uctx);
-int fast_syscall(struct slot *s);
+void fast_syscall(struct slot *s);
 void restorer(void);
 void thread_ready(void);
 void fast_entry(void);
-void fast_slow(void);
+void fast_marked(void);
 void fast_end(void);
 
 void die(void) __attribute__((noreturn));
@@ -241,27 +241,25 @@ static void serve(struct slot *s)
 
 /*
  * fast_syscall serves a call made through the fast path: fast_entry has
- * saved the registers in the fast frame. It returns 0 to let fast_entry
- * resume the application from the frame, or 1 if the handler must.
+ * saved the registers in the fast frame, and resumes the application
+ * from it once this returns.
  */
-int fast_syscall(struct slot *s)
+void fast_syscall(struct slot *s)
 {
 	s->signo = 31; /* SIGSYS */
 	s->info = (u64)s + FAST_INFO;
 	s->uctx = (u64)s + FAST_UC;
 	serve(s);
-	if (s->setbase & 2)
-		return 1;
 	set_bases(s);
-	return 0;
 }
 
-#define REG_RCX 14
 #define REG_RIP 16
 #define REG_FPSTATE 23
 #define SIGUSR2 12
 #define SIGTRAP 5
 #define SIGILL 4
+#define SIGSEGV 11
+#define SIGBUS 7
 #define FP_SW_BYTES 464
 #define FP_XSTATE_START 512
 
@@ -282,11 +280,16 @@ int fast_syscall(struct slot *s)
 static int fast_signal(struct slot *s, int signo, u64 *gregs)
 {
 	u64 rip = gregs[REG_RIP];
-	if (rip == (u64)fast_entry) {
-		/* Nothing saved yet: the application is at its call site,
-		 * about to make the call again once resumed. */
-		gregs[REG_RIP] = gregs[REG_RCX] - 7;
-		return 1;
+	if (rip >= (u64)fast_entry && rip < (u64)fast_marked) {
+		/* Not even marked ST_FAST yet, and nothing saved. */
+		if (signo == SIGUSR2)
+			return 0;
+		/* A push to a page of the application's stack that the
+		 * sentry has not mapped yet: it maps it, as for any fault,
+		 * and the push runs again. */
+		if (signo == SIGSEGV || signo == SIGBUS)
+			return 1;
+		die();
 	}
 	if (load32(&s->state) != ST_STUB || s->cmd != CMD_RUN) {
 		if (signo == SIGUSR2)
@@ -308,9 +311,9 @@ static int fast_signal(struct slot *s, int signo, u64 *gregs)
 		store32(&s->fpdirty, 0);
 	}
 	set_bases(s);
-	if (signo == SIGILL && rip == (u64)fast_slow)
-		return 0;
-	if (signo != SIGUSR2 && signo != SIGTRAP)
+	/* A fault is the return's write to the application's stack: the
+	 * application, resumed from the frame, does not make it again. */
+	if (signo != SIGUSR2 && signo != SIGTRAP && signo != SIGSEGV && signo != SIGBUS)
 		die();
 	return 1;
 }
@@ -508,4 +511,5 @@ __attribute__((used, section(".text.layout"))) const u64 stub_layout[] = {
 	THREAD_CLONE_FLAGS, FORK_CLONE_FLAGS, SL_TID, NO_MAP, SL_NOSPIN, CLONE_PARENT_FLAG,
 	CMD_BATCH, SL_BATCH, BATCH_WORDS, BATCH_MAX, SL_PENDING, THREAD_BATCH_MAX, PENDING_RUNNING,
 	SL_FPDIRTY, SL_XMASK, SL_FSTACK, ST_FAST, SIGSTACK, FAST_UC, FAST_INFO, FAST_STACK, FAST_FP,
+	TIDMAP_MAX, TIDMAP_ADDR, TIDMAP_OFF, FAST_SKIP,
 };
