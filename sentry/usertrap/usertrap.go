@@ -196,34 +196,23 @@ func Patch(m *mm.MemoryManager, entry uint64, regs *platform.Registers) {
 		return
 	}
 	var code [14]byte
-	if _, err := m.CopyIn(rip-8, code[:]); err != nil || !bytes.Equal(code[6:8], syscallOp) {
+	if _, err := m.CopyIn(rip-8, code[:]); err != nil {
 		return
 	}
-	k, site := movSite, rip-jmpLen
-	switch {
-	case code[1] == 0xb8 && code[0]&0xf0 != 0x40 && uint64(binary.LittleEndian.Uint32(code[2:])) == nr:
-		// The byte before it is no REX prefix, which would make the
-		// mov one to r8d..r15d.
-	case bytes.Equal(code[1:6], fnPrefix):
-		// Torn, the five bytes can read as a longer instruction that
-		// swallows the syscall: no other thread may run them as they
-		// change.
-		if m.Users() != 1 {
-			return
-		}
-		k = fnSite
-	case nr == 0 && bytes.Equal(code[4:6], readXor) && bytes.Equal(code[8:], readCmp):
-		// No other thread may be part way through it as it changes.
-		if m.Users() != 1 {
-			return
-		}
-		k, site = readSite, rip-4
-	default:
+	k, back, ok := classify(code, nr)
+	if !ok {
 		if t := find(m); t != nil {
 			t.reject(rip)
 		}
 		return
 	}
+	// Only a mov site can change under threads running it: torn, the
+	// other two can read as longer instructions that swallow the
+	// syscall. They wait until one task uses the address space.
+	if k != movSite && m.Users() != 1 {
+		return
+	}
+	site := rip - back
 	t := get(m, entry)
 	if t == nil || t.firstSight(rip) {
 		return
@@ -252,6 +241,25 @@ func Patch(m *mm.MemoryManager, entry uint64, regs *platform.Registers) {
 	if k == readSite {
 		regs.Rip = uint64(Addr + i*entrySize + readTailOff)
 	}
+}
+
+// classify tells the kind of the call site around a syscall instruction
+// from code, the 14 bytes from 8 before the instruction's end, and how
+// far before that end the site starts.
+func classify(code [14]byte, nr uint64) (k kind, back uint64, ok bool) {
+	switch {
+	case !bytes.Equal(code[6:8], syscallOp):
+		return 0, 0, false
+	case code[1] == 0xb8 && code[0]&0xf0 != 0x40 && uint64(binary.LittleEndian.Uint32(code[2:])) == nr:
+		// The byte before b8 is no REX prefix, which would make the
+		// mov one to r8d..r15d.
+		return movSite, jmpLen, true
+	case bytes.Equal(code[1:6], fnPrefix):
+		return fnSite, jmpLen, true
+	case nr == 0 && bytes.Equal(code[4:6], readXor) && bytes.Equal(code[8:], readCmp):
+		return readSite, 4, true
+	}
+	return 0, 0, false
 }
 
 // rejected reports whether the site is known not to be patchable, or
