@@ -42,6 +42,15 @@ func NewThreadPidFD(t *Task, nonblock bool) *vfs.File {
 	return vfs.NewFile(&PidFD{tg: t.tg, thread: t}, vfs.VirtualDentry{}, pidfdFlags(nonblock))
 }
 
+// ProcessDir is implemented by an open /proc/[pid] directory: Linux
+// takes one as a pidfd for pidfd_send_signal.
+type ProcessDir interface {
+	DirProcess() *ThreadGroup
+}
+
+// ProcessPidFD returns a pidfd's view of tg, for a ProcessDir.
+func ProcessPidFD(tg *ThreadGroup) *PidFD { return &PidFD{tg: tg} }
+
 func pidfdFlags(nonblock bool) int {
 	flags := unix.O_RDWR
 	if nonblock {

@@ -40,6 +40,25 @@ func getPidFD(t *task, fd int32) (*kernel.PidFD, int, error) {
 	return p, f.Flags(), nil
 }
 
+// signalPidFD returns the process fd names for pidfd_send_signal: a
+// pidfd, or an open /proc/[pid] directory.
+func signalPidFD(t *task, fd int32) (*kernel.PidFD, error) {
+	f, err := getFile(t, fd)
+	if err != nil {
+		return nil, unix.EBADF
+	}
+	defer f.DecRef()
+	switch impl := f.Impl.(type) {
+	case *kernel.PidFD:
+		return impl, nil
+	case kernel.ProcessDir:
+		if tg := impl.DirProcess(); tg != nil {
+			return kernel.ProcessPidFD(tg), nil
+		}
+	}
+	return nil, unix.EBADF
+}
+
 func sysPidfdOpen(t *task, a *args) (uint64, error) {
 	pid, flags := int32(a[0]), a[1]
 	if flags&^(pidfdNonblock|pidfdThread) != 0 || pid <= 0 {
@@ -110,7 +129,7 @@ func sysPidfdSendSignal(t *task, a *args) (uint64, error) {
 	default:
 		return 0, unix.EINVAL
 	}
-	p, _, err := getPidFD(t, fd)
+	p, err := signalPidFD(t, fd)
 	if err != nil {
 		return 0, err
 	}

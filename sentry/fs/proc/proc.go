@@ -228,6 +228,8 @@ type owned struct {
 	vfs.Inode
 	t    *kernel.Task
 	perm uint32
+	// process is set on /proc/[pid] itself.
+	process bool
 }
 
 func (o *owned) Stat() (vfs.Stat, error) {
@@ -279,6 +281,15 @@ func (w *ownedImpl) Size() (int64, error) {
 }
 
 type ownedDirImpl struct{ ownedImpl }
+
+// DirProcess implements kernel.ProcessDir for /proc/[pid], nil for
+// other directories.
+func (w *ownedDirImpl) DirProcess() *kernel.ThreadGroup {
+	if !w.o.process {
+		return nil
+	}
+	return w.o.t.ThreadGroup()
+}
 
 // Readdir implements vfs.DirReader.
 func (w *ownedDirImpl) Readdir() ([]vfs.Dirent, error) {

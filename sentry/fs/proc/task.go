@@ -79,7 +79,8 @@ func (p *procFS) taskDir(t *kernel.Task, thread bool) vfs.Inode {
 	if !thread {
 		children["task"] = &owned{Inode: p.threadsDir(tg, key+"/task"), t: t}
 	}
-	return &owned{Inode: &synth.Dir{Dev: procDev, Ino: inoOf(key), Mode: unix.S_IFDIR | 0o555, Static: children}, t: t}
+	return &owned{Inode: &synth.Dir{Dev: procDev, Ino: inoOf(key), Mode: unix.S_IFDIR | 0o555, Static: children}, t: t,
+		process: !thread}
 }
 
 // idMap is uid_map and gid_map: the identity mapping of the initial user
