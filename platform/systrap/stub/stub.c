@@ -291,9 +291,15 @@ static int fast_signal(struct slot *s, int signo, u64 *gregs)
 			return 1;
 		die();
 	}
-	if (load32(&s->state) != ST_STUB || s->cmd != CMD_RUN) {
+	u32 st = load32(&s->state);
+	if (st != ST_STUB || s->cmd != CMD_RUN) {
 		if (signo == SIGUSR2)
 			return 0;
+		/* Reading back what it pushed on the application's stack,
+		 * which another thread's fork can have unmapped since: the
+		 * sentry maps it again (see handler, which keeps ST_FAST). */
+		if (st == ST_FAST && (signo == SIGSEGV || signo == SIGBUS))
+			return 1;
 		die();
 	}
 	u64 *f = (u64 *)((u64)s + FU_REG(0));
@@ -333,11 +339,16 @@ void handler(int signo, void *info, void *uctx)
 	if (rip >= CODE_ADDR && rip < CODE_ADDR + CODE_SIZE && rip != (u64)thread_ready &&
 	    !fast_signal(s, signo, gregs))
 		return;
+	/* A fault in the fast path before its hand-over: once the sentry has
+	 * served it, the fast path goes on, still ST_FAST to the handler. */
+	u32 fast = load32(&s->state) == ST_FAST;
 	s->signo = (u64)signo;
 	s->info = (u64)info;
 	s->uctx = (u64)uctx;
 	serve(s);
 	set_bases(s);
+	if (fast)
+		store32(&s->state, ST_FAST);
 	/* The signal frame's FP state is the one sigreturn loads. */
 	store32(&s->fpdirty, 0);
 }
