@@ -91,11 +91,10 @@ type slotHeader struct {
 	fpdirty       uint32
 	_             uint32
 	xmask         uint64
-	fstack        uint64
 }
 
 func checkLayout() error {
-	if sym_stub_layout < codeAddr || sym_stub_layout-codeAddr+8*52 > uint64(len(stubBlob)) {
+	if sym_stub_layout < codeAddr || sym_stub_layout-codeAddr+8*51 > uint64(len(stubBlob)) {
 		return fmt.Errorf("systrap: stub layout table out of range")
 	}
 	want := []uint64{
@@ -110,7 +109,7 @@ func checkLayout() error {
 		cmdBatch, slBatch, batchWords, batchMax, uint64(unsafe.Offsetof(slotHeader{}.pending)),
 		threadBatchMax, pendingRunning,
 		uint64(unsafe.Offsetof(slotHeader{}.fpdirty)), uint64(unsafe.Offsetof(slotHeader{}.xmask)),
-		uint64(unsafe.Offsetof(slotHeader{}.fstack)), stFast, sigStack, fastUC, fastInfo, fastStack, fastFP,
+		stFast, sigStack, fastUC, fastInfo, fastStack, fastFP,
 		tidmapMax, tidmapAddr, tidmapOff, fastSkip,
 	}
 	b := stubBlob[sym_stub_layout-codeAddr:]

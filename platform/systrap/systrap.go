@@ -16,6 +16,12 @@
 // FP state in the signal frame on the slot's stack, where the sentry reads
 // and rewrites them before it lets the handler return.
 //
+// Application code the sentry patched (sentry/usertrap) skips the signal:
+// it jumps to the stub's fast_entry, which finds its slot through a thread
+// map at the top of the stub region and saves the registers itself in a
+// fast frame laid out as a signal frame, so the sentry reads either kind
+// the same way (fast.go).
+//
 // Address spaces are forked from a master stub that the sentry starts once
 // (exec'ing a tiny ELF). Stubs die with the sentry: the master has
 // PR_SET_PDEATHSIG, each address space has it for the master, and under

@@ -468,10 +468,3 @@ func (mm *MemoryManager) PatchCode(addr uint64, old, new []byte, invalidAt int) 
 // codeBarrier orders PatchCode's steps: an atomic add is a full fence on
 // amd64 and keeps the compiler from moving stores across it.
 var codeBarrier atomic.Uint32
-
-// Mapped reports whether anything is mapped at addr.
-func (mm *MemoryManager) Mapped(addr uint64) bool {
-	mm.mu.Lock()
-	defer mm.mu.Unlock()
-	return mm.vmaAt(addr) != nil
-}

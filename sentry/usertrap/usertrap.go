@@ -55,8 +55,9 @@ const (
 
 	restartSyscall = 219
 
-	// maxRejected bounds the sites remembered as not patchable.
-	maxRejected = 4096
+	// maxRemembered bounds the sites remembered as not patchable, and
+	// those seen to trap once.
+	maxRemembered = 4096
 )
 
 // The kinds of call sites. A site of the first two is 7 bytes: a 5-byte
@@ -150,7 +151,7 @@ type patched struct {
 // siteCall is a site and what it calls: a JIT can rewrite a site.
 type siteCall struct {
 	site uint64
-	code [8]byte
+	code [10]byte
 }
 
 // find returns the table mapped in m, if any.
@@ -280,20 +281,22 @@ func (t *Table) firstSight(rip uint64) bool {
 	if _, again := t.seen[rip]; again {
 		return false
 	}
-	if len(t.seen) >= maxRejected {
-		clear(t.seen)
-	}
-	t.seen[rip] = struct{}{}
+	remember(t.seen, rip)
 	return true
+}
+
+// remember adds rip to a set of sites that forgets them all when full.
+func remember(set map[uint64]struct{}, rip uint64) {
+	if len(set) >= maxRemembered {
+		clear(set)
+	}
+	set[rip] = struct{}{}
 }
 
 func (t *Table) reject(rip uint64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if len(t.bad) >= maxRejected {
-		clear(t.bad)
-	}
-	t.bad[rip] = struct{}{}
+	remember(t.bad, rip)
 }
 
 // entryFor returns the entry of a site, which it makes if the site has

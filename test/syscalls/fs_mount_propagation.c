@@ -37,13 +37,7 @@ static const char *optional(const char *path)
 
 int main(void)
 {
-	setup_dir();
-	enter_private_mount_ns();
-	mkdir_in(a, sizeof a, "a");
-	mkdir_in(b, sizeof b, "b");
-	mkdir_in(c, sizeof c, "c");
-	ASSERT_OK(mount("a", a, "tmpfs", 0, NULL));
-	ASSERT_OK(mkdir(path_in(a, "x"), 0755));
+	setup_abc(a, b, c, sizeof a);
 	ASSERT_OK(mkdir(path_in(a, "y"), 0755));
 	CHECK_STREQ(optional(a), "");
 

@@ -10,13 +10,7 @@ static char a[128], b[128], c[128];
 
 int main(void)
 {
-	setup_dir();
-	enter_private_mount_ns();
-	mkdir_in(a, sizeof a, "a");
-	mkdir_in(b, sizeof b, "b");
-	mkdir_in(c, sizeof c, "c");
-	ASSERT_OK(mount("a", a, "tmpfs", 0, NULL));
-	ASSERT_OK(mkdir(path_in(a, "x"), 0755));
+	setup_abc(a, b, c, sizeof a);
 	ASSERT_OK(mount("x", path_in(a, "x"), "tmpfs", 0, NULL));
 	ASSERT_OK(mkdir(path_in(a, "x/y"), 0755));
 	ASSERT_OK(mount("y", path_in(a, "x/y"), "tmpfs", 0, NULL));

@@ -6,7 +6,9 @@
  * host's (natively) or the sandbox's other mounts. path_in joins a
  * directory and a name into a static buffer (one at a time). mkdir_in
  * makes a directory in tdir. dev_of is the device of a path, or -1. mountinfo_line finds the mountinfo line
- * whose mount point is path.
+ * whose mount point is path. setup_abc starts a test in a private mount
+ * namespace with directories a, b and c in tdir, a tmpfs on a, and a
+ * directory x in it.
  */
 #ifndef MOAT_MOUNTUTIL_H
 #define MOAT_MOUNTUTIL_H
@@ -36,6 +38,17 @@ __attribute__((unused)) static void mkdir_in(char *out, size_t size, const char 
 	snprintf(out, size, "%s/%s", tdir, name);
 	if (mkdir(out, 0755))
 		FATAL("mkdir %s: errno %d", out, errno);
+}
+
+__attribute__((unused)) static void setup_abc(char *a, char *b, char *c, size_t size)
+{
+	setup_dir();
+	enter_private_mount_ns();
+	mkdir_in(a, size, "a");
+	mkdir_in(b, size, "b");
+	mkdir_in(c, size, "c");
+	ASSERT_OK(mount("a", a, "tmpfs", 0, NULL));
+	ASSERT_OK(mkdir(path_in(a, "x"), 0755));
 }
 
 __attribute__((unused)) static dev_t dev_of(const char *path)

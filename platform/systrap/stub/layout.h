@@ -58,7 +58,6 @@
                               state: restore it before returning */
 #define SL_XMASK      0xa0 /* u64: XSAVE features the fast path saves;
                               0 until the sentry set the fast frame up */
-#define SL_FSTACK     0xa8 /* u64: unused */
 #define SL_FPROG      0x100 /* struct sock_fprog for the master's filter */
 #define SL_FILTER     0x200 /* its instructions, up to SLOT_HDR */
 #define SL_BATCH      0x400 /* batch entries: CMD_BATCH's, and in thread

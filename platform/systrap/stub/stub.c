@@ -78,7 +78,6 @@ struct slot {
 	u32 fpdirty;
 	u32 pad;
 	u64 xmask;
-	u64 fstack;
 };
 
 _Static_assert(__builtin_offsetof(struct slot, cmd) == SL_CMD, "SL_CMD");
@@ -90,7 +89,6 @@ _Static_assert(__builtin_offsetof(struct slot, nospin) == SL_NOSPIN, "SL_NOSPIN"
 _Static_assert(__builtin_offsetof(struct slot, pending) == SL_PENDING, "SL_PENDING");
 _Static_assert(__builtin_offsetof(struct slot, fpdirty) == SL_FPDIRTY, "SL_FPDIRTY");
 _Static_assert(__builtin_offsetof(struct slot, xmask) == SL_XMASK, "SL_XMASK");
-_Static_assert(__builtin_offsetof(struct slot, fstack) == SL_FSTACK, "SL_FSTACK");
 
 void handler(int signo, void *info, void *uctx);
 void fast_syscall(struct slot *s);
@@ -257,7 +255,6 @@ void fast_syscall(struct slot *s)
 #define REG_FPSTATE 23
 #define SIGUSR2 12
 #define SIGTRAP 5
-#define SIGILL 4
 #define SIGSEGV 11
 #define SIGBUS 7
 #define FP_SW_BYTES 464
@@ -521,6 +518,6 @@ __attribute__((used, section(".text.layout"))) const u64 stub_layout[] = {
 	THREAD_STACK, ST_STUB, ST_SENTRY, CMD_RUN, CMD_SYSCALL, CMD_EXIT, CMD_NEWTHREAD, CMD_FORK,
 	THREAD_CLONE_FLAGS, FORK_CLONE_FLAGS, SL_TID, NO_MAP, SL_NOSPIN, CLONE_PARENT_FLAG,
 	CMD_BATCH, SL_BATCH, BATCH_WORDS, BATCH_MAX, SL_PENDING, THREAD_BATCH_MAX, PENDING_RUNNING,
-	SL_FPDIRTY, SL_XMASK, SL_FSTACK, ST_FAST, SIGSTACK, FAST_UC, FAST_INFO, FAST_STACK, FAST_FP,
+	SL_FPDIRTY, SL_XMASK, ST_FAST, SIGSTACK, FAST_UC, FAST_INFO, FAST_STACK, FAST_FP,
 	TIDMAP_MAX, TIDMAP_ADDR, TIDMAP_OFF, FAST_SKIP,
 };
