@@ -17,7 +17,7 @@ import (
 // page was replaced, making any host mapping of it stale.
 func (mm *MemoryManager) getPage(vpn uint64, v *VMA, write bool) (p pte, changed bool, err error) {
 	addr := vpn * pageSize
-	p, ok := mm.pages[vpn]
+	p, ok := mm.pages.get(vpn)
 	if !ok {
 		if v.Obj == nil {
 			off, err := mm.mf.Allocate(1)
@@ -78,7 +78,7 @@ func (mm *MemoryManager) mapPages(v *VMA, start, end uint64) error {
 		return err
 	}
 	for a := start; a < end; a += pageSize {
-		p, ok := mm.pages[a/pageSize]
+		p, ok := mm.pages.get(a / pageSize)
 		if !ok {
 			if err := flush(); err != nil {
 				return err
@@ -152,7 +152,7 @@ func (mm *MemoryManager) HandleFault(addr uint64, write bool) error {
 		// touched itself.
 		pk, peek := v.Obj.(PagePeeker)
 		for a := start; a < end; a += pageSize {
-			if _, have := mm.pages[a/pageSize]; peek && !have && a != vpn*pageSize {
+			if _, have := mm.pages.get(a / pageSize); peek && !have && a != vpn*pageSize {
 				off, present, err := pk.PeekPage(v.objOff(a))
 				if err == nil {
 					if present {
@@ -206,9 +206,12 @@ func (mm *MemoryManager) access(addr uint64, n int, write, force bool, fn func(b
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
 	done := 0
+	var v *VMA // reused while the range stays in it
 	for done < n {
 		a := addr + uint64(done)
-		v := mm.vmaAt(a)
+		if v == nil || a >= v.End {
+			v = mm.vmaAt(a)
+		}
 		if v == nil {
 			return done, unix.EFAULT
 		}
@@ -239,7 +242,7 @@ func (mm *MemoryManager) access(addr uint64, n int, write, force bool, fn func(b
 func (mm *MemoryManager) allocAnon(start, end uint64) error {
 	var missing []uint64
 	for a := start; a < end; a += pageSize {
-		if _, ok := mm.pages[a/pageSize]; !ok {
+		if _, ok := mm.pages.get(a / pageSize); !ok {
 			missing = append(missing, a/pageSize)
 		}
 	}
@@ -293,9 +296,12 @@ func (mm *MemoryManager) FillUser(addr uint64, n int, fill func(bufs [][]byte) (
 	defer func() { clear(bufs); mm.fillBufs = bufs[:0] }()
 	var lastOff uint64 // memory file offset just past the last piece
 	done := 0
+	var v *VMA // reused while the range stays in it
 	for done < n {
 		a := addr + uint64(done)
-		v := mm.vmaAt(a)
+		if v == nil || a >= v.End {
+			v = mm.vmaAt(a)
+		}
 		if v == nil || !v.Perms.Write {
 			break
 		}

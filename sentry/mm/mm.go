@@ -79,7 +79,7 @@ func (mm *MemoryManager) exclusive(vpn uint64, p *pte) bool {
 		return false
 	}
 	p.excl = true
-	mm.pages[vpn] = *p
+	mm.pages.set(vpn, *p)
 	return true
 }
 
@@ -93,7 +93,7 @@ type MemoryManager struct {
 
 	mu    sync.Mutex
 	vmas  []*VMA // sorted, non-overlapping
-	pages map[uint64]pte
+	pages pageTable
 
 	lockedBytes int64
 
@@ -127,7 +127,7 @@ type MemoryManager struct {
 
 // New returns an empty memory manager whose mappings appear in as.
 func New(mf *memfile.File, as platform.AddressSpace) *MemoryManager {
-	return &MemoryManager{mf: mf, as: as, pages: make(map[uint64]pte), mmapBase: MaxAddr}
+	return &MemoryManager{mf: mf, as: as, mmapBase: MaxAddr}
 }
 
 // IncUsers adds a task using the memory manager.
@@ -153,13 +153,14 @@ func (mm *MemoryManager) SetMmapBase(b uint64) { mm.mmapBase = b }
 func (mm *MemoryManager) Release() {
 	mm.mu.Lock()
 	var owned []uint64
-	for _, p := range mm.pages {
+	mm.pages.each(0, ^uint64(0), func(_ uint64, p *pte) bool {
 		if p.owned {
 			owned = append(owned, p.off)
 		}
-	}
+		return true
+	})
 	vmas := mm.vmas
-	mm.pages = nil
+	mm.pages = pageTable{}
 	mm.vmas = nil
 	mm.mu.Unlock()
 	mm.mf.DecRef(owned...)
@@ -257,26 +258,16 @@ func (mm *MemoryManager) WriteBack(start, end uint64) error {
 
 // dropPages forgets the pages in [start, end).
 func (mm *MemoryManager) dropPages(start, end uint64) {
-	var owned []uint64
-	drop := func(vpn uint64) {
-		if p, ok := mm.pages[vpn]; ok {
-			if p.owned {
-				owned = append(owned, p.off)
-			}
-			delete(mm.pages, vpn)
+	var owned, vpns []uint64
+	mm.pages.each(start/pageSize, end/pageSize, func(vpn uint64, p *pte) bool {
+		if p.owned {
+			owned = append(owned, p.off)
 		}
-	}
-	n := (end - start) / pageSize
-	if n > uint64(len(mm.pages)) {
-		for vpn := range mm.pages {
-			if a := vpn * pageSize; a >= start && a < end {
-				drop(vpn)
-			}
-		}
-	} else {
-		for a := start; a < end; a += pageSize {
-			drop(a / pageSize)
-		}
+		vpns = append(vpns, vpn)
+		return true
+	})
+	for _, vpn := range vpns {
+		mm.pages.del(vpn)
 	}
 	mm.mf.DecRef(owned...)
 }
@@ -440,7 +431,7 @@ func (mm *MemoryManager) Mincore(addr, length uint64) ([]byte, error) {
 		if v == nil {
 			return nil, unix.ENOMEM
 		}
-		if _, ok := mm.pages[a/pageSize]; ok {
+		if _, ok := mm.pages.get(a / pageSize); ok {
 			out[(a-addr)/pageSize] = 1
 		} else if v.Obj != nil && !v.Private {
 			// Shared object pages count once the object has them.
@@ -509,8 +500,8 @@ func (mm *MemoryManager) Ranges() [][2]uint64 {
 
 // setPage maps virtual page vpn to p. mm.mu must be held.
 func (mm *MemoryManager) setPage(vpn uint64, p pte) {
-	mm.pages[vpn] = p
-	mm.peakPages = max(mm.peakPages, len(mm.pages))
+	mm.pages.set(vpn, p)
+	mm.peakPages = max(mm.peakPages, mm.pages.len())
 }
 
 // ShmemMappable is implemented by objects whose pages are shared memory
@@ -537,7 +528,7 @@ func (mm *MemoryManager) RSS() RSS {
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
 	var r RSS
-	for vpn, p := range mm.pages {
+	mm.pages.each(0, ^uint64(0), func(vpn uint64, p *pte) bool {
 		v := mm.vmaAt(vpn * pageSize)
 		switch {
 		case v == nil || v.Obj == nil || p.owned:
@@ -549,8 +540,9 @@ func (mm *MemoryManager) RSS() RSS {
 				r.File++
 			}
 		}
-	}
-	r.Peak = uint64(max(mm.peakPages, len(mm.pages)))
+		return true
+	})
+	r.Peak = uint64(max(mm.peakPages, mm.pages.len()))
 	return r
 }
 
@@ -559,7 +551,7 @@ func (mm *MemoryManager) RSS() RSS {
 func (mm *MemoryManager) PeakResidentPages() uint64 {
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
-	return uint64(max(mm.peakPages, len(mm.pages)))
+	return uint64(max(mm.peakPages, mm.pages.len()))
 }
 
 // IsMapped reports whether all of [addr, addr+length) is mapped.
@@ -734,9 +726,8 @@ func (mm *MemoryManager) MRemap(old, oldLen, newLen uint64, mayMove, fixed bool,
 	// Move the pages with the mapping.
 	moved := make(map[uint64]pte)
 	for a := old; a < old+moveLen; a += pageSize {
-		if p, ok := mm.pages[a/pageSize]; ok {
+		if p, ok := mm.pages.del(a / pageSize); ok {
 			moved[(dst+(a-old))/pageSize] = p
-			delete(mm.pages, a/pageSize)
 		}
 	}
 	mm.removeRange(old, old+oldLen)
@@ -818,18 +809,16 @@ func (mm *MemoryManager) Fork(as platform.AddressSpace) *MemoryManager {
 			c.track(v.Obj)
 		}
 	}
-	vpns := make([]uint64, 0, len(mm.pages))
-	for vpn, p := range mm.pages {
+	vpns := make([]uint64, 0, mm.pages.len())
+	mm.pages.each(0, ^uint64(0), func(vpn uint64, p *pte) bool {
 		if p.owned {
 			mm.mf.IncRef(p.off)
-			if p.excl {
-				p.excl = false
-				mm.pages[vpn] = p
-			}
+			p.excl = false
 		}
-		c.setPage(vpn, p)
+		c.setPage(vpn, *p)
 		vpns = append(vpns, vpn)
-	}
+		return true
+	})
 	if cas := mm.writeProtectAndFork(vpns); cas != nil {
 		if as != nil {
 			as.Release()
@@ -950,7 +939,8 @@ func (mm *MemoryManager) readOnlyRuns(vpns []uint64) ([]hostRun, bool) {
 			i++
 		}
 		for ; i < len(vpns) && vpns[i]*pageSize < v.End; i++ {
-			a, off := vpns[i]*pageSize, mm.pages[vpns[i]].off
+			p, _ := mm.pages.get(vpns[i])
+			a, off := vpns[i]*pageSize, p.off
 			if n := len(runs); n > 0 && runs[n-1].start+runs[n-1].length == a &&
 				runs[n-1].off+runs[n-1].length == off && runs[n-1].perms == perms {
 				runs[n-1].length += pageSize
