@@ -102,8 +102,12 @@ func (c *context) Switch(pas platform.AddressSpace, regs *platform.Registers) (p
 	if crowded {
 		stubSpin, eventSpin = 0, 0
 	}
-	th.h.spin = uint64(stubSpin)
-	toldNoSpin := atomic.SwapUint32(&th.h.nospin, 0) != 0
+	// Stores to the header's lines only where they change, for the
+	// same reason as in putRegs: the stub spins reading them.
+	if th.h.spin != uint64(stubSpin) {
+		th.h.spin = uint64(stubSpin)
+	}
+	toldNoSpin := atomic.LoadUint32(&th.h.nospin) != 0 && atomic.SwapUint32(&th.h.nospin, 0) != 0
 	th.h.cmd = cmdRun
 	if slept := th.h.handToStub(); !toldNoSpin && !crowded {
 		c.stubSpin.update(slept)
@@ -211,13 +215,23 @@ func (th *thread) putRegs(regs *platform.Registers) error {
 		return err
 	}
 	mc := th.mcontext(uc)
-	mc[0], mc[1], mc[2], mc[3] = regs.R8, regs.R9, regs.R10, regs.R11
-	mc[4], mc[5], mc[6], mc[7] = regs.R12, regs.R13, regs.R14, regs.R15
-	mc[8], mc[9], mc[10], mc[11] = regs.Rdi, regs.Rsi, regs.Rbp, regs.Rbx
-	mc[12], mc[13], mc[14], mc[15] = regs.Rdx, regs.Rax, regs.Rcx, regs.Rsp
-	mc[16], mc[17] = regs.Rip, regs.Eflags
+	// Only what changed is written (after a system call, rax): the
+	// frame's lines that the stub wrote and the sentry only read stay
+	// shared, and the stub reads them back with no transfer between
+	// CPUs, each of which costs about as much as a page of copying.
+	for i, v := range [18]uint64{
+		regs.R8, regs.R9, regs.R10, regs.R11, regs.R12, regs.R13, regs.R14, regs.R15,
+		regs.Rdi, regs.Rsi, regs.Rbp, regs.Rbx, regs.Rdx, regs.Rax, regs.Rcx, regs.Rsp,
+		regs.Rip, regs.Eflags,
+	} {
+		if mc[i] != v {
+			mc[i] = v
+		}
+	}
 	// The application runs with no host signal blocked.
-	*(*uint64)(unsafe.Pointer(&th.mem[uc+ucSigmask])) = 0
+	if m := (*uint64)(unsafe.Pointer(&th.mem[uc+ucSigmask])); *m != 0 {
+		*m = 0
+	}
 	var set uint64
 	if regs.Fs_base != th.fsbase {
 		th.h.fsbase, th.fsbase = regs.Fs_base, regs.Fs_base
@@ -227,7 +241,9 @@ func (th *thread) putRegs(regs *platform.Registers) error {
 		th.h.gsbase, th.gsbase = regs.Gs_base, regs.Gs_base
 		set |= 2
 	}
-	th.h.setbase = set
+	if th.h.setbase != set {
+		th.h.setbase = set
+	}
 	return nil
 }
 

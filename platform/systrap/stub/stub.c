@@ -244,9 +244,14 @@ static void serve(struct slot *s)
  */
 void fast_syscall(struct slot *s)
 {
-	s->signo = 31; /* SIGSYS */
-	s->info = (u64)s + FAST_INFO;
-	s->uctx = (u64)s + FAST_UC;
+	/* Written only when they change (after a trap or a signal): a
+	 * store would take the line from the sentry's cache, and its read
+	 * of them, the first of each call, would wait for it to come back. */
+	if (s->signo != 31 || s->uctx != (u64)s + FAST_UC || s->info != (u64)s + FAST_INFO) {
+		s->signo = 31; /* SIGSYS */
+		s->info = (u64)s + FAST_INFO;
+		s->uctx = (u64)s + FAST_UC;
+	}
 	serve(s);
 	set_bases(s);
 }
