@@ -207,6 +207,9 @@ func (th *thread) mcontext(uc int) *[24]uint64 {
 	return (*[24]uint64)(unsafe.Pointer(&th.mem[uc+ucMcontext]))
 }
 
+// mcRax is rax's index in mcontext.
+const mcRax = 13
+
 // putRegs writes regs into the signal frame that the handler returns
 // through, and asks for new FS and GS bases if they changed.
 func (th *thread) putRegs(regs *platform.Registers) error {
@@ -219,14 +222,19 @@ func (th *thread) putRegs(regs *platform.Registers) error {
 	// frame's lines that the stub wrote and the sentry only read stay
 	// shared, and the stub reads them back with no transfer between
 	// CPUs, each of which costs about as much as a page of copying.
+	// A fast frame's rax is in the header (see fast_entry).
+	fast := uc == fastUC
 	for i, v := range [18]uint64{
 		regs.R8, regs.R9, regs.R10, regs.R11, regs.R12, regs.R13, regs.R14, regs.R15,
 		regs.Rdi, regs.Rsi, regs.Rbp, regs.Rbx, regs.Rdx, regs.Rax, regs.Rcx, regs.Rsp,
 		regs.Rip, regs.Eflags,
 	} {
-		if mc[i] != v {
+		if mc[i] != v && !(fast && i == mcRax) {
 			mc[i] = v
 		}
+	}
+	if fast {
+		th.h.rax = regs.Rax
 	}
 	// The application runs with no host signal blocked.
 	if m := (*uint64)(unsafe.Pointer(&th.mem[uc+ucSigmask])); *m != 0 {
@@ -260,6 +268,9 @@ func (c *context) event(regs *platform.Registers) (platform.Event, error) {
 	regs.Rdi, regs.Rsi, regs.Rbp, regs.Rbx = mc[8], mc[9], mc[10], mc[11]
 	regs.Rdx, regs.Rax, regs.Rcx, regs.Rsp = mc[12], mc[13], mc[14], mc[15]
 	regs.Rip, regs.Eflags = mc[16], mc[17]
+	if uc == fastUC {
+		regs.Rax = th.h.rax // see putRegs
+	}
 	regs.Cs = mc[18] & 0xffff
 	regs.Ss = mc[18] >> 48
 	regs.Orig_rax = ^uint64(0)

@@ -59,7 +59,6 @@ const (
 	noMap            = ^uint64(0)
 
 	// The fast path (see layout.h).
-	stFast    = 3
 	sigStack  = 0x4000
 	fastUC    = 0x1000
 	fastInfo  = 0x1140
@@ -76,6 +75,7 @@ type slotHeader struct {
 	sentryWaiting uint32
 	tid           uint32
 	cmd           uint64
+	rax           uint64 // a fast-path call's rax (see fastRax)
 	sysno         uint64
 	args          [6]uint64
 	ret           uint64
@@ -91,6 +91,8 @@ type slotHeader struct {
 	fpdirty       uint32
 	_             uint32
 	xmask         uint64
+	_             [2]uint64
+	inFast        uint32 // the stub's alone (see SL_INFAST)
 }
 
 func checkLayout() error {
@@ -109,8 +111,8 @@ func checkLayout() error {
 		cmdBatch, slBatch, batchWords, batchMax, uint64(unsafe.Offsetof(slotHeader{}.pending)),
 		threadBatchMax, pendingRunning,
 		uint64(unsafe.Offsetof(slotHeader{}.fpdirty)), uint64(unsafe.Offsetof(slotHeader{}.xmask)),
-		stFast, sigStack, fastUC, fastInfo, fastStack, fastFP,
-		tidmapMax, tidmapAddr, tidmapOff, fastSkip,
+		sigStack, fastUC, fastInfo, fastStack, fastFP,
+		tidmapMax, tidmapAddr, tidmapOff, fastSkip, uint64(unsafe.Offsetof(slotHeader{}.inFast)),
 	}
 	b := stubBlob[sym_stub_layout-codeAddr:]
 	for i, w := range want {

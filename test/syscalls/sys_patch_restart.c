@@ -224,7 +224,9 @@ static void test_sleep_eintr(void)
 		CHECK_EQ(rem.tv_sec, 0);
 		long long left = rem.tv_nsec;
 		CHECK_GT(left, 0);
-		CHECK_LT(left, SLEEP_MS * 1000000LL - 40000000LL);
+		/* The alarm came 50 ms after arm(); the call itself can
+		 * reach the kernel late on a loaded machine. */
+		CHECK_LT(left, SLEEP_MS * 1000000LL - 20000000LL);
 		/* What is left and what was slept add up to the request. */
 		CHECK_LT(llabs(left + el - SLEEP_MS * 1000000LL), 50000000LL);
 	}

@@ -174,22 +174,24 @@ fast_entry:
 	add %rcx, %r11              /* the slot */
 	cmp %eax, SL_TID(%r11)
 	jne die
-	movl $ST_FAST, SL_STATE(%r11)
+	movl $1, SL_INFAST(%r11)
 	.globl fast_marked
 fast_marked:
-	pop FU_RAX(%r11)
-	pop FU_RIP(%r11)
-	pop FU_EFL(%r11)
-	lea FAST_SKIP(%rsp), %rcx
-	mov %rcx, FU_RSP(%r11)
-	mov FU_RIP(%r11), %rcx
-	mov %rcx, FU_RCX(%r11)
-	mov FU_EFL(%r11), %rcx
-	/* The frame's first two lines hold registers that a loop of calls
-	 * seldom changes: they are stored only if they differ, so that the
-	 * lines stay shared with the sentry, which then reads them with no
-	 * transfer between CPUs. */
+	/* rax, which every call changes, goes to the header's first line,
+	 * with the state word that hands the call over. The frame's
+	 * registers, which a loop of calls from one site seldom changes,
+	 * are stored only if they differ, so that its lines stay shared
+	 * with the sentry, which then reads them with no transfer between
+	 * CPUs (each costs about as much as copying a page). */
+	pop SL_RAX(%r11)
+	pop %rcx
+	save_changed %rcx, FU_RIP
+	save_changed %rcx, FU_RCX
+	pop %rcx
+	save_changed %rcx, FU_EFL
 	save_changed %rcx, FU_R11
+	lea FAST_SKIP(%rsp), %rcx
+	save_changed %rcx, FU_RSP
 	save_changed %r8, FU_R8
 	save_changed %r9, FU_R9
 	save_changed %r10, FU_R10
@@ -200,8 +202,8 @@ fast_marked:
 	save_changed %rdi, FU_RDI
 	save_changed %rsi, FU_RSI
 	save_changed %rbp, FU_RBP
-	mov %rbx, FU_RBX(%r11)
-	mov %rdx, FU_RDX(%r11)
+	save_changed %rbx, FU_RBX
+	save_changed %rdx, FU_RDX
 	lea FAST_STACK(%r11), %rsp
 	mov SL_XMASK(%r11), %eax
 	mov (SL_XMASK + 4)(%r11), %edx
@@ -237,7 +239,7 @@ fast_marked:
 	mov FU_RBP(%r11), %rbp
 	mov FU_RBX(%r11), %rbx
 	mov FU_RDX(%r11), %rdx
-	mov FU_RAX(%r11), %rax
+	mov SL_RAX(%r11), %rax
 	mov FU_RCX(%r11), %rcx
 	mov FU_R11(%r11), %r11
 	popfq

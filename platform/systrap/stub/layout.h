@@ -40,24 +40,30 @@
 #define SL_SENTRYWAIT 0x08 /* u32: the sentry sleeps in FUTEX_WAIT */
 #define SL_TID        0x0c /* u32: the thread's ID, which it writes */
 #define SL_CMD        0x10 /* u64: command for the stub */
-#define SL_SYSNO      0x18 /* u64: CMD_SYSCALL number */
-#define SL_ARGS       0x20 /* u64[6]: arguments */
-#define SL_RET        0x50 /* u64: result */
-#define SL_SIGNO      0x58 /* u64: signal that entered the handler */
-#define SL_INFO       0x60 /* u64: its siginfo (stub address) */
-#define SL_UCTX       0x68 /* u64: its ucontext (stub address) */
-#define SL_FSBASE     0x70 /* u64: FS base to set before resuming */
-#define SL_GSBASE     0x78 /* u64: GS base to set before resuming */
-#define SL_SETBASE    0x80 /* u64: bit 0 set FS base, bit 1 GS base */
-#define SL_SPIN       0x88 /* u64: spin iterations before sleeping */
-#define SL_NOSPIN     0x90 /* u32: stop spinning, the reply will be long */
-#define SL_PENDING    0x94 /* u32: thread slots: calls queued at SL_BATCH,
+#define SL_RAX        0x18 /* u64: rax of a fast-path call: the call
+                              number, then the result (see FAST_*) */
+#define SL_SYSNO      0x20 /* u64: CMD_SYSCALL number */
+#define SL_ARGS       0x28 /* u64[6]: arguments */
+#define SL_RET        0x58 /* u64: result */
+#define SL_SIGNO      0x60 /* u64: signal that entered the handler */
+#define SL_INFO       0x68 /* u64: its siginfo (stub address) */
+#define SL_UCTX       0x70 /* u64: its ucontext (stub address) */
+#define SL_FSBASE     0x78 /* u64: FS base to set before resuming */
+#define SL_GSBASE     0x80 /* u64: GS base to set before resuming */
+#define SL_SETBASE    0x88 /* u64: bit 0 set FS base, bit 1 GS base */
+#define SL_SPIN       0x90 /* u64: spin iterations before sleeping */
+#define SL_NOSPIN     0x98 /* u32: stop spinning, the reply will be long */
+#define SL_PENDING    0x9c /* u32: thread slots: calls queued at SL_BATCH,
                               to run before the next command, or
                               PENDING_RUNNING while the stub runs them */
-#define SL_FPDIRTY    0x98 /* u32: the sentry rewrote the fast frame's FP
+#define SL_FPDIRTY    0xa0 /* u32: the sentry rewrote the fast frame's FP
                               state: restore it before returning */
-#define SL_XMASK      0xa0 /* u64: XSAVE features the fast path saves;
+#define SL_XMASK      0xa8 /* u64: XSAVE features the fast path saves;
                               0 until the sentry set the fast frame up */
+#define SL_INFAST     0xc0 /* u32: in the fast path, not yet handed over
+                              (a line of its own: the sentry never reads
+                              it, so setting it moves no line between
+                              CPUs, as the state word would) */
 #define SL_FPROG      0x100 /* struct sock_fprog for the master's filter */
 #define SL_FILTER     0x200 /* its instructions, up to SLOT_HDR */
 #define SL_BATCH      0x400 /* batch entries: CMD_BATCH's, and in thread
@@ -67,7 +73,6 @@
 
 #define ST_STUB       1 /* the stub's turn: a command is waiting */
 #define ST_SENTRY     2 /* the sentry's turn: an event or a result */
-#define ST_FAST       3 /* the stub's, in the fast path, not yet handed over */
 
 /*
  * The fast path (fast_entry in entry.S): a system call made from a call
@@ -76,7 +81,10 @@
  * frame (a ucontext, a siginfo and an XSAVE area), so that the sentry
  * reads and writes both kinds the same way. Offsets in the slot.
  * FAST_SKIP is how far below the application's stack pointer the fast
- * path puts what it pushes: past the red zone.
+ * path puts what it pushes: past the red zone. One register is not in
+ * the frame: rax, which every call changes, is at SL_RAX, in the line of
+ * the state word that hands the call over and back, so that a call moves
+ * as few cache lines between the CPUs as it can.
  */
 #define FAST_SKIP     256
 #define FAST_UC       0x1000 /* struct ucontext */

@@ -63,6 +63,7 @@ struct slot {
 	u32 sentry_waiting;
 	u32 tid;
 	u64 cmd;
+	u64 rax;
 	u64 sysno;
 	u64 args[6];
 	u64 ret;
@@ -78,9 +79,12 @@ struct slot {
 	u32 fpdirty;
 	u32 pad;
 	u64 xmask;
+	u64 pad2[2];
+	u32 infast;
 };
 
 _Static_assert(__builtin_offsetof(struct slot, cmd) == SL_CMD, "SL_CMD");
+_Static_assert(__builtin_offsetof(struct slot, rax) == SL_RAX, "SL_RAX");
 _Static_assert(__builtin_offsetof(struct slot, args) == SL_ARGS, "SL_ARGS");
 _Static_assert(__builtin_offsetof(struct slot, ret) == SL_RET, "SL_RET");
 _Static_assert(__builtin_offsetof(struct slot, uctx) == SL_UCTX, "SL_UCTX");
@@ -89,6 +93,7 @@ _Static_assert(__builtin_offsetof(struct slot, nospin) == SL_NOSPIN, "SL_NOSPIN"
 _Static_assert(__builtin_offsetof(struct slot, pending) == SL_PENDING, "SL_PENDING");
 _Static_assert(__builtin_offsetof(struct slot, fpdirty) == SL_FPDIRTY, "SL_FPDIRTY");
 _Static_assert(__builtin_offsetof(struct slot, xmask) == SL_XMASK, "SL_XMASK");
+_Static_assert(__builtin_offsetof(struct slot, infast) == SL_INFAST, "SL_INFAST");
 
 void handler(int signo, void *info, void *uctx);
 void fast_syscall(struct slot *s);
@@ -145,6 +150,7 @@ static void wait_turn(struct slot *s)
 static void hand_over(struct slot *s)
 {
 	store32(&s->state, ST_SENTRY);
+	store32(&s->infast, 0);
 	if (load32(&s->sentry_waiting))
 		sys4(SYS_futex, &s->state, FUTEX_WAKE, 1, 0);
 	wait_turn(s);
@@ -256,6 +262,7 @@ void fast_syscall(struct slot *s)
 	set_bases(s);
 }
 
+#define REG_RAX 13
 #define REG_RIP 16
 #define REG_FPSTATE 23
 #define SIGUSR2 12
@@ -283,7 +290,7 @@ static int fast_signal(struct slot *s, int signo, u64 *gregs)
 {
 	u64 rip = gregs[REG_RIP];
 	if (rip >= (u64)fast_entry && rip < (u64)fast_marked) {
-		/* Not even marked ST_FAST yet, and nothing saved. */
+		/* Not even marked in the fast path yet, and nothing saved. */
 		if (signo == SIGUSR2)
 			return 0;
 		/* A push to a page of the application's stack that the
@@ -293,20 +300,21 @@ static int fast_signal(struct slot *s, int signo, u64 *gregs)
 			return 1;
 		die();
 	}
-	u32 st = load32(&s->state);
-	if (st != ST_STUB || s->cmd != CMD_RUN) {
+	u32 infast = load32(&s->infast);
+	if (infast || load32(&s->state) != ST_STUB || s->cmd != CMD_RUN) {
 		if (signo == SIGUSR2)
 			return 0;
 		/* Reading back what it pushed on the application's stack,
 		 * which another thread's fork can have unmapped since: the
-		 * sentry maps it again (see handler, which keeps ST_FAST). */
-		if (st == ST_FAST && (signo == SIGSEGV || signo == SIGBUS))
+		 * sentry maps it again (see handler, which keeps infast). */
+		if (infast && (signo == SIGSEGV || signo == SIGBUS))
 			return 1;
 		die();
 	}
 	u64 *f = (u64 *)((u64)s + FU_REG(0));
 	for (int i = 0; i < FU_NREGS; i++)
 		gregs[i] = f[i];
+	gregs[REG_RAX] = s->rax; /* kept in the header (see fast_entry) */
 	if (load32(&s->fpdirty)) {
 		unsigned char *dst = (unsigned char *)gregs[REG_FPSTATE];
 		unsigned char *src = (unsigned char *)((u64)s + FAST_FP);
@@ -342,15 +350,16 @@ void handler(int signo, void *info, void *uctx)
 	    !fast_signal(s, signo, gregs))
 		return;
 	/* A fault in the fast path before its hand-over: once the sentry has
-	 * served it, the fast path goes on, still ST_FAST to the handler. */
-	u32 fast = load32(&s->state) == ST_FAST;
+	 * served it, the fast path goes on, still marked for the handler
+	 * (hand_over cleared the mark). */
+	u32 fast = load32(&s->infast);
 	s->signo = (u64)signo;
 	s->info = (u64)info;
 	s->uctx = (u64)uctx;
 	serve(s);
 	set_bases(s);
 	if (fast)
-		store32(&s->state, ST_FAST);
+		store32(&s->infast, 1);
 	/* The signal frame's FP state is the one sigreturn loads. */
 	store32(&s->fpdirty, 0);
 }
@@ -523,6 +532,6 @@ __attribute__((used, section(".text.layout"))) const u64 stub_layout[] = {
 	THREAD_STACK, ST_STUB, ST_SENTRY, CMD_RUN, CMD_SYSCALL, CMD_EXIT, CMD_NEWTHREAD, CMD_FORK,
 	THREAD_CLONE_FLAGS, FORK_CLONE_FLAGS, SL_TID, NO_MAP, SL_NOSPIN, CLONE_PARENT_FLAG,
 	CMD_BATCH, SL_BATCH, BATCH_WORDS, BATCH_MAX, SL_PENDING, THREAD_BATCH_MAX, PENDING_RUNNING,
-	SL_FPDIRTY, SL_XMASK, ST_FAST, SIGSTACK, FAST_UC, FAST_INFO, FAST_STACK, FAST_FP,
-	TIDMAP_MAX, TIDMAP_ADDR, TIDMAP_OFF, FAST_SKIP,
+	SL_FPDIRTY, SL_XMASK, SIGSTACK, FAST_UC, FAST_INFO, FAST_STACK, FAST_FP,
+	TIDMAP_MAX, TIDMAP_ADDR, TIDMAP_OFF, FAST_SKIP, SL_INFAST,
 };
