@@ -75,7 +75,7 @@ type slotHeader struct {
 	sentryWaiting uint32
 	tid           uint32
 	cmd           uint64
-	rax           uint64 // a fast-path call's rax (see fastRax)
+	rax           uint64 // a fast-path call's rax (SL_RAX in layout.h)
 	sysno         uint64
 	args          [6]uint64
 	ret           uint64

@@ -206,12 +206,10 @@ func (mm *MemoryManager) access(addr uint64, n int, write, force bool, fn func(b
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
 	done := 0
-	var v *VMA // reused while the range stays in it
+	var v *VMA
 	for done < n {
 		a := addr + uint64(done)
-		if v == nil || a >= v.End {
-			v = mm.vmaAt(a)
-		}
+		v = mm.vmaFor(v, a)
 		if v == nil {
 			return done, unix.EFAULT
 		}
@@ -234,6 +232,15 @@ func (mm *MemoryManager) access(addr uint64, n int, write, force bool, fn func(b
 		done += int(m)
 	}
 	return done, nil
+}
+
+// vmaFor returns the VMA at a: v itself while a is still in it, as a
+// copy's pages walk through one VMA after another.
+func (mm *MemoryManager) vmaFor(v *VMA, a uint64) *VMA {
+	if v != nil && v.Start <= a && a < v.End {
+		return v
+	}
+	return mm.vmaAt(a)
 }
 
 // allocAnon gives the missing pages of [start, end), in an anonymous
@@ -296,12 +303,10 @@ func (mm *MemoryManager) FillUser(addr uint64, n int, fill func(bufs [][]byte) (
 	defer func() { clear(bufs); mm.fillBufs = bufs[:0] }()
 	var lastOff uint64 // memory file offset just past the last piece
 	done := 0
-	var v *VMA // reused while the range stays in it
+	var v *VMA
 	for done < n {
 		a := addr + uint64(done)
-		if v == nil || a >= v.End {
-			v = mm.vmaAt(a)
-		}
+		v = mm.vmaFor(v, a)
 		if v == nil || !v.Perms.Write {
 			break
 		}

@@ -5,8 +5,8 @@ import "math/bits"
 // pageTable maps virtual page numbers to ptes. It is a radix tree of
 // 512-way nodes, as the hardware's page tables are, so that a lookup is a
 // few array indexings instead of a hash (a 128 KiB read looks up 33
-// pages), ranges are walked in address order, and a fork copies whole
-// leaves. The last leaf used is remembered, as accesses cluster.
+// pages) and ranges are walked in address order. The last leaf used is
+// remembered, as accesses cluster.
 //
 // The zero value is an empty table. Page numbers at or past 1<<ptVPNBits
 // (addresses past 256 TiB, which no VMA reaches) are never present.
@@ -56,28 +56,26 @@ func (t *pageTable) leaf(vpn uint64, create bool) *ptLeaf {
 	}
 	d := t.root
 	for level := ptLevels - 1; level > 1; level-- {
-		i := vpn >> (ptBits * level) & ptMask
-		k, _ := d.kids[i].(*ptDir)
-		if k == nil {
-			if !create {
-				return nil
-			}
-			k = &ptDir{}
-			d.kids[i], d.count = k, d.count+1
-		}
-		d = k
-	}
-	i := vpn >> ptBits & ptMask
-	l, _ := d.kids[i].(*ptLeaf)
-	if l == nil {
-		if !create {
+		if d = kid[ptDir](d, vpn>>(ptBits*level)&ptMask, create); d == nil {
 			return nil
 		}
-		l = &ptLeaf{}
-		d.kids[i], d.count = l, d.count+1
 	}
-	t.last, t.lastBase = l, base
+	l := kid[ptLeaf](d, vpn>>ptBits&ptMask, create)
+	if l != nil {
+		t.last, t.lastBase = l, base
+	}
 	return l
+}
+
+// kid returns d's child i, making it if create is set; nil if there is
+// none.
+func kid[N ptDir | ptLeaf](d *ptDir, i uint64, create bool) *N {
+	k, _ := d.kids[i].(*N)
+	if k == nil && create {
+		k = new(N)
+		d.kids[i], d.count = k, d.count+1
+	}
+	return k
 }
 
 func (l *ptLeaf) has(i uint64) bool { return l.present[i/64]&(1<<(i%64)) != 0 }
@@ -160,13 +158,13 @@ func (t *pageTable) len() int { return t.n }
 // It stops when fn returns false.
 func (t *pageTable) each(start, end uint64, fn func(vpn uint64, p *pte) bool) {
 	if t.root != nil && start < end {
-		t.walk(t.root, ptLevels-1, 0, start, min(end, 1<<ptVPNBits), fn)
+		walk(t.root, ptLevels-1, 0, start, min(end, 1<<ptVPNBits), fn)
 	}
 }
 
 // walk visits the subtree d at level, which covers the page numbers from
 // base, within [start, end). It returns false when fn stopped it.
-func (t *pageTable) walk(d *ptDir, level int, base, start, end uint64, fn func(uint64, *pte) bool) bool {
+func walk(d *ptDir, level int, base, start, end uint64, fn func(uint64, *pte) bool) bool {
 	span := uint64(1) << (ptBits * level) // pages per kid
 	first := uint64(0)
 	if start > base {
@@ -179,7 +177,7 @@ func (t *pageTable) walk(d *ptDir, level int, base, start, end uint64, fn func(u
 		}
 		switch k := d.kids[i].(type) {
 		case *ptDir:
-			if !t.walk(k, level-1, kb, start, end, fn) {
+			if !walk(k, level-1, kb, start, end, fn) {
 				return false
 			}
 		case *ptLeaf:
