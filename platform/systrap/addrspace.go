@@ -52,6 +52,9 @@ type addressSpace struct {
 	// are not in Switch: a task changing its own mappings runs the call
 	// in its own stub thread, with no hand-off to the control thread.
 	owners sync.Map // uintptr -> *thread
+
+	// fsmap finds threads by FS base for the fast path (fsmap.go).
+	fsmap fsMap
 }
 
 // slotRef is a thread slot: its index in the address space (its place
@@ -472,6 +475,7 @@ func (th *thread) exit() {
 	if !th.as.released.Load() {
 		th.h.cmd = cmdExit
 		th.h.handToStub()
+		th.setFSBase(0)
 	}
 	th.as.freeSlot(th.slot)
 }

@@ -242,7 +242,8 @@ func (th *thread) putRegs(regs *platform.Registers) error {
 	}
 	var set uint64
 	if regs.Fs_base != th.fsbase {
-		th.h.fsbase, th.fsbase = regs.Fs_base, regs.Fs_base
+		th.h.fsbase = regs.Fs_base
+		th.setFSBase(regs.Fs_base)
 		set |= 1
 	}
 	if regs.Gs_base != th.gsbase {

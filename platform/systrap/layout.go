@@ -31,6 +31,12 @@ const (
 	tidmapOff  = sysmsgSize - tidmapSize
 	fastSkip   = 256
 
+	// The FS map (see layout.h and fsmap.go).
+	fsmapOff  = 0x4400
+	fsmapBits = 9
+	fsmapN    = 1 << fsmapBits
+	fsmapMul  = 0x9e3779b97f4a7c15
+
 	sysmsgFD = 1
 	memFD    = 0
 
@@ -93,12 +99,10 @@ type slotHeader struct {
 	xmask         uint64
 	_             [2]uint64
 	inFast        uint32 // the stub's alone (see SL_INFAST)
+	byTID         uint32 // fast calls that missed the FS map (SL_BYTID)
 }
 
 func checkLayout() error {
-	if sym_stub_layout < codeAddr || sym_stub_layout-codeAddr+8*51 > uint64(len(stubBlob)) {
-		return fmt.Errorf("systrap: stub layout table out of range")
-	}
 	want := []uint64{
 		0x6d6f61747374756b, StubAddr, stubEnd, codeAddr, codeSize, slotBase, slotSize, slotHdr,
 		uint64(unsafe.Offsetof(slotHeader{}.state)), uint64(unsafe.Offsetof(slotHeader{}.cmd)),
@@ -113,6 +117,10 @@ func checkLayout() error {
 		uint64(unsafe.Offsetof(slotHeader{}.fpdirty)), uint64(unsafe.Offsetof(slotHeader{}.xmask)),
 		sigStack, fastUC, fastInfo, fastStack, fastFP,
 		tidmapMax, tidmapAddr, tidmapOff, fastSkip, uint64(unsafe.Offsetof(slotHeader{}.inFast)),
+		uint64(unsafe.Offsetof(slotHeader{}.byTID)), maxSlots, fsmapOff, fsmapBits, fsmapMul,
+	}
+	if sym_stub_layout < codeAddr || sym_stub_layout-codeAddr+8*uint64(len(want)) > uint64(len(stubBlob)) {
+		return fmt.Errorf("systrap: stub layout table out of range")
 	}
 	b := stubBlob[sym_stub_layout-codeAddr:]
 	for i, w := range want {

@@ -99,6 +99,9 @@ type Platform struct {
 	// that usually takes longer than its spin budget is told to sleep at
 	// once, which leaves the CPU to the threads that will end the wait.
 	handling [512]atomic.Int64
+
+	// fsmapOn is set if the sentry keeps FS maps (see fsmap.go).
+	fsmapOn bool
 }
 
 // deadSlots are the slots of a killed address space: they are reused once
@@ -134,7 +137,7 @@ func New(memfd int) (*Platform, error) {
 		unix.Close(sysmsg)
 		return nil, fmt.Errorf("systrap: map sysmsg: %w", err)
 	}
-	p := &Platform{memfd: memfd, sysmsg: sysmsg, msg: msg, next: 1, cpus: runtime.NumCPU()}
+	p := &Platform{memfd: memfd, sysmsg: sysmsg, msg: msg, next: 1, cpus: runtime.NumCPU(), fsmapOn: fsmapUsable()}
 	p.setSpin()
 	s := p.slotBytes(0)
 	binary.LittleEndian.PutUint16(s[slFprog:], uint16(len(filter)/8))

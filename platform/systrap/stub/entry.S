@@ -139,9 +139,10 @@ thread_ready:
  * them; every other register is the application's. Nothing is written in
  * the red zone below the application's stack pointer.
  *
- * It finds the thread's slot from its thread ID (a host segment base
- * would do it with no system call, but a GS base makes every host
- * context switch of the thread far dearer on some hypervisors), saves
+ * It finds the thread's slot in the FS map, by the thread pointer at
+ * %fs:0, or else from its thread ID (a GS base of its own would need
+ * neither, but makes every host context switch of the thread far dearer
+ * on some hypervisors, and FS already has one), saves
  * the registers and the FP state in the slot's fast frame, has
  * fast_syscall hand the call to the sentry and run its commands, and
  * returns to the application with the registers the sentry left in the
@@ -162,6 +163,32 @@ fast_entry:
 	pushfq
 	push %rcx
 	push %rax
+	/* The FS map's bucket for the thread pointer (see layout.h). */
+	.globl fast_tls
+fast_tls:
+	mov %fs:0, %rax             /* a fault here goes to fast_by_tid */
+	mov %rax, %rcx
+	shr $47, %rcx
+	jnz fast_by_tid
+	mov $FSMAP_MUL, %rcx
+	imul %rax, %rcx
+	shr $(64 - FSMAP_BITS), %rcx
+	mov $(SLOT_BASE + FSMAP_OFF), %r11
+	xor (%r11,%rcx,8), %rax     /* index << 48, if the key is rax */
+	mov %rax, %r11
+	shr $48, %r11
+	jz fast_by_tid              /* no entry, or shared */
+	shl $16, %rax
+	jnz fast_by_tid             /* another thread's */
+	cmp $MAX_SLOTS, %r11
+	jae fast_by_tid
+	shl $SLOT_SHIFT, %r11
+	mov $SLOT_BASE, %rcx
+	add %rcx, %r11              /* the slot */
+	jmp fast_found
+	/* The thread map, by thread ID. */
+	.globl fast_by_tid
+fast_by_tid:
 	mov $186, %eax              /* gettid() */
 	syscall
 	mov $TIDMAP_MAX, %rcx
@@ -174,6 +201,8 @@ fast_entry:
 	add %rcx, %r11              /* the slot */
 	cmp %eax, SL_TID(%r11)
 	jne die
+	incl SL_BYTID(%r11)
+fast_found:
 	movl $1, SL_INFAST(%r11)
 	.globl fast_marked
 fast_marked:

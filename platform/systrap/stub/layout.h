@@ -31,6 +31,22 @@
 #define TIDMAP_ADDR   (STUB_END - TIDMAP_SIZE)
 #define TIDMAP_OFF    (0x40000000UL - TIDMAP_SIZE)
 #define SLOT_SHIFT    15 /* SLOT_SIZE is 1 << SLOT_SHIFT */
+/* Slots of one address space, its control slot (index 0) included. */
+#define MAX_SLOTS     ((TIDMAP_ADDR - SLOT_BASE) / SLOT_SIZE)
+/* The FS map, in each address space's control slot, past its batch
+ * entries: FSMAP_N u64 buckets, by which the fast path finds the slot of
+ * the thread it runs in with no system call. A thread whose FS base is
+ * K (nonzero, below 1 << 47) has bucket FSMAP_HASH(K) hold
+ * K | index << 48, unless another thread has the bucket, or K too (then
+ * the index is 0). The stub reads K from %fs:0, where the x86-64 TLS ABI
+ * puts the thread pointer, which is the FS base; the sentry writes the
+ * map only where no application can change its FS base without it (no
+ * FSGSBASE). Anything else, and a fault on %fs:0, takes the thread map. */
+#define FSMAP_OFF     0x4400UL
+#define FSMAP_BITS    9
+#define FSMAP_N       (1UL << FSMAP_BITS)
+#define FSMAP_MUL     0x9e3779b97f4a7c15UL
+#define FSMAP_HASH(k) (((k) * FSMAP_MUL) >> (64 - FSMAP_BITS))
 #define SYSMSG_FD     1
 #define MEM_FD        0
 
@@ -64,6 +80,8 @@
                               (a line of its own: the sentry never reads
                               it, so setting it moves no line between
                               CPUs, as the state word would) */
+#define SL_BYTID      0xc4 /* u32: fast-path calls that found the slot by
+                              thread ID, not through the FS map */
 #define SL_FPROG      0x100 /* struct sock_fprog for the master's filter */
 #define SL_FILTER     0x200 /* its instructions, up to SLOT_HDR */
 #define SL_BATCH      0x400 /* batch entries: CMD_BATCH's, and in thread
@@ -134,8 +152,9 @@
 #define NO_MAP        (~0UL)
 
 /* A batch entry is BATCH_WORDS u64s: the number, six arguments and the
- * result. BATCH_MAX of them end at 0x4400, well below the control
- * thread's stack at the top of its slot. */
+ * result. BATCH_MAX of them end at 0x4400 (FSMAP_OFF), and the FS map at
+ * 0x5400, well below the control thread's stack at the top of its
+ * slot. */
 #define BATCH_WORDS   8
 #define BATCH_MAX     256
 /* A thread slot's batch stays clear of the top of the header page, where

@@ -81,6 +81,7 @@ struct slot {
 	u64 xmask;
 	u64 pad2[2];
 	u32 infast;
+	u32 bytid;
 };
 
 _Static_assert(__builtin_offsetof(struct slot, cmd) == SL_CMD, "SL_CMD");
@@ -94,6 +95,9 @@ _Static_assert(__builtin_offsetof(struct slot, pending) == SL_PENDING, "SL_PENDI
 _Static_assert(__builtin_offsetof(struct slot, fpdirty) == SL_FPDIRTY, "SL_FPDIRTY");
 _Static_assert(__builtin_offsetof(struct slot, xmask) == SL_XMASK, "SL_XMASK");
 _Static_assert(__builtin_offsetof(struct slot, infast) == SL_INFAST, "SL_INFAST");
+_Static_assert(__builtin_offsetof(struct slot, bytid) == SL_BYTID, "SL_BYTID");
+_Static_assert(FSMAP_OFF >= SL_BATCH + BATCH_MAX * BATCH_WORDS * 8, "FSMAP_OFF");
+_Static_assert(MAX_SLOTS < (1UL << 16), "MAX_SLOTS");
 
 void handler(int signo, void *info, void *uctx);
 void fast_syscall(struct slot *s);
@@ -101,6 +105,8 @@ void restorer(void);
 void thread_ready(void);
 void fast_entry(void);
 void fast_marked(void);
+void fast_tls(void);
+void fast_by_tid(void);
 void fast_end(void);
 
 void die(void) __attribute__((noreturn));
@@ -289,6 +295,12 @@ void fast_syscall(struct slot *s)
 static int fast_signal(struct slot *s, int signo, u64 *gregs)
 {
 	u64 rip = gregs[REG_RIP];
+	/* No thread pointer at %fs:0 (an FS base of 0, or not a TLS block
+	 * mapped yet): find the slot by thread ID instead. */
+	if (rip == (u64)fast_tls && (signo == SIGSEGV || signo == SIGBUS)) {
+		gregs[REG_RIP] = (u64)fast_by_tid;
+		return 0;
+	}
 	if (rip >= (u64)fast_entry && rip < (u64)fast_marked) {
 		/* Not even marked in the fast path yet, and nothing saved. */
 		if (signo == SIGUSR2)
@@ -534,4 +546,5 @@ __attribute__((used, section(".text.layout"))) const u64 stub_layout[] = {
 	CMD_BATCH, SL_BATCH, BATCH_WORDS, BATCH_MAX, SL_PENDING, THREAD_BATCH_MAX, PENDING_RUNNING,
 	SL_FPDIRTY, SL_XMASK, SIGSTACK, FAST_UC, FAST_INFO, FAST_STACK, FAST_FP,
 	TIDMAP_MAX, TIDMAP_ADDR, TIDMAP_OFF, FAST_SKIP, SL_INFAST,
+	SL_BYTID, MAX_SLOTS, FSMAP_OFF, FSMAP_BITS, FSMAP_MUL,
 };
