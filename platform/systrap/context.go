@@ -108,6 +108,12 @@ func (c *context) Switch(pas platform.AddressSpace, regs *platform.Registers) (p
 		th.h.spin = uint64(stubSpin)
 	}
 	toldNoSpin := atomic.LoadUint32(&th.h.nospin) != 0 && atomic.SwapUint32(&th.h.nospin, 0) != 0
+	// The stub spins reading the state word's line: rax and the
+	// command go there just before the state word, so that the line
+	// comes to this CPU once for the three stores.
+	if th.fastFrame() {
+		th.h.rax = regs.Rax
+	}
 	th.h.cmd = cmdRun
 	if slept := th.h.handToStub(); !toldNoSpin && !crowded {
 		c.stubSpin.update(slept)
@@ -222,7 +228,8 @@ func (th *thread) putRegs(regs *platform.Registers) error {
 	// frame's lines that the stub wrote and the sentry only read stay
 	// shared, and the stub reads them back with no transfer between
 	// CPUs, each of which costs about as much as a page of copying.
-	// A fast frame's rax is in the header (see fast_entry).
+	// A fast frame's rax is in the header, and Switch writes it there
+	// (see fast_entry).
 	fast := uc == fastUC
 	for i, v := range [18]uint64{
 		regs.R8, regs.R9, regs.R10, regs.R11, regs.R12, regs.R13, regs.R14, regs.R15,
@@ -232,9 +239,6 @@ func (th *thread) putRegs(regs *platform.Registers) error {
 		if mc[i] != v && !(fast && i == mcRax) {
 			mc[i] = v
 		}
-	}
-	if fast {
-		th.h.rax = regs.Rax
 	}
 	// The application runs with no host signal blocked.
 	if m := (*uint64)(unsafe.Pointer(&th.mem[uc+ucSigmask])); *m != 0 {

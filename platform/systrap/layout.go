@@ -100,6 +100,7 @@ type slotHeader struct {
 	_             [2]uint64
 	inFast        uint32 // the stub's alone (see SL_INFAST)
 	byTID         uint32 // fast calls that missed the FS map (SL_BYTID)
+	stash         uint64 // the stub's (SL_STASH)
 }
 
 func checkLayout() error {
@@ -118,6 +119,7 @@ func checkLayout() error {
 		sigStack, fastUC, fastInfo, fastStack, fastFP,
 		tidmapMax, tidmapAddr, tidmapOff, fastSkip, uint64(unsafe.Offsetof(slotHeader{}.inFast)),
 		uint64(unsafe.Offsetof(slotHeader{}.byTID)), maxSlots, fsmapOff, fsmapBits, fsmapMul,
+		uint64(unsafe.Offsetof(slotHeader{}.stash)),
 	}
 	if sym_stub_layout < codeAddr || sym_stub_layout-codeAddr+8*uint64(len(want)) > uint64(len(stubBlob)) {
 		return fmt.Errorf("systrap: stub layout table out of range")

@@ -206,13 +206,16 @@ fast_found:
 	movl $1, SL_INFAST(%r11)
 	.globl fast_marked
 fast_marked:
-	/* rax, which every call changes, goes to the header's first line,
-	 * with the state word that hands the call over. The frame's
-	 * registers, which a loop of calls from one site seldom changes,
-	 * are stored only if they differ, so that its lines stay shared
-	 * with the sentry, which then reads them with no transfer between
-	 * CPUs (each costs about as much as copying a page). */
-	pop SL_RAX(%r11)
+	/* rax, which every call changes, waits in the stub's own line
+	 * (SL_STASH) and goes to the header's first line with the state
+	 * word that hands the call over, in one transfer of that line to
+	 * this CPU (the sentry spins reading it, so a store there now would
+	 * cost one more). The frame's registers, which a loop of calls from
+	 * one site seldom changes, are stored only if they differ, so that
+	 * their lines stay shared with the sentry, which then reads them
+	 * with no transfer between CPUs (each costs about as much as
+	 * copying a page). */
+	pop SL_STASH(%r11)
 	pop %rcx
 	save_changed %rcx, FU_RIP
 	save_changed %rcx, FU_RCX

@@ -82,6 +82,8 @@
                               CPUs, as the state word would) */
 #define SL_BYTID      0xc4 /* u32: fast-path calls that found the slot by
                               thread ID, not through the FS map */
+#define SL_STASH      0xc8 /* u64: a fast-path call's rax until the
+                              hand-over (see fast_entry) */
 #define SL_FPROG      0x100 /* struct sock_fprog for the master's filter */
 #define SL_FILTER     0x200 /* its instructions, up to SLOT_HDR */
 #define SL_BATCH      0x400 /* batch entries: CMD_BATCH's, and in thread

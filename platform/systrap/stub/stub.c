@@ -82,6 +82,7 @@ struct slot {
 	u64 pad2[2];
 	u32 infast;
 	u32 bytid;
+	u64 stash;
 };
 
 _Static_assert(__builtin_offsetof(struct slot, cmd) == SL_CMD, "SL_CMD");
@@ -96,6 +97,7 @@ _Static_assert(__builtin_offsetof(struct slot, fpdirty) == SL_FPDIRTY, "SL_FPDIR
 _Static_assert(__builtin_offsetof(struct slot, xmask) == SL_XMASK, "SL_XMASK");
 _Static_assert(__builtin_offsetof(struct slot, infast) == SL_INFAST, "SL_INFAST");
 _Static_assert(__builtin_offsetof(struct slot, bytid) == SL_BYTID, "SL_BYTID");
+_Static_assert(__builtin_offsetof(struct slot, stash) == SL_STASH, "SL_STASH");
 _Static_assert(FSMAP_OFF >= SL_BATCH + BATCH_MAX * BATCH_WORDS * 8, "FSMAP_OFF");
 _Static_assert(MAX_SLOTS < (1UL << 16), "MAX_SLOTS");
 
@@ -209,10 +211,14 @@ static void run_pending(struct slot *s)
 	}
 }
 
-/* set_bases sets the FS and GS bases the sentry asked for. */
+/* set_bases sets the FS and GS bases the sentry asked for. The word is
+ * cleared only if it was set: a store would take its line, which the
+ * sentry reads on every call, from the sentry's cache. */
 static void set_bases(struct slot *s)
 {
 	u64 set = s->setbase;
+	if (set == 0)
+		return;
 	if (set & 1)
 		sys4(SYS_arch_prctl, ARCH_SET_FS, s->fsbase, 0, 0);
 	if (set & 2)
@@ -264,6 +270,8 @@ void fast_syscall(struct slot *s)
 		s->info = (u64)s + FAST_INFO;
 		s->uctx = (u64)s + FAST_UC;
 	}
+	/* Just before the state word, in its line (see fast_entry). */
+	s->rax = s->stash;
 	serve(s);
 	set_bases(s);
 }
@@ -546,5 +554,5 @@ __attribute__((used, section(".text.layout"))) const u64 stub_layout[] = {
 	CMD_BATCH, SL_BATCH, BATCH_WORDS, BATCH_MAX, SL_PENDING, THREAD_BATCH_MAX, PENDING_RUNNING,
 	SL_FPDIRTY, SL_XMASK, SIGSTACK, FAST_UC, FAST_INFO, FAST_STACK, FAST_FP,
 	TIDMAP_MAX, TIDMAP_ADDR, TIDMAP_OFF, FAST_SKIP, SL_INFAST,
-	SL_BYTID, MAX_SLOTS, FSMAP_OFF, FSMAP_BITS, FSMAP_MUL,
+	SL_BYTID, MAX_SLOTS, FSMAP_OFF, FSMAP_BITS, FSMAP_MUL, SL_STASH,
 };
