@@ -285,6 +285,9 @@ func (mm *MemoryManager) FillUser(addr uint64, n int, fill func(bufs [][]byte) (
 	}
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
+	if bufs := mm.fill.lookup(mm, addr, n); bufs != nil {
+		return fill(bufs)
+	}
 	// A buffer's first use allocates its pages: in one run.
 	for a, end := PageRoundDown(addr), PageRoundUp(addr+uint64(n)); a < end; {
 		v := mm.vmaAt(a)
@@ -304,11 +307,20 @@ func (mm *MemoryManager) FillUser(addr uint64, n int, fill func(bufs [][]byte) (
 	var lastOff uint64 // memory file offset just past the last piece
 	done := 0
 	var v *VMA
+	var vmas [fillCacheVMAs]*VMA // the first VMAs the buffer is in
+	nv := 0
 	for done < n {
 		a := addr + uint64(done)
+		prev := v
 		v = mm.vmaFor(v, a)
 		if v == nil || !v.Perms.Write {
 			break
+		}
+		if v != prev {
+			if nv < len(vmas) {
+				vmas[nv] = v
+			}
+			nv++
 		}
 		p, changed, err := mm.getPage(a/pageSize, v, v.Private)
 		if err != nil {
@@ -333,7 +345,82 @@ func (mm *MemoryManager) FillUser(addr uint64, n int, fill func(bufs [][]byte) (
 	if done == 0 {
 		return 0, unix.EFAULT
 	}
+	if done == n && nv <= len(vmas) {
+		mm.fill.keep(mm, addr, n, vmas[:nv], bufs)
+	} else {
+		mm.fill.drop()
+	}
 	return fill(bufs)
+}
+
+// fillCache is FillUser's last translation of a buffer to pieces of the
+// memory file. A program that reads into one buffer again and again (cat,
+// cp, a streamed read) then pays for the page lookups once: 33 of them
+// for a 128 KiB read, most of the sentry's work besides the host copy.
+//
+// It is kept only for a buffer in private, writable VMAs (a static buffer
+// is often in two: the file's last data page and the anonymous rest),
+// whose pages FillUser has made present, owned and not shared (copied on
+// write if need be), and holds while the page table does not change (its
+// gen: a page that fork shares, an unmap, a copy on write, a remap all
+// change it) and those VMAs still cover the buffer with write permission
+// (mprotect and splits change a VMA in place, or replace it). Shared
+// mappings are left out: their pages are marked dirty on each fill.
+type fillCache struct {
+	addr uint64
+	n    int
+	gen  uint64
+	vmas [fillCacheVMAs]fillVMA
+	nv   int
+	bufs [][]byte
+}
+
+// fillCacheVMAs is how many VMAs a buffer may span and still be kept.
+const fillCacheVMAs = 4
+
+// fillVMA is a VMA of a kept buffer, and the bounds it had.
+type fillVMA struct {
+	v          *VMA
+	start, end uint64
+}
+
+// lookup returns the pieces of [addr, addr+n), or nil if they are not
+// known.
+func (c *fillCache) lookup(mm *MemoryManager, addr uint64, n int) [][]byte {
+	if len(c.bufs) == 0 || c.addr != addr || c.n != n || c.gen != mm.pages.gen {
+		return nil
+	}
+	for _, f := range c.vmas[:c.nv] {
+		v := f.v
+		if v.Start != f.start || v.End != f.end || !v.Perms.Write || !v.Private || mm.vmaAt(f.start) != v {
+			return nil
+		}
+	}
+	return c.bufs
+}
+
+// keep remembers the pieces of [addr, addr+n), which FillUser found in
+// vmas, in order.
+func (c *fillCache) keep(mm *MemoryManager, addr uint64, n int, vmas []*VMA, bufs [][]byte) {
+	c.drop()
+	for _, v := range vmas {
+		if !v.Private {
+			return
+		}
+	}
+	for i, v := range vmas {
+		c.vmas[i] = fillVMA{v, v.Start, v.End}
+	}
+	c.addr, c.n, c.gen, c.nv = addr, n, mm.pages.gen, len(vmas)
+	c.bufs = append(c.bufs, bufs...)
+}
+
+// drop forgets the translation.
+func (c *fillCache) drop() {
+	clear(c.bufs)
+	c.bufs = c.bufs[:0]
+	c.vmas = [fillCacheVMAs]fillVMA{}
+	c.nv = 0
 }
 
 // Atomic32 runs fn on the 32-bit word at addr, which must be aligned and

@@ -220,3 +220,126 @@ func BenchmarkFillUser128K(b *testing.B) {
 		}
 	}
 }
+
+// TestFillUserCache fills one buffer twice with a change to the address
+// space between: the second fill may use the first's translation only if
+// nothing it depends on changed, and always writes where the application
+// will read, and nowhere else.
+func TestFillUserCache(t *testing.T) {
+	rw := platform.AccessType{Read: true, Write: true}
+	ro := platform.AccessType{Read: true}
+	const size = 4 * pageSize
+	for _, tc := range []struct {
+		name string
+		// change changes m around the buffer at a; it may return a
+		// forked child, which must not see the second fill.
+		change  func(t *testing.T, m *MemoryManager, a uint64) *MemoryManager
+		split   bool // the buffer is in two VMAs, split at its middle
+		cached  bool // the translation still holds
+		want    int  // what the second fill writes
+		wantErr error
+	}{
+		{"nothing", func(t *testing.T, m *MemoryManager, a uint64) *MemoryManager {
+			return nil
+		}, false, true, size, nil},
+		{"two VMAs, nothing", func(t *testing.T, m *MemoryManager, a uint64) *MemoryManager {
+			return nil
+		}, true, true, size, nil},
+		{"two VMAs, second read-only", func(t *testing.T, m *MemoryManager, a uint64) *MemoryManager {
+			if err := m.MProtect(a+size/2, size/2, ro); err != nil {
+				t.Fatal(err)
+			}
+			return nil
+		}, true, false, size / 2, nil},
+		{"two VMAs, first unmapped", func(t *testing.T, m *MemoryManager, a uint64) *MemoryManager {
+			if err := m.MUnmap(a, size/2); err != nil {
+				t.Fatal(err)
+			}
+			return nil
+		}, true, false, 0, unix.EFAULT},
+		{"another buffer filled", func(t *testing.T, m *MemoryManager, a uint64) *MemoryManager {
+			b := mapAnon(t, m, pageSize, rw)
+			m.FillUser(b, 10, fillWith(make([]byte, 10), new(int)))
+			return nil
+		}, false, false, size, nil},
+		{"read-only", func(t *testing.T, m *MemoryManager, a uint64) *MemoryManager {
+			if err := m.MProtect(a, size, ro); err != nil {
+				t.Fatal(err)
+			}
+			return nil
+		}, false, false, 0, unix.EFAULT},
+		{"last page read-only", func(t *testing.T, m *MemoryManager, a uint64) *MemoryManager {
+			if err := m.MProtect(a+3*pageSize, pageSize, ro); err != nil {
+				t.Fatal(err)
+			}
+			return nil
+		}, false, false, 3 * pageSize, nil},
+		{"unmapped and mapped again", func(t *testing.T, m *MemoryManager, a uint64) *MemoryManager {
+			if err := m.MUnmap(a, size); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.MMap(MMapOpts{Addr: a, Length: size, Fixed: true, Perms: rw, MaxPerms: rw, Private: true}); err != nil {
+				t.Fatal(err)
+			}
+			return nil
+		}, false, false, size, nil},
+		{"mapped over", func(t *testing.T, m *MemoryManager, a uint64) *MemoryManager {
+			if _, err := m.MMap(MMapOpts{Addr: a + pageSize, Length: pageSize, Fixed: true, Perms: rw, MaxPerms: rw, Private: true}); err != nil {
+				t.Fatal(err)
+			}
+			return nil
+		}, false, false, size, nil},
+		{"MADV_DONTNEED", func(t *testing.T, m *MemoryManager, a uint64) *MemoryManager {
+			if err := m.MAdviseDontNeed(a+pageSize, pageSize); err != nil {
+				t.Fatal(err)
+			}
+			return nil
+		}, false, false, size, nil},
+		{"forked", func(t *testing.T, m *MemoryManager, a uint64) *MemoryManager {
+			return m.Fork(nil)
+		}, false, false, size, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newTestMM(t)
+			a := mapAnon(t, m, size, rw)
+			if tc.split {
+				rwx := platform.AccessType{Read: true, Write: true, Execute: true}
+				if err := m.MProtect(a+size/2, size/2, rwx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			first := bytes.Repeat([]byte{1}, size)
+			if n, err := m.FillUser(a, size, fillWith(first, new(int))); n != size || err != nil {
+				t.Fatalf("first fill: %d, %v", n, err)
+			}
+			if m.fill.lookup(m, a, size) == nil {
+				t.Fatal("the first fill left no translation")
+			}
+			child := tc.change(t, m, a)
+			if got := m.fill.lookup(m, a, size) != nil; got != tc.cached {
+				t.Errorf("translation kept: %v, want %v", got, tc.cached)
+			}
+			second := bytes.Repeat([]byte{2}, size)
+			n, err := m.FillUser(a, size, fillWith(second, new(int)))
+			if n != tc.want || !errors.Is(err, tc.wantErr) {
+				t.Fatalf("second fill: %d, %v; want %d, %v", n, err, tc.want, tc.wantErr)
+			}
+			back := make([]byte, n)
+			if _, err := m.CopyIn(a, back); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(back, second[:n]) {
+				t.Error("the application does not see the second fill")
+			}
+			if child != nil {
+				back := make([]byte, size)
+				if _, err := child.CopyIn(a, back); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(back, first) {
+					t.Error("the parent's second fill showed in its forked child")
+				}
+			}
+		})
+	}
+}

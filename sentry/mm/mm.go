@@ -107,6 +107,9 @@ type MemoryManager struct {
 	// at once (VmHWM).
 	peakPages int
 
+	// fill is FillUser's last translation (see fillCache).
+	fill fillCache
+
 	// fillBufs is FillUser's list of pieces, kept (under mu) so that the
 	// read path does not allocate one per call.
 	fillBufs [][]byte

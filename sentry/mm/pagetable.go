@@ -15,6 +15,10 @@ type pageTable struct {
 	n        int    // present pages
 	last     *ptLeaf
 	lastBase uint64 // first page number of last
+	// gen changes with every entry that may have changed: on set, del
+	// and each, which hands its callback the entries to change. A
+	// translation made from the table holds while gen is the same.
+	gen uint64
 }
 
 const (
@@ -92,6 +96,7 @@ func (t *pageTable) get(vpn uint64) (pte, bool) {
 
 // set makes p vpn's entry.
 func (t *pageTable) set(vpn uint64, p pte) {
+	t.gen++
 	l := t.leaf(vpn, true)
 	if l == nil {
 		return // past any address a VMA can have
@@ -108,6 +113,7 @@ func (t *pageTable) set(vpn uint64, p pte) {
 // del removes vpn's entry, returning it. A leaf or directory left empty
 // is freed, so that an unmapped range costs no memory.
 func (t *pageTable) del(vpn uint64) (pte, bool) {
+	t.gen++
 	l := t.leaf(vpn, false)
 	if l == nil {
 		return pte{}, false
@@ -157,6 +163,7 @@ func (t *pageTable) len() int { return t.n }
 // order, and a pointer to its entry, which fn may change but not remove.
 // It stops when fn returns false.
 func (t *pageTable) each(start, end uint64, fn func(vpn uint64, p *pte) bool) {
+	t.gen++
 	if t.root != nil && start < end {
 		walk(t.root, ptLevels-1, 0, start, min(end, 1<<ptVPNBits), fn)
 	}

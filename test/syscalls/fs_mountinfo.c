@@ -61,7 +61,10 @@ int main(void)
 		parents[n] = atoi(f[1]);
 		unsigned maj, min;
 		CHECK_EQ(sscanf(f[2], "%u:%u", &maj, &min), 2);
-		CHECK_EQ(f[3][0], '/');
+		/* The root within its filesystem: a path, or for a bind mount
+		 * of a namespace file (nsfs, as ip netns and container
+		 * runtimes make) "net:[inode]". */
+		CHECK(f[3][0] == '/' || (strstr(f[3], ":[") && f[3][strlen(f[3]) - 1] == ']'));
 		CHECK_EQ(f[4][0], '/');
 		CHECK(strncmp(f[5], "rw", 2) == 0 || strncmp(f[5], "ro", 2) == 0);
 		if (strcmp(f[4], "/") == 0)
