@@ -11,6 +11,7 @@ import (
 
 	"github.com/moat-dev/moat/platform"
 	"github.com/moat-dev/moat/platform/goid"
+	"github.com/moat-dev/moat/platform/monotime"
 )
 
 // context runs one task's code in a stub thread of its own.
@@ -92,7 +93,7 @@ func (c *context) Switch(pas platform.AddressSpace, regs *platform.Registers) (p
 	if c.lastNr >= 0 && !c.blocked {
 		// A call that blocked says nothing of how long the call
 		// takes when it does not.
-		c.p.noteHandling(c.lastNr, nanotime()-c.eventAt)
+		c.p.noteHandling(c.lastNr, monotime.Now()-c.eventAt)
 	}
 	c.lastNr, c.blocked = -1, false
 	// With more application threads running than CPUs, a spinning
@@ -128,7 +129,7 @@ func (c *context) Switch(pas platform.AddressSpace, regs *platform.Registers) (p
 	if !crowded {
 		c.eventSpin.update(slept)
 	}
-	c.eventAt = nanotime()
+	c.eventAt = monotime.Now()
 	return c.event(regs)
 }
 

@@ -620,6 +620,3 @@ func (p *Platform) noteHandling(nr int, d int64) {
 func (p *Platform) slowSyscall(nr uint64) bool {
 	return nr < uint64(len(p.handling)) && p.handling[nr].Load() > p.stubSpinNS
 }
-
-//go:linkname nanotime runtime.nanotime
-func nanotime() int64

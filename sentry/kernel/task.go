@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/platform"
+	"github.com/moat-dev/moat/platform/monotime"
 	"github.com/moat-dev/moat/sentry/abi"
 	"github.com/moat-dev/moat/sentry/arch"
 	"github.com/moat-dev/moat/sentry/mm"
@@ -262,7 +263,7 @@ func (t *Task) run() {
 	t.RegisterGoroutine()
 	defer t.UnregisterGoroutine()
 	defer t.exit()
-	sysStart := time.Now()
+	sysStart := monotime.Now()
 	lastYield := sysStart
 	for {
 		// A task whose application makes calls that never block
@@ -274,18 +275,18 @@ func (t *Task) run() {
 		// is far cheaper. (A thread-bound goroutine would hand its
 		// thread over to yield, which costs what the preemption
 		// does.)
-		if !bound && sysStart.Sub(lastYield) > yieldEvery {
+		if !bound && time.Duration(sysStart-lastYield) > yieldEvery {
 			runtime.Gosched()
 			lastYield = sysStart
 		}
 		if t.handleSignals() {
 			return
 		}
-		start := time.Now()
-		t.addSysTime(start.Sub(sysStart))
+		start := monotime.Now()
+		t.addSysTime(time.Duration(start - sysStart))
 		ev, err := t.ctx.Switch(t.MM().AddressSpace(), &t.Regs)
-		sysStart = time.Now()
-		t.k.Stats.SwitchNanos.Add(uint64(sysStart.Sub(start)))
+		sysStart = monotime.Now()
+		t.k.Stats.SwitchNanos.Add(uint64(sysStart - start))
 		if err != nil {
 			t.k.Log.Error("platform switch failed", "tid", t.ID, "err", err)
 			t.tg.groupExit(WaitStatusSignaled(int(unix.SIGKILL), false))

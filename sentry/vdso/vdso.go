@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/platform"
+	"github.com/moat-dev/moat/platform/monotime"
 	"github.com/moat-dev/moat/sentry/memfile"
 	"github.com/moat-dev/moat/sentry/mm"
 )
@@ -209,9 +210,6 @@ func (t *timekeeper) set(p params) {
 // readTSC reads the TSC; tests replace it.
 var readTSC = rdtsc
 
-//go:linkname nanotime runtime.nanotime
-func nanotime() int64
-
 func rdtsc() uint64
 func cpuid(leaf, sub uint32) (a, b, c, d uint32)
 
@@ -237,7 +235,7 @@ func take() sample {
 	bestGap := ^uint64(0)
 	for i := 0; i < 5; i++ {
 		t1 := rdtsc()
-		m := nanotime()
+		m := monotime.Now()
 		t2 := rdtsc()
 		if gap := t2 - t1; gap < bestGap {
 			bestGap, best = gap, sample{t1 + gap/2, m}
@@ -251,13 +249,13 @@ func take() sample {
 // the least of a few tries: it errs high by the gap between the reads,
 // never low, so that BOOTTIME never reads below MONOTONIC.
 func offsets() (real, boot int64) {
-	m1 := nanotime()
+	m1 := monotime.Now()
 	now := time.Now().UnixNano()
-	m2 := nanotime()
+	m2 := monotime.Now()
 	real = now - (m1 + (m2-m1)/2)
 	for i := 0; i < 3; i++ {
 		var ts unix.Timespec
-		m := nanotime()
+		m := monotime.Now()
 		unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts)
 		if d := ts.Nano() - m; i == 0 || d < boot {
 			boot = d
