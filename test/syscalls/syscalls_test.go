@@ -103,6 +103,22 @@ func acquire() func() {
 	return func() { <-sem }
 }
 
+// makeFixtures makes in dir the files that tests need to find on the host
+// rather than make themselves (what a test makes under the sandbox is in
+// the sandbox's overlay): fifo_fixture, a FIFO that the sandbox reaches
+// through the gofer.
+func makeFixtures(dir string) error {
+	p := filepath.Join(dir, "fifo_fixture")
+	if st, err := os.Lstat(p); err == nil && st.Mode()&os.ModeNamedPipe != 0 {
+		return nil
+	}
+	os.Remove(p)
+	if err := syscall.Mkfifo(p, 0o666); err != nil {
+		return fmt.Errorf("make %s: %w", p, err)
+	}
+	return os.Chmod(p, 0o666)
+}
+
 // buildAll compiles every .c file once per process.
 func buildAll() (map[string]*buildResult, error) {
 	buildOnce.Do(func() {
@@ -128,6 +144,9 @@ func compile() (map[string]*buildResult, error) {
 		return nil, err
 	}
 	if err := os.MkdirAll(absBuild, 0o755); err != nil {
+		return nil, err
+	}
+	if err := makeFixtures(absBuild); err != nil {
 		return nil, err
 	}
 	isStatic := make(map[string]bool)

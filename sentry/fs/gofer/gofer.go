@@ -20,6 +20,7 @@ import (
 
 	"github.com/moat-dev/moat/gofer/client"
 	"github.com/moat-dev/moat/gofer/proto"
+	"github.com/moat-dev/moat/sentry/fs/pipe"
 	"github.com/moat-dev/moat/sentry/memfile"
 	"github.com/moat-dev/moat/sentry/mm"
 	"github.com/moat-dev/moat/sentry/vfs"
@@ -210,6 +211,8 @@ type inode struct {
 	// listedLookups counts lookups since the listing was read.
 	listedLookups int
 	kids          map[string]kid
+	// pipe is a FIFO's, made on first use (see FIFO).
+	pipe *pipe.Pipe
 }
 
 var (
@@ -406,10 +409,30 @@ func (i *inode) Open(flags int) (vfs.FileImpl, error) {
 		return &regularFile{i: i, write: write}, nil
 	case unix.S_IFLNK:
 		return nil, unix.ELOOP
+	case unix.S_IFIFO:
+		return i.FIFO().OpenEnd(flags), nil
 	}
-	// Other device nodes, FIFOs and sockets of the host are not
-	// opened through the gofer.
+	// Other device nodes and sockets of the host are not opened
+	// through the gofer.
 	return nil, unix.ENXIO
+}
+
+// FIFO returns the pipe of a FIFO, or nil if the inode is not one. The
+// pipe is the sentry's: the sandbox's readers and writers of the FIFO
+// meet there, as they do in a FIFO on tmpfs, and never in the host's
+// FIFO, which would pass data between the sandbox and host processes.
+// The inode, and so the pipe, stays while an end is open (see
+// lazyChildLocked); when none is, a pipe has no data to keep.
+func (i *inode) FIFO() *pipe.Pipe {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		return nil
+	}
+	if i.pipe == nil {
+		i.pipe = pipe.NewFIFO(0)
+	}
+	return i.pipe
 }
 
 // acquireFD takes a use of the shared read-only or read-write host FD,

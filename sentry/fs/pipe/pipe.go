@@ -175,6 +175,18 @@ func (p *Pipe) OpenWriter() *End { return p.open(false, true) }
 // O_RDWR); it counts as a reader and a writer.
 func (p *Pipe) OpenReadWriter() *End { return p.open(true, true) }
 
+// OpenEnd opens the end that the access mode of open flags asks for, with
+// no wait for the other side (see fifo(7) for the waits of open(2)).
+func (p *Pipe) OpenEnd(flags int) *End {
+	switch flags & unix.O_ACCMODE {
+	case unix.O_RDONLY:
+		return p.OpenReader()
+	case unix.O_WRONLY:
+		return p.OpenWriter()
+	}
+	return p.OpenReadWriter()
+}
+
 func (p *Pipe) open(read, write bool) *End {
 	e := &End{p: p, read: read, write: write}
 	p.mu.Lock()

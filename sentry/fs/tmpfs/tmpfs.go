@@ -360,14 +360,7 @@ func (in *Inode) Open(flags int) (vfs.FileImpl, error) {
 	case unix.S_IFLNK:
 		return nil, unix.ELOOP
 	case unix.S_IFIFO:
-		switch flags & unix.O_ACCMODE {
-		case unix.O_RDONLY:
-			return in.pipe.OpenReader(), nil
-		case unix.O_WRONLY:
-			return in.pipe.OpenWriter(), nil
-		default:
-			return in.pipe.OpenReadWriter(), nil
-		}
+		return in.pipe.OpenEnd(flags), nil
 	}
 	if in.mode&unix.S_IFMT == unix.S_IFCHR {
 		if open := vfs.CharDevice(in.rdev); open != nil {
