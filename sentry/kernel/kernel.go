@@ -45,7 +45,7 @@ type Kernel struct {
 	init    *ThreadGroup
 
 	// sigMu guards all signal state: handlers, masks and queues.
-	sigMu sync.Mutex
+	sigMu sigMutex
 
 	futexes futexTable
 
@@ -170,4 +170,21 @@ func (k *Kernel) SignalInit(sig int) {
 		info := arch.SigInfo{Signo: int32(sig), Code: SI_USER}
 		init.SendSignal(info)
 	}
+}
+
+// sigMutex is the lock of all signal state. Every unlock counts in
+// epoch, so that a task that found nothing to handle under the lock
+// knows, from one atomic load and without the lock, that nothing has
+// changed since: the check that every system call makes, which took a
+// lock shared by every task of the sandbox.
+type sigMutex struct {
+	mu    sync.Mutex
+	epoch atomic.Uint64
+}
+
+func (m *sigMutex) Lock() { m.mu.Lock() }
+
+func (m *sigMutex) Unlock() {
+	m.epoch.Add(1)
+	m.mu.Unlock()
 }

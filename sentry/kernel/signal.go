@@ -341,6 +341,12 @@ func childSigInfo(c *ThreadGroup, status uint32) arch.SigInfo {
 func (t *Task) handleSignals() bool {
 	k := t.k
 	restart := t.syscallRestart
+	// Nothing changed under the lock since the last look found nothing
+	// (a signal sent after this load interrupts the task as it would
+	// after the locked look).
+	if !restart && t.sigQuiet != 0 && k.sigMu.epoch.Load() == t.sigQuiet && !t.killed.Load() {
+		return false
+	}
 	t.syscallRestart = false
 	handled := false
 	for {
@@ -368,6 +374,9 @@ func (t *Task) handleSignals() bool {
 				t.sigMask = t.savedMask
 				t.haveSavedMask = false
 			}
+			// The epoch this unlock makes, unless another comes
+			// first.
+			t.sigQuiet = k.sigMu.epoch.Load() + 1
 			k.sigMu.Unlock()
 			break
 		}

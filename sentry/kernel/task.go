@@ -131,6 +131,9 @@ type Task struct {
 	haveSavedMask bool
 	pending       sigQueue
 	altStack      arch.SignalStack
+	// sigQuiet is the signal lock's epoch after this task last found
+	// no signal to handle, or 0 (see handleSignals). The task's own.
+	sigQuiet uint64
 
 	interrupt chan struct{}
 	// killed is set when the task must exit at its next chance.
