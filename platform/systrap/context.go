@@ -93,7 +93,8 @@ func (c *context) Switch(pas platform.AddressSpace, regs *platform.Registers) (p
 		c.interruptAt.Store(0)
 		return platform.Event{Type: platform.EventInterrupted}, nil
 	}
-	if err := th.putRegs(regs); err != nil {
+	fast, err := th.putRegs(regs)
+	if err != nil {
 		c.running.Store(false)
 		return platform.Event{}, err
 	}
@@ -119,7 +120,7 @@ func (c *context) Switch(pas platform.AddressSpace, regs *platform.Registers) (p
 	// The stub spins reading the state word's line: rax and the
 	// command go there just before the state word, so that the line
 	// comes to this CPU once for the three stores.
-	if th.fastFrame() {
+	if fast {
 		th.h.rax = regs.Rax
 	}
 	th.h.cmd = cmdRun
@@ -228,11 +229,12 @@ func (th *thread) mcontext(uc int) *[24]uint64 {
 const mcRax = 13
 
 // putRegs writes regs into the signal frame that the handler returns
-// through, and asks for new FS and GS bases if they changed.
-func (th *thread) putRegs(regs *platform.Registers) error {
+// through, and asks for new FS and GS bases if they changed. It reports
+// whether the frame is the fast path's, whose rax the caller writes.
+func (th *thread) putRegs(regs *platform.Registers) (fast bool, err error) {
 	uc, _, err := th.frame()
 	if err != nil {
-		return err
+		return false, err
 	}
 	mc := th.mcontext(uc)
 	// Only what changed is written (after a system call, rax): the
@@ -241,7 +243,7 @@ func (th *thread) putRegs(regs *platform.Registers) error {
 	// CPUs, each of which costs about as much as a page of copying.
 	// A fast frame's rax is in the header, and Switch writes it there
 	// (see fast_entry).
-	fast := uc == fastUC
+	fast = uc == fastUC
 	for i, v := range [18]uint64{
 		regs.R8, regs.R9, regs.R10, regs.R11, regs.R12, regs.R13, regs.R14, regs.R15,
 		regs.Rdi, regs.Rsi, regs.Rbp, regs.Rbx, regs.Rdx, regs.Rax, regs.Rcx, regs.Rsp,
@@ -268,7 +270,7 @@ func (th *thread) putRegs(regs *platform.Registers) error {
 	if th.h.setbase != set {
 		th.h.setbase = set
 	}
-	return nil
+	return fast, nil
 }
 
 // event decodes the signal that brought the thread into its handler.

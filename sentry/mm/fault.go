@@ -302,25 +302,18 @@ func (mm *MemoryManager) FillUser(addr uint64, n int, fill func(bufs [][]byte) (
 		}
 		a = e
 	}
-	bufs := mm.fillBufs[:0]
-	defer func() { clear(bufs); mm.fillBufs = bufs[:0] }()
+	// The pieces are made in the translation's list, which holds no
+	// translation meanwhile.
+	mm.fill.n = 0
+	bufs := mm.fill.bufs[:0]
 	var lastOff uint64 // memory file offset just past the last piece
 	done := 0
 	var v *VMA
-	var vmas [fillCacheVMAs]*VMA // the first VMAs the buffer is in
-	nv := 0
 	for done < n {
 		a := addr + uint64(done)
-		prev := v
 		v = mm.vmaFor(v, a)
 		if v == nil || !v.Perms.Write {
 			break
-		}
-		if v != prev {
-			if nv < len(vmas) {
-				vmas[nv] = v
-			}
-			nv++
 		}
 		p, changed, err := mm.getPage(a/pageSize, v, v.Private)
 		if err != nil {
@@ -342,13 +335,12 @@ func (mm *MemoryManager) FillUser(addr uint64, n int, fill func(bufs [][]byte) (
 		lastOff = p.off + in + m
 		done += int(m)
 	}
+	mm.fill.bufs = bufs
 	if done == 0 {
 		return 0, unix.EFAULT
 	}
-	if done == n && nv <= len(vmas) {
-		mm.fill.keep(mm, addr, n, vmas[:nv], bufs)
-	} else {
-		mm.fill.drop()
+	if done == n {
+		mm.fill.keep(mm, addr, n)
 	}
 	return fill(bufs)
 }
@@ -368,10 +360,12 @@ func (mm *MemoryManager) FillUser(addr uint64, n int, fill func(bufs [][]byte) (
 // mappings are left out: their pages are marked dirty on each fill.
 type fillCache struct {
 	addr uint64
-	n    int
+	n    int // 0 when there is no translation
 	gen  uint64
 	vmas [fillCacheVMAs]fillVMA
 	nv   int
+	// bufs is the pieces, and FillUser's list of them even when not
+	// kept, so that the read path does not allocate one per call.
 	bufs [][]byte
 }
 
@@ -387,7 +381,7 @@ type fillVMA struct {
 // lookup returns the pieces of [addr, addr+n), or nil if they are not
 // known.
 func (c *fillCache) lookup(mm *MemoryManager, addr uint64, n int) [][]byte {
-	if len(c.bufs) == 0 || c.addr != addr || c.n != n || c.gen != mm.pages.gen {
+	if c.n == 0 || c.n != n || c.addr != addr || c.gen != mm.pages.gen {
 		return nil
 	}
 	for _, f := range c.vmas[:c.nv] {
@@ -399,28 +393,20 @@ func (c *fillCache) lookup(mm *MemoryManager, addr uint64, n int) [][]byte {
 	return c.bufs
 }
 
-// keep remembers the pieces of [addr, addr+n), which FillUser found in
-// vmas, in order.
-func (c *fillCache) keep(mm *MemoryManager, addr uint64, n int, vmas []*VMA, bufs [][]byte) {
-	c.drop()
-	for _, v := range vmas {
-		if !v.Private {
+// keep makes the pieces in bufs the translation of [addr, addr+n), which
+// FillUser has just filled, if the VMAs it is in allow.
+func (c *fillCache) keep(mm *MemoryManager, addr uint64, n int) {
+	nv := 0
+	for a, end := addr, addr+uint64(n); a < end; nv++ {
+		v := mm.vmaAt(a)
+		if nv == len(c.vmas) || v == nil || !v.Private {
 			return
 		}
+		c.vmas[nv] = fillVMA{v, v.Start, v.End}
+		a = v.End
 	}
-	for i, v := range vmas {
-		c.vmas[i] = fillVMA{v, v.Start, v.End}
-	}
-	c.addr, c.n, c.gen, c.nv = addr, n, mm.pages.gen, len(vmas)
-	c.bufs = append(c.bufs, bufs...)
-}
-
-// drop forgets the translation.
-func (c *fillCache) drop() {
-	clear(c.bufs)
-	c.bufs = c.bufs[:0]
-	c.vmas = [fillCacheVMAs]fillVMA{}
-	c.nv = 0
+	clear(c.vmas[nv:])
+	c.addr, c.n, c.gen, c.nv = addr, n, mm.pages.gen, nv
 }
 
 // Atomic32 runs fn on the 32-bit word at addr, which must be aligned and

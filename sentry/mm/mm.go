@@ -110,10 +110,6 @@ type MemoryManager struct {
 	// fill is FillUser's last translation (see fillCache).
 	fill fillCache
 
-	// fillBufs is FillUser's list of pieces, kept (under mu) so that the
-	// read path does not allocate one per call.
-	fillBufs [][]byte
-
 	// BrkStart and brk bound the heap.
 	brkStart, brk uint64
 	mmapBase      uint64
