@@ -159,6 +159,9 @@ func SentryRules(opts SentryOptions) bpf.SyscallRules {
 			// Shared (not private) wait and wake on the memory shared
 			// with stubs.
 			unix.SYS_FUTEX: eachOf(1, futexWait, futexWake),
+			// A copy of an address space starts in its forker's
+			// process group; the group's kill waits until it left.
+			unix.SYS_GETPGID: nil,
 		})
 	default:
 		r.Merge(bpf.SyscallRules{

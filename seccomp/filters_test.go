@@ -127,6 +127,7 @@ func TestFilterPolicy(t *testing.T) {
 		{"sentry futex requeue", sentry, unix.SYS_FUTEX, []uint64{0, 3}, bpf.KillProcess},
 		{"systrap futex shared", systrap, unix.SYS_FUTEX, []uint64{0, 0}, bpf.Allow},
 		{"systrap pidfd_open", systrap, unix.SYS_PIDFD_OPEN, []uint64{7, 0}, bpf.Allow},
+		{"systrap getpgid", systrap, unix.SYS_GETPGID, []uint64{7}, bpf.Allow},
 		{"ptrace pidfd_open", sentry, unix.SYS_PIDFD_OPEN, []uint64{7, 0}, bpf.KillProcess},
 		{"sentry accept4", sentry, unix.SYS_ACCEPT4, []uint64{3, 0, 0, unix.SOCK_CLOEXEC | unix.SOCK_NONBLOCK}, bpf.Allow},
 		{"sentry accept4 blocking", sentry, unix.SYS_ACCEPT4, []uint64{3, 0, 0, 0}, bpf.KillProcess},

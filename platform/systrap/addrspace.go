@@ -40,6 +40,9 @@ type addressSpace struct {
 	// first is the thread that the address space started with, until a
 	// context takes it.
 	first *slotRef
+	// copies are the PIDs of the copies forked from this address space
+	// that may still be in its process group (see kill).
+	copies []int
 
 	// queue holds the calls made while batching (see
 	// ForkAddressSpace); the address space's user serializes them, as it
@@ -235,7 +238,7 @@ func (as *addressSpace) Release() {
 	as.mu.Unlock()
 	// No task runs here any more: the exit that released the address
 	// space need not wait for the signals to be sent.
-	go as.ctl.kill()
+	go as.kill()
 	as.p.retire(as, slots)
 }
 
@@ -317,7 +320,55 @@ func (as *addressSpace) ForkAddressSpace(before, child func()) (platform.Address
 	ctl, _ := newControl(p, g, int(pid))
 	cas := &addressSpace{p: p, ctl: ctl, slots: []slotRef{first}, first: &first}
 	cas.used.Store(true)
+	as.mu.Lock()
+	if len(as.copies) >= maxCopies {
+		as.copies = inGroup(as.ctl.pid, as.copies, time.Time{})
+	}
+	as.copies = append(as.copies, int(pid))
+	as.mu.Unlock()
 	return cas, nil
+}
+
+// maxCopies bounds the copies an address space tracks before it drops
+// those that have left its process group.
+const maxCopies = 8
+
+// copyGroupWait bounds how long kill waits for a copy to leave the
+// process group: as_init moves it first thing.
+const copyGroupWait = time.Second
+
+// kill kills the address space's processes. A copy forked from it starts
+// in its process group (CLONE_PARENT keeps the forker's group) and moves
+// to a group of its own in as_init, so the group's kill waits until every
+// copy has moved.
+func (as *addressSpace) kill() {
+	as.mu.Lock()
+	copies := as.copies
+	as.copies = nil
+	as.mu.Unlock()
+	// A copy that has not moved by the deadline is stuck, and goes too.
+	inGroup(as.ctl.pid, copies, time.Now().Add(copyGroupWait))
+	as.ctl.kill()
+}
+
+// inGroup returns the PIDs in pids that are still in process group pgid,
+// waiting until the deadline (if any) for them to leave.
+func inGroup(pgid int, pids []int, deadline time.Time) []int {
+	rest := pids[:0]
+	for _, pid := range pids {
+		for {
+			g, err := unix.Getpgid(pid)
+			if err != nil || g != pgid {
+				break
+			}
+			if deadline.IsZero() || time.Now().After(deadline) {
+				rest = append(rest, pid)
+				break
+			}
+			time.Sleep(50 * time.Microsecond)
+		}
+	}
+	return rest
 }
 
 // allocSlot finds a slot for a new thread: a free one whose last thread

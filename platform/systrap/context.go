@@ -70,7 +70,7 @@ func (c *context) alive() error {
 		return err
 	}
 	if at := c.interruptAt.Load(); at != 0 && time.Since(time.Unix(0, at)) > interruptTimeout {
-		c.th.as.ctl.kill()
+		c.th.as.kill()
 		return &errStubGone{"does not answer interrupts"}
 	}
 	return nil

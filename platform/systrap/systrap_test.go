@@ -309,3 +309,44 @@ func TestForkAddressSpace(t *testing.T) {
 		t.Fatalf("parent after the fork: event %+v", ev)
 	}
 }
+
+// TestForkThenReleaseParent releases an address space right after forking
+// a copy of it, as a process that forks and exits at once does: the kill
+// of the parent's process group must not reach the copy, which starts in
+// that group.
+func TestForkThenReleaseParent(t *testing.T) {
+	p, memfd := newTestPlatform(t)
+	// mov eax, 39; syscall
+	unix.Pwrite(memfd, []byte{0xb8, 0x27, 0, 0, 0, 0x0f, 0x05}, 0)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for i := range 100 {
+		as, err := p.NewAddressSpace()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := as.MapFile(0x400000, memfd, 0, 4096, platform.AccessType{Read: true, Execute: true}); err != nil {
+			t.Fatal(err)
+		}
+		ctx := p.NewContext()
+		regs := platform.Registers{Rip: 0x400000, Eflags: 0x202}
+		runTo(t, ctx, as, &regs)
+		cas, err := as.(*addressSpace).ForkAddressSpace(func() {}, func() {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx.Release()
+		as.Release()
+		cctx := p.NewContext()
+		cregs := platform.Registers{Rip: 0x400000, Eflags: 0x202}
+		ev, err := cctx.Switch(cas, &cregs)
+		for err == nil && ev.Type == platform.EventInterrupted {
+			ev, err = cctx.Switch(cas, &cregs)
+		}
+		if err != nil || ev.Type != platform.EventSyscall {
+			t.Fatalf("copy %d: event %+v, %v", i, ev, err)
+		}
+		cctx.Release()
+		cas.Release()
+	}
+}
