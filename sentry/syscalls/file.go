@@ -136,7 +136,7 @@ func readToUser(t *task, f *vfs.File, addr, count uint64, off int64) (uint64, er
 	if count > maxIO {
 		count = maxIO
 	}
-	if sr, ok := vfs.ScatterReaderOf(f.Impl); ok && f.Readable() && f.Seekable() {
+	if sr, ok := vfs.ReadSideOf[vfs.ScatterReader](f.Impl); ok && f.Readable() && f.Seekable() {
 		return readScatterToUser(t, f, sr, addr, count, off)
 	}
 	var total uint64
@@ -438,7 +438,9 @@ func sysLseek(t *task, a *args) (uint64, error) {
 			// Directories' lseek knows only positions.
 			return 0, unix.EINVAL
 		}
-		if hs, ok := f.Impl.(holeSeeker); ok {
+		// An overlay's file reads through its layer's, which knows
+		// the holes.
+		if hs, ok := vfs.ReadSideOf[holeSeeker](f.Impl); ok {
 			n, err := hs.SeekHole(off, whence == unix.SEEK_HOLE)
 			if err != nil {
 				return 0, err

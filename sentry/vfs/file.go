@@ -198,11 +198,12 @@ type ReadThrougher interface {
 	ReadThrough() FileImpl
 }
 
-// ScatterReaderOf returns the ScatterReader that serves impl's reads,
-// looking through wrappers (ReadThrougher), if there is one.
-func ScatterReaderOf(impl FileImpl) (ScatterReader, bool) {
+// ReadSideOf returns the first of impl and the files whose reads it
+// serves through wrappers (ReadThrougher) that is a T: the file that
+// serves impl's reads, and says where its data is, if it is a T.
+func ReadSideOf[T any](impl FileImpl) (T, bool) {
 	for impl != nil {
-		if s, ok := impl.(ScatterReader); ok {
+		if s, ok := impl.(T); ok {
 			return s, true
 		}
 		w, ok := impl.(ReadThrougher)
@@ -211,7 +212,8 @@ func ScatterReaderOf(impl FileImpl) (ScatterReader, bool) {
 		}
 		impl = w.ReadThrough()
 	}
-	return nil, false
+	var none T
+	return none, false
 }
 
 // Seekable reports whether the file has an offset.
