@@ -193,6 +193,7 @@ func build(conf *config.Config, spec *specs.Spec, goferFD int, stdio [3]int, log
 	if err != nil {
 		return nil, fmt.Errorf("attach to gofer: %w", err)
 	}
+	vfs.MaxEvictableDentries = min(vfs.MaxEvictableDentries, gofer.DentryBudget())
 	// The root: by default an overlay whose writes stay in memory;
 	// with --overlay=none the gofer's tree itself, written through.
 	var rootInode vfs.Inode = goferRoot

@@ -184,6 +184,11 @@ type watch struct {
 	wd   int32
 	mask uint32
 	key  vfs.Inode
+	// pin keeps the watched file's dentry from being evicted from the
+	// dentry cache: a later lookup of the name must find the watched
+	// inode, not build another (an overlay builds a new inode for a
+	// name looked up again).
+	pin *vfs.Dentry
 }
 
 var (
@@ -416,7 +421,7 @@ func sysInotifyAddWatch(t *task, a *args) (uint64, error) {
 	if len(in.byWD) >= maxUserWatchs {
 		return 0, unix.ENOSPC
 	}
-	w := &watch{in: in, wd: in.nextWD, mask: keep, key: key}
+	w := &watch{in: in, wd: in.nextWD, mask: keep, key: key, pin: vd.Dentry}
 	in.nextWD++
 	in.byWD[w.wd] = w
 	in.byInode[key] = w

@@ -30,7 +30,17 @@ var MaxEvictableDentries = 8192
 var dentryLRU struct {
 	mu   sync.Mutex
 	list list.List // of *Dentry, most recently used first
+	// demoted counts the dentries pushed out since the last collection
+	// it asked for.
+	demoted int
 }
+
+// collectEvery is how many dentries the LRU pushes out between the
+// garbage collections it starts. A pushed-out dentry's inode holds its
+// filesystem's resources (a gofer FID, and a host FD in the gofer) until
+// the collector frees it, and a sandbox that walks many files allocates
+// too little for the collector to run on its own often enough.
+func collectEvery() int { return max(MaxEvictableDentries/2, 64) }
 
 // evictable reports whether d's children go in the LRU.
 func (d *Dentry) evictable() bool {
@@ -61,9 +71,17 @@ func addLRU(c *Dentry) {
 		x.lru = nil
 		out = append(out, x)
 	}
+	dentryLRU.demoted += len(out)
+	collect := dentryLRU.demoted >= collectEvery()
+	if collect {
+		dentryLRU.demoted = 0
+	}
 	dentryLRU.mu.Unlock()
 	for _, x := range out {
 		x.demote()
+	}
+	if collect {
+		go runtime.GC()
 	}
 }
 

@@ -186,3 +186,39 @@ func TestDoStartsGoferAndBoot(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestGoferFDsBounded reads more host files than the gofer may hold FDs
+// (RLIMIT_NOFILE 1024 for runsc and so for the gofer): through the rootfs
+// overlay and through a --volume. The gofer holds a host FD for each FID,
+// and the sentry must let go of the FIDs of files it no longer uses, or
+// every open past the limit fails with EMFILE.
+func TestGoferFDsBounded(t *testing.T) {
+	dir := hostScratch(t)
+	const n = 3000
+	for i := range n {
+		if err := os.WriteFile(filepath.Join(dir, "f"+strconv.Itoa(i)), []byte("x\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		path string
+	}{
+		{"overlay", nil, dir},
+		{"volume", []string{"--volume", dir + ":/mnt:ro"}, "/mnt"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Each name read twice, the second time after the first
+			// pass pushed it out of the dentry cache.
+			script := `n=0; for p in 1 2; do for f in "$0"/f*; do read x < "$f" && n=$((n+1)); done; done; echo "read $n"`
+			args := append([]string{"-c", `ulimit -Sn 1024 && ulimit -Hn 1024 && exec "$@"`, "sh", runsc(t), "do"}, tc.args...)
+			args = append(args, "sh", "-c", script, tc.path)
+			cmd := exec.Command("sh", args...)
+			out, err := cmd.CombinedOutput()
+			if want := "read " + strconv.Itoa(2*n) + "\n"; err != nil || string(out) != want {
+				t.Fatalf("%v; output %q, want %q", err, tail(string(out), 500), want)
+			}
+		})
+	}
+}

@@ -66,20 +66,12 @@ func firstDiff(a, b []byte) int {
 	return min(len(a), len(b))
 }
 
-// TestEvictedDentryKeepsFile: a file mapped and closed, whose dentry the
-// dentry cache then evicts (more lookups than its cap), is still the same
-// file when opened again: one page cache for the mapping and the new fd.
-func TestEvictedDentryKeepsFile(t *testing.T) {
-	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("no gcc")
-	}
-	dir := hostScratch(t)
-	prog := filepath.Join(dir, "evict_coherent")
-	if out, err := exec.Command("gcc", "-static", "-O1", "-o", prog, "testdata/evict_coherent.c").CombinedOutput(); err != nil {
-		t.Fatalf("gcc: %v\n%s", err, out)
-	}
-	data := filepath.Join(dir, "data")
-	const n = 10000 // more than vfs.MaxEvictableDentries
+// evictTree builds the host tree the evict_* programs take: dir/f (one
+// page of zeroes) and n empty files in dir/many, more than
+// vfs.MaxEvictableDentries.
+func evictTree(t *testing.T, n int) string {
+	t.Helper()
+	data := filepath.Join(hostScratch(t), "data")
 	if err := os.MkdirAll(filepath.Join(data, "many"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -91,12 +83,77 @@ func TestEvictedDentryKeepsFile(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got := runLong(t, 2*time.Minute, "do", "--volume", data+":/mnt", prog, "/mnt", strconv.Itoa(n))
-	if got.code != 0 || got.stdout != "coherent\n" {
-		t.Errorf("sandbox: exit %d\nstdout %q\nstderr %q", got.code, got.stdout, got.stderr)
+	return data
+}
+
+// buildStatic compiles testdata/NAME.c into a static program in a
+// scratch directory.
+func buildStatic(t *testing.T, name string) string {
+	t.Helper()
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("no gcc")
 	}
-	b, err := os.ReadFile(filepath.Join(data, "f"))
-	if err != nil || string(b[:7]) != "via-map" || string(b[100:106]) != "via-fd" {
-		t.Errorf("host f: %q %q, %v", b[:7], b[100:106], err)
+	prog := filepath.Join(hostScratch(t), name)
+	if out, err := exec.Command("gcc", "-static", "-O1", "-o", prog, "testdata/"+name+".c").CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	return prog
+}
+
+// TestEvictedDentryKeepsFile: a file mapped and closed, whose dentry the
+// dentry cache then evicts (more lookups than its cap), is still the same
+// file when opened again: one page cache for the mapping and the new fd.
+// Through a --volume, where the stores reach the host, and through the
+// rootfs overlay, where they stay in the sandbox.
+func TestEvictedDentryKeepsFile(t *testing.T) {
+	prog := buildStatic(t, "evict_coherent")
+	const n = 10000 // more than vfs.MaxEvictableDentries
+	t.Run("volume", func(t *testing.T) {
+		data := evictTree(t, n)
+		got := runLong(t, 2*time.Minute, "do", "--volume", data+":/mnt", prog, "/mnt", strconv.Itoa(n))
+		if got.code != 0 || got.stdout != "coherent\n" {
+			t.Errorf("sandbox: exit %d\nstdout %q\nstderr %q", got.code, got.stdout, got.stderr)
+		}
+		b, err := os.ReadFile(filepath.Join(data, "f"))
+		if err != nil || string(b[:7]) != "via-map" || string(b[100:106]) != "via-fd" {
+			t.Errorf("host f: %q %q, %v", b[:7], b[100:106], err)
+		}
+	})
+	t.Run("overlay", func(t *testing.T) {
+		data := evictTree(t, n)
+		got := runLong(t, 2*time.Minute, "do", prog, data, strconv.Itoa(n))
+		if got.code != 0 || got.stdout != "coherent\n" {
+			t.Errorf("sandbox: exit %d\nstdout %q\nstderr %q", got.code, got.stdout, got.stderr)
+		}
+		if b, err := os.ReadFile(filepath.Join(data, "f")); err != nil || string(b) != string(make([]byte, 4096)) {
+			t.Errorf("host f changed: %q, %v", b[:8], err)
+		}
+	})
+}
+
+// TestEvictedDentryKeepsWatch: an inotify watch on a file reports a write
+// made by its path after enough other lookups to push the file's dentry
+// out of the dentry cache, were the watch not holding it. Through the
+// rootfs overlay, which builds a new inode for a name looked up anew, and
+// through a --volume.
+func TestEvictedDentryKeepsWatch(t *testing.T) {
+	prog := buildStatic(t, "evict_inotify")
+	const n = 10000
+	for _, tc := range []struct {
+		name string
+		args func(data string) []string
+	}{
+		{"overlay", func(data string) []string { return []string{"do", prog, data, strconv.Itoa(n)} }},
+		{"volume", func(data string) []string {
+			return []string{"do", "--volume", data + ":/mnt", prog, "/mnt", strconv.Itoa(n)}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := evictTree(t, n)
+			got := runLong(t, 2*time.Minute, tc.args(data)...)
+			if got.code != 0 || got.stdout != "notified\n" {
+				t.Errorf("sandbox: exit %d\nstdout %q\nstderr %q", got.code, got.stdout, got.stderr)
+			}
+		})
 	}
 }

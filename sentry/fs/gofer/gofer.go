@@ -38,6 +38,19 @@ type FS struct {
 	unchanging bool
 }
 
+// DentryBudget is how many unused dentries of gofer files the sentry may
+// keep (vfs.MaxEvictableDentries): the gofer holds a host FD for each FID,
+// and for the directories above it, and raises its RLIMIT_NOFILE to the
+// hard limit that it shares with the sentry. A quarter of that leaves room
+// for open files and for dentries not yet collected.
+func DentryBudget() int {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil || lim.Max > 1<<30 {
+		return vfs.MaxEvictableDentries
+	}
+	return max(int(lim.Max/4), 64)
+}
+
 // SetUnchanging marks the tree of root, a gofer root from New, as one
 // that only the sentry changes (see FS.unchanging). Roots attached with
 // AttachMount, host directories bound into the sandbox, are not.

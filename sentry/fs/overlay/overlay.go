@@ -274,6 +274,15 @@ func (in *Inode) Statfs() (unix.Statfs_t, error) {
 	return lst, nil
 }
 
+// EvictableChildren implements vfs.EvictableChildren. An unused child's
+// dentry may be forgotten, because a lookup builds its inode again from
+// the layers with the same numbers: the upper layer keeps what the
+// sandbox made, and the overlay's maps (keyed by upper inodes) what it
+// removed and where copies came from. Forgetting them lets the lower
+// layer's inodes go, and with them the gofer's host FDs, which otherwise
+// grew with every host file the sandbox opened until the gofer ran out.
+func (in *Inode) EvictableChildren() bool { return true }
+
 // Lookup implements vfs.Inode.Lookup.
 func (in *Inode) Lookup(name string) (vfs.Inode, error) {
 	u, l := in.layers()
