@@ -80,8 +80,17 @@ int main(void)
 		for (int j = 0; j < i; j++)
 			CHECK_NE(tids[i], tids[j]);
 	}
-	/* A joined thread's tid no longer exists: tgkill says ESRCH. */
-	CHECK_ERRNO(RAW(SYS_tgkill, pid, tids[0], 0), -1, ESRCH);
+	/* A joined thread's tid soon no longer exists: tgkill says ESRCH.
+	 * Not at once: the kernel clears the tid futex that pthread_join
+	 * waits on before it releases the thread. */
+	long r = 0;
+	for (int i = 0; i < 5000; i++) {
+		r = RAW(SYS_tgkill, pid, tids[0], 0);
+		if (r == -1)
+			break;
+		usleep(1000);
+	}
+	CHECK_ERRNO(r, -1, ESRCH);
 
 	/* pthread_exit's value is what join sees. */
 	pthread_t t;
