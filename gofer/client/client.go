@@ -85,11 +85,23 @@ func (c *Client) call(op proto.Op, req, resp proto.Message, wantFD bool) (int, e
 			return -1, fmt.Errorf("gofer %v: %w", op, err)
 		}
 		if errno != 0 {
-			return -1, unix.Errno(errno)
+			return -1, serverErrno(errno)
 		}
 		return -1, nil
 	}
 	return fds[0], nil
+}
+
+// serverErrno is the errno the application gets for the server's e. The
+// gofer's FD table is not the application's, whose own table is the
+// sentry's: the gofer out of FDs is the whole sandbox out of a resource,
+// ENFILE, and an application that got EMFILE would close its own files
+// in vain.
+func serverErrno(e uint32) unix.Errno {
+	if unix.Errno(e) == unix.EMFILE {
+		return unix.ENFILE
+	}
+	return unix.Errno(e)
 }
 
 // checkNode validates a NodeResp-style answer.
@@ -140,7 +152,7 @@ func (c *Client) Walk(dir FID, names []string) ([]FID, []Stat, error) {
 		return r.FIDs, r.Stats, fmt.Errorf("gofer Walk: %w: %d FIDs for %d names (errno %d)", proto.ErrMalformed, len(r.FIDs), len(names), r.Errno)
 	}
 	if r.Errno != 0 {
-		return r.FIDs, r.Stats, unix.Errno(r.Errno)
+		return r.FIDs, r.Stats, serverErrno(r.Errno)
 	}
 	return r.FIDs, r.Stats, nil
 }
@@ -279,7 +291,7 @@ func (c *Client) StatAt(dir FID, names []string) ([]Stat, []error, error) {
 			return nil, nil, fmt.Errorf("gofer StatAt: %w: errno %d out of range", proto.ErrMalformed, e)
 		}
 		if e != 0 {
-			errs[i] = unix.Errno(e)
+			errs[i] = serverErrno(e)
 		}
 	}
 	return r.Stats, errs, nil

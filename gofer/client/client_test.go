@@ -137,6 +137,23 @@ func TestErrno(t *testing.T) {
 	}
 }
 
+// TestGoferOutOfFDs: the gofer's EMFILE reaches the application as
+// ENFILE, whether a call or a walk's step reports it.
+func TestGoferOutOfFDs(t *testing.T) {
+	c := fake(t, reply{proto.EncodeResponse(proto.OpOpen, uint32(unix.EMFILE), nil), -1},
+		reply{proto.EncodeResponse(proto.OpWalk, 0, &proto.WalkResp{Errno: uint32(unix.EMFILE)}), -1},
+		reply{proto.EncodeResponse(proto.OpStat, uint32(unix.EACCES), nil), -1})
+	if _, err := c.Open(1, unix.O_RDONLY); err != unix.ENFILE {
+		t.Errorf("Open: %v, want ENFILE", err)
+	}
+	if _, _, err := c.Walk(1, []string{"a"}); err != unix.ENFILE {
+		t.Errorf("Walk: %v, want ENFILE", err)
+	}
+	if _, err := c.Stat(1); err != unix.EACCES {
+		t.Errorf("Stat: %v, want EACCES", err)
+	}
+}
+
 func TestClosedSocket(t *testing.T) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
