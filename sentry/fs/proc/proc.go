@@ -73,6 +73,10 @@ func (p *procFS) root() vfs.Inode {
 		"stat":        file("stat", p.stat),
 		"version":     file("version", version),
 		"filesystems": file("filesystems", filesystems),
+		"swaps":       file("swaps", swaps),
+		"partitions":  file("partitions", partitions),
+		"diskstats":   file("diskstats", diskstats),
+		"vmstat":      file("vmstat", p.vmstat),
 		"sys":         p.sysDir(),
 		"sysvipc":     p.sysvipcDir(file),
 	}

@@ -109,6 +109,36 @@ func version() ([]byte, error) {
 	return []byte(fmt.Sprintf("Linux version %s (moat@moat) (go) %s\n", kernel.Release, kernel.Version)), nil
 }
 
+// swaps is /proc/swaps: the sandbox has no swap areas of its own.
+func swaps() ([]byte, error) {
+	return []byte("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"), nil
+}
+
+// partitions is /proc/partitions: the sandbox has no block devices, so
+// the table has its header only (and /proc/diskstats no lines at all).
+func partitions() ([]byte, error) {
+	return []byte("major minor  #blocks  name\n\n"), nil
+}
+
+func diskstats() ([]byte, error) { return nil, nil }
+
+// vmstat is /proc/vmstat with the counters the sentry keeps: the free
+// pages (the host's, as meminfo reports), the page faults of the
+// sandbox's tasks, and no swapping. Linux's list depends on its
+// configuration; readers take what is there.
+func (p *procFS) vmstat() ([]byte, error) {
+	var si unix.Sysinfo_t
+	if err := unix.Sysinfo(&si); err != nil {
+		return nil, err
+	}
+	unit := max(uint64(si.Unit), 1)
+	var b strings.Builder
+	fmt.Fprintf(&b, "nr_free_pages %d\n", si.Freeram*unit/4096)
+	b.WriteString("pswpin 0\npswpout 0\n")
+	fmt.Fprintf(&b, "pgfault %d\n", p.k.Stats.Faults.Load())
+	return []byte(b.String()), nil
+}
+
 // filesystems lists the filesystem types of the sentry.
 func filesystems() ([]byte, error) {
 	var b strings.Builder
