@@ -5,6 +5,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/moat-dev/moat/sentry/kernel"
 	"github.com/moat-dev/moat/sentry/socket"
 	"github.com/moat-dev/moat/sentry/socket/inet"
 )
@@ -32,8 +33,19 @@ type inetStack struct {
 
 // netStack returns the network stack of t's sandbox, creating it on
 // first use. It is the loopback-only stack of --network=none.
-func netStack(t *task) (*inet.Stack, error) {
-	k := t.Kernel()
+func netStack(t *task) (*inet.Stack, error) { return kernelNetStack(t.Kernel()) }
+
+// NetDevices returns the traffic of the interfaces of k's network stack
+// (for /proc/net/dev).
+func NetDevices(k *kernel.Kernel) ([]inet.DevStats, error) {
+	st, err := kernelNetStack(k)
+	if err != nil {
+		return nil, err
+	}
+	return st.DevStats(), nil
+}
+
+func kernelNetStack(k *kernel.Kernel) (*inet.Stack, error) {
 	v, _ := inetStacks.LoadOrStore(k, &inetStack{})
 	s := v.(*inetStack)
 	s.once.Do(func() {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/moat-dev/moat/sentry/fs/synth"
 	"github.com/moat-dev/moat/sentry/kernel"
+	"github.com/moat-dev/moat/sentry/socket/inet"
 	"github.com/moat-dev/moat/sentry/vfs"
 )
 
@@ -34,6 +35,10 @@ type procFS struct {
 	bootID  string
 	ncpu    int
 }
+
+// NetDevices reports the traffic of a sandbox's network interfaces, for
+// /proc/net/dev. The package that owns the network stack sets it.
+var NetDevices func(k *kernel.Kernel) ([]inet.DevStats, error)
 
 // New returns the root of a /proc filesystem for k. It reads the host's
 // /proc/cpuinfo now, while the sentry can still reach the host
@@ -79,6 +84,9 @@ func (p *procFS) root() vfs.Inode {
 		"vmstat":      file("vmstat", p.vmstat),
 		"sys":         p.sysDir(),
 		"sysvipc":     p.sysvipcDir(file),
+		"net": &synth.Dir{Dev: procDev, Ino: inoOf("/net"), Mode: unix.S_IFDIR | 0o555, Static: map[string]vfs.Inode{
+			"dev": file("net/dev", p.netDev),
+		}},
 	}
 	d.List = p.listPIDs
 	d.Get = p.lookupPID

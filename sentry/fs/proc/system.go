@@ -139,6 +139,29 @@ func (p *procFS) vmstat() ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
+// netDev is /proc/net/dev: each interface's traffic, in Linux's layout
+// (which ifconfig, netstat -i and psutil parse by column). The sandbox's
+// only interface is a loopback, which has no FIFO, framing, collision or
+// carrier errors, compression or multicast: those columns are zero.
+func (p *procFS) netDev() ([]byte, error) {
+	var b strings.Builder
+	b.WriteString("Inter-|   Receive                                                |  Transmit\n")
+	b.WriteString(" face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n")
+	if NetDevices == nil {
+		return []byte(b.String()), nil
+	}
+	devs, err := NetDevices(p.k)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range devs {
+		fmt.Fprintf(&b, "%6s:%8d %7d %4d %4d %4d %5d %10d %9d %8d %7d %4d %4d %4d %5d %7d %10d\n",
+			d.Name, d.RxBytes, d.RxPackets, d.RxErrs, d.RxDrop, 0, 0, 0, 0,
+			d.TxBytes, d.TxPackets, d.TxErrs, d.TxDrop, 0, 0, 0, 0)
+	}
+	return []byte(b.String()), nil
+}
+
 // filesystems lists the filesystem types of the sentry.
 func filesystems() ([]byte, error) {
 	var b strings.Builder

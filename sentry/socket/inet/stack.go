@@ -194,6 +194,32 @@ func (st *Stack) InterfaceByName(name string) (Interface, bool) {
 	return Interface{}, false
 }
 
+// DevStats is one interface's traffic, as /proc/net/dev shows it.
+type DevStats struct {
+	Name                               string
+	RxBytes, RxPackets, RxErrs, RxDrop uint64
+	TxBytes, TxPackets, TxErrs, TxDrop uint64
+}
+
+// DevStats returns the traffic of the stack's interfaces, in index order.
+func (st *Stack) DevStats() []DevStats {
+	info := st.s.NICInfo()
+	var out []DevStats
+	for _, ifc := range st.Interfaces() {
+		d := DevStats{Name: ifc.Name}
+		if ni, ok := info[tcpip.NICID(ifc.Index)]; ok {
+			s := ni.Stats
+			d.RxBytes, d.RxPackets = s.Rx.Bytes.Value(), s.Rx.Packets.Value()
+			d.TxBytes, d.TxPackets = s.Tx.Bytes.Value(), s.Tx.Packets.Value()
+			d.RxErrs = s.MalformedL4RcvdPackets.Value()
+			d.RxDrop = s.DisabledRx.Packets.Value()
+			d.TxDrop = s.TxPacketsDroppedNoBufferSpace.Value()
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
 // Close tears the stack down: every endpoint is closed.
 func (st *Stack) Close() {
 	st.s.Close()
