@@ -159,6 +159,8 @@ type Task struct {
 	// goroutine writes them.
 	sysNanos     atomic.Int64
 	blockedNanos int64
+	// io counts the task's reads and writes (ioacct.go).
+	io ioCounters
 	// scArgs holds the arguments of the system call being handled: a
 	// field, not a local, because handlers get a pointer to them, which
 	// would move a local to the heap on every call.

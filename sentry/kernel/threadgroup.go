@@ -69,6 +69,8 @@ type ThreadGroup struct {
 	// exitedCPU is the CPU time of exited threads; childrenCPU that of
 	// reaped children. Guarded by k.mu.
 	exitedCPU, childrenCPU CPUUsage
+	// exitedIO is the I/O of exited threads. Guarded by k.mu.
+	exitedIO IOAccounting
 	// maxRSSKB is the largest resident size the process's address
 	// spaces had when dropped (at exit or exec); childrenMaxRSSKB the
 	// largest of reaped children and their reaped descendants
@@ -221,6 +223,7 @@ func (t *Task) exit() {
 	k.mu.Lock()
 	tg := t.tg
 	tg.exitedCPU = tg.exitedCPU.Add(usage)
+	tg.exitedIO = tg.exitedIO.Add(t.IO())
 	delete(tg.tasks, t)
 	delete(k.tasks, t.ID)
 	t.threadExited = true

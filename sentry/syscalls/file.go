@@ -260,7 +260,7 @@ func sysRead(t *task, a *args) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	return readToUser(t, f, a[1], a[2], -1)
+	return t.CountedRead(readToUser(t, f, a[1], a[2], -1))
 }
 
 func sysWrite(t *task, a *args) (uint64, error) {
@@ -269,7 +269,7 @@ func sysWrite(t *task, a *args) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	return writeFromUser(t, f, a[1], a[2], -1)
+	return t.CountedWrite(writeFromUser(t, f, a[1], a[2], -1))
 }
 
 func positional(t *task, fd int32, off int64) (*vfs.File, error) {
@@ -294,7 +294,7 @@ func sysPread64(t *task, a *args) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	return readToUser(t, f, a[1], a[2], int64(a[3]))
+	return t.CountedRead(readToUser(t, f, a[1], a[2], int64(a[3])))
 }
 
 func sysPwrite64(t *task, a *args) (uint64, error) {
@@ -303,7 +303,7 @@ func sysPwrite64(t *task, a *args) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	return writeFromUser(t, f, a[1], a[2], int64(a[3]))
+	return t.CountedWrite(writeFromUser(t, f, a[1], a[2], int64(a[3])))
 }
 
 type iovec struct{ base, len uint64 }
@@ -332,7 +332,15 @@ func copyInIovecs(t *task, addr uint64, cnt int32) ([]iovec, error) {
 	return out, nil
 }
 
+// vectored serves the readv and writev families.
 func vectored(t *task, f *vfs.File, iovAddr uint64, cnt int32, off int64, write bool) (uint64, error) {
+	if write {
+		return t.CountedWrite(vectoredIO(t, f, iovAddr, cnt, off, true))
+	}
+	return t.CountedRead(vectoredIO(t, f, iovAddr, cnt, off, false))
+}
+
+func vectoredIO(t *task, f *vfs.File, iovAddr uint64, cnt int32, off int64, write bool) (uint64, error) {
 	iovs, err := copyInIovecs(t, iovAddr, cnt)
 	if err != nil {
 		return 0, err

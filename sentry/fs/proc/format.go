@@ -457,3 +457,12 @@ func meminfoLine(name string, v uint64, kB bool) string {
 func formatUptime(up, idle float64) string {
 	return fmt.Sprintf("%.2f %.2f\n", up, idle)
 }
+
+// formatIO lays out /proc/[pid]/io. The sandbox does no block I/O of its
+// own (the host does it, for the gofer's files, and tmpfs does none), so
+// read_bytes, write_bytes and cancelled_write_bytes are zero, as Linux
+// reports them for reads and writes that stay in memory.
+func formatIO(a kernel.IOAccounting) string {
+	return fmt.Sprintf("rchar: %d\nwchar: %d\nsyscr: %d\nsyscw: %d\nread_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n",
+		a.RChar, a.WChar, a.SyscR, a.SyscW)
+}

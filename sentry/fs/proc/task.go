@@ -45,8 +45,15 @@ func (p *procFS) taskDir(t *kernel.Task, thread bool) vfs.Inode {
 		return func() ([]byte, error) { return []byte(s), nil }
 	}
 	children := map[string]vfs.Inode{
-		"cmdline":       file("cmdline", 0o444, func() ([]byte, error) { return p.cmdline(t, thread) }),
-		"environ":       file("environ", 0o400, func() ([]byte, error) { return p.environ(t, thread) }),
+		"cmdline": file("cmdline", 0o444, func() ([]byte, error) { return p.cmdline(t, thread) }),
+		"environ": file("environ", 0o400, func() ([]byte, error) { return p.environ(t, thread) }),
+		"io": file("io", 0o400, func() ([]byte, error) {
+			a := tg.IO()
+			if thread {
+				a = t.IO()
+			}
+			return []byte(formatIO(a)), nil
+		}),
 		"auxv":          file("auxv", 0o400, func() ([]byte, error) { return p.auxvData(t, thread) }),
 		"comm":          file("comm", 0o644, func() ([]byte, error) { return []byte(t.Name() + "\n"), nil }),
 		"stat":          file("stat", 0o444, func() ([]byte, error) { return []byte(formatStat(p.statInfo(t, thread))), nil }),

@@ -1,0 +1,67 @@
+package kernel
+
+import "sync/atomic"
+
+// IOAccounting is a task's or a process's I/O as /proc/[pid]/io reports
+// it: the bytes that the read and write families of system calls moved,
+// and how many such calls were made.
+type IOAccounting struct{ RChar, WChar, SyscR, SyscW uint64 }
+
+// Add returns the sum.
+func (a IOAccounting) Add(o IOAccounting) IOAccounting {
+	return IOAccounting{a.RChar + o.RChar, a.WChar + o.WChar, a.SyscR + o.SyscR, a.SyscW + o.SyscW}
+}
+
+// ioCounters are a task's IOAccounting, written by the task and read by
+// /proc.
+type ioCounters struct{ rchar, wchar, syscr, syscw atomic.Uint64 }
+
+// CountRead records a call of the read family that read n bytes.
+func (t *Task) CountRead(n uint64) {
+	t.io.syscr.Add(1)
+	if n > 0 {
+		t.io.rchar.Add(n)
+	}
+}
+
+// CountWrite records a call of the write family that wrote n bytes.
+func (t *Task) CountWrite(n uint64) {
+	t.io.syscw.Add(1)
+	if n > 0 {
+		t.io.wchar.Add(n)
+	}
+}
+
+// CountedRead records the result of a call of the read family, n bytes
+// read, and passes it on.
+func (t *Task) CountedRead(n uint64, err error) (uint64, error) {
+	t.CountRead(n)
+	return n, err
+}
+
+// CountedWrite records the result of a call of the write family.
+func (t *Task) CountedWrite(n uint64, err error) (uint64, error) {
+	t.CountWrite(n)
+	return n, err
+}
+
+// IO returns the task's I/O so far.
+func (t *Task) IO() IOAccounting {
+	return IOAccounting{t.io.rchar.Load(), t.io.wchar.Load(), t.io.syscr.Load(), t.io.syscw.Load()}
+}
+
+// IO returns the I/O of the whole process: live threads and those that
+// have exited.
+func (tg *ThreadGroup) IO() IOAccounting {
+	tg.k.mu.Lock()
+	a := tg.exitedIO
+	tasks := make([]*Task, 0, len(tg.tasks))
+	for t := range tg.tasks {
+		tasks = append(tasks, t)
+	}
+	tg.k.mu.Unlock()
+	for _, t := range tasks {
+		a = a.Add(t.IO())
+	}
+	return a
+}
