@@ -380,7 +380,7 @@ var rlimitNames = map[string]int{
 // root filesystem has directories for them, then the spec's other mounts:
 // tmpfs (/tmp, /dev/shm, ...) and bind mounts of host directories.
 func mountSynthetic(k *kernel.Kernel, spec *specs.Spec, mf *memfile.File, lower vfs.Inode) error {
-	procfs.NetDevices = syscalls.NetDevices
+	procfs.NetStack = syscalls.NetStack
 	mounts := []struct {
 		dst    string
 		fstype string

@@ -35,15 +35,9 @@ type inetStack struct {
 // first use. It is the loopback-only stack of --network=none.
 func netStack(t *task) (*inet.Stack, error) { return kernelNetStack(t.Kernel()) }
 
-// NetDevices returns the traffic of the interfaces of k's network stack
-// (for /proc/net/dev).
-func NetDevices(k *kernel.Kernel) ([]inet.DevStats, error) {
-	st, err := kernelNetStack(k)
-	if err != nil {
-		return nil, err
-	}
-	return st.DevStats(), nil
-}
+// NetStack returns k's network stack, creating it on first use (for
+// /proc/net).
+func NetStack(k *kernel.Kernel) (*inet.Stack, error) { return kernelNetStack(k) }
 
 func kernelNetStack(k *kernel.Kernel) (*inet.Stack, error) {
 	v, _ := inetStacks.LoadOrStore(k, &inetStack{})

@@ -36,9 +36,9 @@ type procFS struct {
 	ncpu    int
 }
 
-// NetDevices reports the traffic of a sandbox's network interfaces, for
-// /proc/net/dev. The package that owns the network stack sets it.
-var NetDevices func(k *kernel.Kernel) ([]inet.DevStats, error)
+// NetStack returns a sandbox's network stack, for /proc/net. The package
+// that owns the stacks sets it.
+var NetStack func(k *kernel.Kernel) (*inet.Stack, error)
 
 // New returns the root of a /proc filesystem for k. It reads the host's
 // /proc/cpuinfo now, while the sentry can still reach the host
@@ -85,7 +85,11 @@ func (p *procFS) root() vfs.Inode {
 		"sys":         p.sysDir(),
 		"sysvipc":     p.sysvipcDir(file),
 		"net": &synth.Dir{Dev: procDev, Ino: inoOf("/net"), Mode: unix.S_IFDIR | 0o555, Static: map[string]vfs.Inode{
-			"dev": file("net/dev", p.netDev),
+			"dev":  file("net/dev", p.netDev),
+			"tcp":  file("net/tcp", func() ([]byte, error) { return p.netConns(unix.AF_INET, unix.SOCK_STREAM) }),
+			"tcp6": file("net/tcp6", func() ([]byte, error) { return p.netConns(unix.AF_INET6, unix.SOCK_STREAM) }),
+			"udp":  file("net/udp", func() ([]byte, error) { return p.netConns(unix.AF_INET, unix.SOCK_DGRAM) }),
+			"udp6": file("net/udp6", func() ([]byte, error) { return p.netConns(unix.AF_INET6, unix.SOCK_DGRAM) }),
 		}},
 	}
 	d.List = p.listPIDs

@@ -1,6 +1,7 @@
 package proc
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/moat-dev/moat/sentry/fs/synth"
 	"github.com/moat-dev/moat/sentry/kernel"
 	"github.com/moat-dev/moat/sentry/mm"
+	"github.com/moat-dev/moat/sentry/socket/inet"
 	"github.com/moat-dev/moat/sentry/vfs"
 )
 
@@ -147,19 +149,98 @@ func (p *procFS) netDev() ([]byte, error) {
 	var b strings.Builder
 	b.WriteString("Inter-|   Receive                                                |  Transmit\n")
 	b.WriteString(" face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n")
-	if NetDevices == nil {
+	if NetStack == nil {
 		return []byte(b.String()), nil
 	}
-	devs, err := NetDevices(p.k)
+	st, err := NetStack(p.k)
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range devs {
+	for _, d := range st.DevStats() {
 		fmt.Fprintf(&b, "%6s:%8d %7d %4d %4d %4d %5d %10d %9d %8d %7d %4d %4d %4d %5d %7d %10d\n",
 			d.Name, d.RxBytes, d.RxPackets, d.RxErrs, d.RxDrop, 0, 0, 0, 0,
 			d.TxBytes, d.TxPackets, d.TxErrs, d.TxDrop, 0, 0, 0, 0)
 	}
 	return []byte(b.String()), nil
+}
+
+// netConns is /proc/net/tcp, tcp6, udp or udp6: the sandbox's open
+// sockets of that family and type, in Linux's layout (netstat, lsof and
+// psutil parse it by field). Addresses are the 32-bit words of the
+// address in the host's byte order, ports in hex. Timers, retransmits
+// and the socket pointer are zero; the TCP columns after the pointer are
+// those of a socket at its initial RTO (1 s) and window (10 segments).
+func (p *procFS) netConns(family, typ int) ([]byte, error) {
+	var conns []inet.Conn
+	if NetStack != nil {
+		st, err := NetStack(p.k)
+		if err != nil {
+			return nil, err
+		}
+		conns = st.Conns(family, typ)
+	}
+	v6 := family == unix.AF_INET6
+	tcp := typ == unix.SOCK_STREAM
+	var b strings.Builder
+	// Lines of tcp are padded to 149 characters, of udp to 127; those
+	// of tcp6 and udp6 are not.
+	pad := func(start, width int) {
+		if !v6 {
+			for b.Len()-start < width {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteByte('\n')
+	}
+	width := 149
+	head := "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode"
+	if v6 {
+		head = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode"
+	}
+	if !tcp {
+		width = 127
+		head += " ref pointer drops"
+		if !v6 {
+			head = " " + head
+		}
+	}
+	start := b.Len()
+	b.WriteString(head)
+	pad(start, width)
+	for i, c := range conns {
+		start := b.Len()
+		if tcp {
+			fmt.Fprintf(&b, "%4d: ", i)
+		} else {
+			fmt.Fprintf(&b, "%5d: ", i)
+		}
+		fmt.Fprintf(&b, "%s:%04X %s:%04X %02X %08X:%08X 00:00000000 00000000 %5d %8d %d ",
+			hexAddr(c.Local), c.LPort, hexAddr(c.Remote), c.RPort, c.State, c.TxQueue, c.RxQueue, c.UID, 0, c.Ino)
+		if tcp {
+			ssthresh := -1
+			if c.State == tcpListen {
+				ssthresh = 0
+			}
+			fmt.Fprintf(&b, "1 0000000000000000 100 0 0 10 %d", ssthresh)
+		} else {
+			b.WriteString("2 0000000000000000 0")
+		}
+		pad(start, width)
+	}
+	return []byte(b.String()), nil
+}
+
+// tcpListen is Linux's TCP_LISTEN state number.
+const tcpListen = 10
+
+// hexAddr lays out an address as /proc/net does: each 32-bit word read
+// in the host's (little-endian) byte order, in hex.
+func hexAddr(a []byte) string {
+	var b strings.Builder
+	for i := 0; i+4 <= len(a); i += 4 {
+		fmt.Fprintf(&b, "%08X", binary.LittleEndian.Uint32(a[i:]))
+	}
+	return b.String()
 }
 
 // filesystems lists the filesystem types of the sentry.

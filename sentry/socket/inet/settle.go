@@ -39,12 +39,14 @@ const (
 var socketsByEndpoint sync.Map // tcpip.Endpoint -> *Socket
 
 func (s *Socket) register() {
+	s.st.socks.Store(s, struct{}{})
 	if s.typ == unix.SOCK_STREAM {
 		socketsByEndpoint.Store(s.ep, s)
 	}
 }
 
 func (s *Socket) unregister() {
+	s.st.socks.Delete(s)
 	if s.typ == unix.SOCK_STREAM {
 		socketsByEndpoint.Delete(s.ep)
 	}

@@ -93,6 +93,9 @@ type Stack struct {
 
 	mu     sync.Mutex
 	ifaces []Interface
+
+	// socks holds the sockets the sandbox has open (conns.go).
+	socks sync.Map // *Socket -> struct{}
 }
 
 // NewLoopbackStack returns the stack of --network=none: loopback only.
