@@ -23,6 +23,20 @@ func newTestAS(tb testing.TB, p *Platform) platform.AddressSpace {
 	return as
 }
 
+// newCodeAS returns a new address space of p with the first page of
+// memfd mapped read and execute at 0x400000; the caller releases it.
+func newCodeAS(t *testing.T, p *Platform, memfd int) platform.AddressSpace {
+	t.Helper()
+	as, err := p.NewAddressSpace()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := as.MapFile(0x400000, memfd, 0, 4096, platform.AccessType{Read: true, Execute: true}); err != nil {
+		t.Fatal(err)
+	}
+	return as
+}
+
 func newTestPlatform(t *testing.T) (*Platform, int) {
 	t.Helper()
 	memfd, err := unix.MemfdCreate("test-mem", unix.MFD_CLOEXEC)
@@ -60,13 +74,7 @@ func TestSyscallAndFault(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	for i := 0; i < 3; i++ {
-		as, err := p.NewAddressSpace()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := as.MapFile(0x400000, memfd, 0, 4096, platform.AccessType{Read: true, Execute: true}); err != nil {
-			t.Fatal(err)
-		}
+		as := newCodeAS(t, p, memfd)
 		ctx := p.NewContext()
 		regs := platform.Registers{Rip: 0x400000, Eflags: 0x202, Rsp: 0x10000, Fs_base: 0x1234000}
 		ev := switchNoInterrupt(t, ctx, as, &regs)
@@ -321,13 +329,7 @@ func TestForkThenReleaseParent(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	for i := range 100 {
-		as, err := p.NewAddressSpace()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := as.MapFile(0x400000, memfd, 0, 4096, platform.AccessType{Read: true, Execute: true}); err != nil {
-			t.Fatal(err)
-		}
+		as := newCodeAS(t, p, memfd)
 		ctx := p.NewContext()
 		regs := platform.Registers{Rip: 0x400000, Eflags: 0x202}
 		runTo(t, ctx, as, &regs)
@@ -339,12 +341,8 @@ func TestForkThenReleaseParent(t *testing.T) {
 		as.Release()
 		cctx := p.NewContext()
 		cregs := platform.Registers{Rip: 0x400000, Eflags: 0x202}
-		ev, err := cctx.Switch(cas, &cregs)
-		for err == nil && ev.Type == platform.EventInterrupted {
-			ev, err = cctx.Switch(cas, &cregs)
-		}
-		if err != nil || ev.Type != platform.EventSyscall {
-			t.Fatalf("copy %d: event %+v, %v", i, ev, err)
+		if ev := switchNoInterrupt(t, cctx, cas, &cregs); ev.Type != platform.EventSyscall {
+			t.Fatalf("copy %d: event %+v", i, ev)
 		}
 		cctx.Release()
 		cas.Release()

@@ -35,17 +35,23 @@ func (t *Task) CPUUsage() CPUUsage {
 // CPUUsage returns the CPU time of the whole process: live threads and
 // those that have exited.
 func (tg *ThreadGroup) CPUUsage() CPUUsage {
+	return sumThreads(tg, &tg.exitedCPU, (*Task).CPUUsage)
+}
+
+// sumThreads adds up of over the process's live threads, starting from
+// *exited, what its exited threads had (guarded by k.mu).
+func sumThreads[T interface{ Add(T) T }](tg *ThreadGroup, exited *T, of func(*Task) T) T {
 	tg.k.mu.Lock()
-	u := tg.exitedCPU
+	sum := *exited
 	tasks := make([]*Task, 0, len(tg.tasks))
 	for t := range tg.tasks {
 		tasks = append(tasks, t)
 	}
 	tg.k.mu.Unlock()
 	for _, t := range tasks {
-		u = u.Add(t.CPUUsage())
+		sum = sum.Add(of(t))
 	}
-	return u
+	return sum
 }
 
 // MaxRSSKB returns ru_maxrss of the process, in KiB: the peak resident

@@ -52,16 +52,4 @@ func (t *Task) IO() IOAccounting {
 
 // IO returns the I/O of the whole process: live threads and those that
 // have exited.
-func (tg *ThreadGroup) IO() IOAccounting {
-	tg.k.mu.Lock()
-	a := tg.exitedIO
-	tasks := make([]*Task, 0, len(tg.tasks))
-	for t := range tg.tasks {
-		tasks = append(tasks, t)
-	}
-	tg.k.mu.Unlock()
-	for _, t := range tasks {
-		a = a.Add(t.IO())
-	}
-	return a
-}
+func (tg *ThreadGroup) IO() IOAccounting { return sumThreads(tg, &tg.exitedIO, (*Task).IO) }

@@ -17,14 +17,8 @@ static char buf[1 << 16];
 static int lo_counters(unsigned long long *rxb, unsigned long long *rxp, unsigned long long *txb,
 		       unsigned long long *txp)
 {
-	int fd = open("/proc/net/dev", O_RDONLY);
-	if (fd < 0)
+	if (read_text("/proc/net/dev", buf, sizeof(buf)) < 0)
 		return -1;
-	int n = 0, r;
-	while (n < (int)sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
-		n += r;
-	close(fd);
-	buf[n] = 0;
 	const char *h1 = "Inter-|   Receive                                                |  Transmit\n";
 	const char *h2 = " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n";
 	if (strncmp(buf, h1, strlen(h1)) != 0 || strncmp(buf + strlen(h1), h2, strlen(h2)) != 0)

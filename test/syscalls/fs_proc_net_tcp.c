@@ -15,19 +15,6 @@
 
 static char buf[1 << 20];
 
-static int slurp(const char *path)
-{
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	int n = 0, r;
-	while (n < (int)sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
-		n += r;
-	close(fd);
-	buf[n] = 0;
-	return n;
-}
-
 static unsigned long ino_of(int fd)
 {
 	struct stat st;
@@ -41,7 +28,7 @@ static unsigned long ino_of(int fd)
 static int find(const char *path, const char *laddr, unsigned lport, const char *raddr, unsigned rport,
 		unsigned st, unsigned long ino)
 {
-	if (slurp(path) < 0)
+	if (read_text(path, buf, sizeof(buf)) < 0)
 		return -1;
 	char *save;
 	int first = 1;
@@ -64,7 +51,7 @@ static int find(const char *path, const char *laddr, unsigned lport, const char 
 
 static int header_is(const char *path, const char *want)
 {
-	if (slurp(path) < 0)
+	if (read_text(path, buf, sizeof(buf)) < 0)
 		return 0;
 	char *nl = strchr(buf, '\n');
 	if (!nl)

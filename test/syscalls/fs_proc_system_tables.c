@@ -12,24 +12,11 @@
 
 static char buf[1 << 16];
 
-static int slurp(const char *path)
-{
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	int n = 0, r;
-	while (n < (int)sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
-		n += r;
-	close(fd);
-	buf[n] = 0;
-	return n;
-}
-
 /* vmstat_value returns the value of name in /proc/vmstat, -1 if the
  * line is missing, -2 if a line does not parse. */
 static long long vmstat_value(const char *name)
 {
-	if (slurp("/proc/vmstat") < 0)
+	if (read_text("/proc/vmstat", buf, sizeof(buf)) < 0)
 		return -2;
 	long long found = -1;
 	char *save;
@@ -47,7 +34,7 @@ static long long vmstat_value(const char *name)
 
 int main(void)
 {
-	CHECK_GT(slurp("/proc/swaps"), 0);
+	CHECK_GT(read_text("/proc/swaps", buf, sizeof(buf)), 0);
 	CHECK_EQ(strncmp(buf, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n", 40), 0);
 	/* Each swap area: path, type, size, used, priority. */
 	char *save, *l = strtok_r(buf, "\n", &save);
@@ -58,7 +45,7 @@ int main(void)
 		CHECK_EQ(sscanf(l, "%255s %31s %lld %lld %d", path, type, &size, &used, &prio), 5);
 	}
 
-	CHECK_GT(slurp("/proc/partitions"), 0);
+	CHECK_GT(read_text("/proc/partitions", buf, sizeof(buf)), 0);
 	CHECK_EQ(strncmp(buf, "major minor  #blocks  name\n\n", 28), 0);
 	l = strtok_r(buf + 28, "\n", &save);
 	for (; l; l = strtok_r(NULL, "\n", &save)) {
@@ -69,7 +56,7 @@ int main(void)
 	}
 
 	/* diskstats: major, minor, name and at least 11 counters a line. */
-	CHECK(slurp("/proc/diskstats") >= 0);
+	CHECK(read_text("/proc/diskstats", buf, sizeof(buf)) >= 0);
 	for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		unsigned maj, min;
 		char name[64];
