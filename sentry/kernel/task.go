@@ -178,6 +178,8 @@ type Task struct {
 	lastFault    struct {
 		addr, rip uint64
 		write     bool
+		// forkGen is the address space's ForkGen at the fault.
+		forkGen uint64
 	}
 	startTime time.Time
 }
@@ -321,9 +323,12 @@ func (t *Task) run() {
 func (t *Task) fault(ev platform.Event) {
 	write := ev.Code == segvAccErr
 	// A write fault that repeats after the page was made writable is an
-	// access the mapping forbids (an exec of a non-exec page, say).
-	repeat := write && t.lastFault.write && t.lastFault.addr == ev.Addr && t.lastFault.rip == t.Regs.Rip
-	t.lastFault.addr, t.lastFault.rip, t.lastFault.write = ev.Addr, t.Regs.Rip, write
+	// access the mapping forbids (an exec of a non-exec page, say),
+	// unless a fork write-protected the page in between.
+	gen := t.MM().ForkGen()
+	repeat := write && t.lastFault.write && t.lastFault.addr == ev.Addr && t.lastFault.rip == t.Regs.Rip &&
+		t.lastFault.forkGen == gen
+	t.lastFault.addr, t.lastFault.rip, t.lastFault.write, t.lastFault.forkGen = ev.Addr, t.Regs.Rip, write, gen
 	code := int32(segvAccErr)
 	if !repeat {
 		err := t.MM().HandleFault(ev.Addr, write)

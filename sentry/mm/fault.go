@@ -125,7 +125,6 @@ func (mm *MemoryManager) HandleFault(addr uint64, write bool) error {
 	}
 	vpn := addr / pageSize
 	if write {
-		mm.noteWriteFault(vpn)
 		if !v.Perms.Write {
 			return ErrAccess
 		}

@@ -97,11 +97,8 @@ type MemoryManager struct {
 
 	lockedBytes int64
 
-	// writeFaulted holds the pages that have had a write fault (see
-	// writeProtectAndFork); past maxWriteFaulted of them, wfAll says
-	// that any page may have had one.
-	writeFaulted map[uint64]struct{}
-	wfAll        bool
+	// forkGen counts forks (see ForkGen).
+	forkGen atomic.Uint64
 
 	// peakPages is the most pages the address space has had in memory
 	// at once (VmHWM).
@@ -828,39 +825,21 @@ func (mm *MemoryManager) Fork(as platform.AddressSpace) *MemoryManager {
 	return c
 }
 
-// maxWriteFaulted bounds the pages a memory manager remembers as written
-// after a write fault.
-const maxWriteFaulted = 4096
-
-// noteWriteFault records that page vpn had a write fault.
-func (mm *MemoryManager) noteWriteFault(vpn uint64) {
-	if mm.wfAll {
-		return
-	}
-	if mm.writeFaulted == nil {
-		mm.writeFaulted = make(map[uint64]struct{})
-	}
-	mm.writeFaulted[vpn] = struct{}{}
-	if len(mm.writeFaulted) > maxWriteFaulted {
-		mm.writeFaulted, mm.wfAll = nil, true
-	}
-}
-
 // writeProtectAndFork makes the parent's host mappings of its writable
 // private pages, which it now shares with the child, refault on a write,
-// so that the write copies. If the address space can copy itself, it
-// returns the copy, made after that, with the pages of those mappings
-// mapped read-only (if they are not too many): the child's reads of them
-// need no fault. vpns are the present pages.
+// so that the write copies: they are mapped read-only (if they are not
+// too many; else unmapped). If the address space can copy itself, it
+// returns the copy, made after that, which has the same read-only
+// mappings: neither side's reads of them fault. vpns are the present
+// pages.
 //
-// The parent's pages are mapped read-only too, except those that have
-// had a write fault, which are unmapped: the kernel takes a write fault
-// at the same address and instruction as a task's last one for a write
-// that the mapping forbids (it looks at nothing in between), so a thread
-// that writes to the same place after each fork would get SIGSEGV if its
-// page were read-only; unmapped, its next access faults as a read first.
-// A task's last fault was a write only at a page that had a write fault.
+// A write to such a page faults at the same address and instruction as
+// the task's last fault, if that was the write that made the page
+// writable before: ForkGen tells the task that the page was
+// write-protected in between, so that the fault is not taken for an
+// access the mapping forbids.
 func (mm *MemoryManager) writeProtectAndFork(vpns []uint64) platform.AddressSpace {
+	mm.forkGen.Add(1)
 	if mm.as == nil {
 		return nil
 	}
@@ -870,32 +849,12 @@ func (mm *MemoryManager) writeProtectAndFork(vpns []uint64) platform.AddressSpac
 		return nil
 	}
 	runs, _ := mm.readOnlyRuns(vpns)
-	written := func(r hostRun) bool {
-		if mm.wfAll {
-			return true
-		}
-		for a := r.start; a < r.start+r.length; a += pageSize {
-			if _, w := mm.writeFaulted[a/pageSize]; w {
-				return true
-			}
-		}
-		return false
-	}
 	child, err := forker.ForkAddressSpace(func() {
 		mm.unmapWritablePrivate()
 		for _, r := range runs {
-			if !written(r) {
-				mm.as.MapFile(uintptr(r.start), mm.mf.FD(), r.off, r.length, r.perms)
-			}
+			mm.as.MapFile(uintptr(r.start), mm.mf.FD(), r.off, r.length, r.perms)
 		}
-	}, func() {
-		// The copy has the parent's read-only ones already.
-		for _, r := range runs {
-			if written(r) {
-				mm.as.MapFile(uintptr(r.start), mm.mf.FD(), r.off, r.length, r.perms)
-			}
-		}
-	})
+	}, func() {})
 	if err != nil {
 		// Some writable host mappings may be left, or read-only
 		// ones that should have gone: drop them.
@@ -903,6 +862,10 @@ func (mm *MemoryManager) writeProtectAndFork(vpns []uint64) platform.AddressSpac
 	}
 	return child
 }
+
+// ForkGen counts the forks of the address space, each of which
+// write-protects its private pages (see writeProtectAndFork).
+func (mm *MemoryManager) ForkGen() uint64 { return mm.forkGen.Load() }
 
 // unmapWritablePrivate removes the host mappings of the writable private
 // VMAs.
