@@ -29,9 +29,12 @@ import (
 // on Linux too. settleLimit bounds the wait: past it the send returns
 // anyway (the data still arrives, just later, as on a real network),
 // and the connection is not settled again for settleBackoff, so that a
-// machine too loaded to deliver in time is not slowed down further.
+// machine too loaded to deliver in time is not slowed down further. The
+// limit is well above a host scheduler's time slices: on a loaded 2-CPU
+// VM a processor goroutine's thread can wait 10 ms and more for a CPU,
+// which a limit of 10 ms turned into missed deliveries.
 const (
-	settleLimit   = 10 * time.Millisecond
+	settleLimit   = 100 * time.Millisecond
 	settleBackoff = 50 * time.Millisecond
 )
 
