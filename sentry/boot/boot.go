@@ -381,6 +381,7 @@ var rlimitNames = map[string]int{
 // tmpfs (/tmp, /dev/shm, ...) and bind mounts of host directories.
 func mountSynthetic(k *kernel.Kernel, spec *specs.Spec, mf *memfile.File, lower vfs.Inode) error {
 	procfs.NetStack = syscalls.NetStack
+	procfs.UnixSockets = syscalls.UnixSockets
 	mounts := []struct {
 		dst    string
 		fstype string

@@ -20,8 +20,13 @@ func init() {
 var unixNamespaces sync.Map // *kernel.Kernel -> *sunix.Namespace
 
 // unixNS returns the unix socket namespace of t's sandbox.
-func unixNS(t *task) *sunix.Namespace {
-	k := t.Kernel()
+func unixNS(t *task) *sunix.Namespace { return kernelUnixNS(t.Kernel()) }
+
+// UnixSockets returns the unix sockets of k's sandbox (for
+// /proc/net/unix).
+func UnixSockets(k *kernel.Kernel) []sunix.Entry { return kernelUnixNS(k).Entries() }
+
+func kernelUnixNS(k *kernel.Kernel) *sunix.Namespace {
 	if v, ok := unixNamespaces.Load(k); ok {
 		return v.(*sunix.Namespace)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/moat-dev/moat/sentry/fs/synth"
 	"github.com/moat-dev/moat/sentry/kernel"
 	"github.com/moat-dev/moat/sentry/socket/inet"
+	sunix "github.com/moat-dev/moat/sentry/socket/unix"
 	"github.com/moat-dev/moat/sentry/vfs"
 )
 
@@ -36,9 +37,12 @@ type procFS struct {
 	ncpu    int
 }
 
-// NetStack returns a sandbox's network stack, for /proc/net. The package
-// that owns the stacks sets it.
-var NetStack func(k *kernel.Kernel) (*inet.Stack, error)
+// NetStack returns a sandbox's network stack, and UnixSockets its unix
+// sockets, for /proc/net. The package that owns them sets them.
+var (
+	NetStack    func(k *kernel.Kernel) (*inet.Stack, error)
+	UnixSockets func(k *kernel.Kernel) []sunix.Entry
+)
 
 // New returns the root of a /proc filesystem for k. It reads the host's
 // /proc/cpuinfo now, while the sentry can still reach the host
@@ -90,6 +94,7 @@ func (p *procFS) root() vfs.Inode {
 			"tcp6": file("net/tcp6", func() ([]byte, error) { return p.netConns(unix.AF_INET6, unix.SOCK_STREAM) }),
 			"udp":  file("net/udp", func() ([]byte, error) { return p.netConns(unix.AF_INET, unix.SOCK_DGRAM) }),
 			"udp6": file("net/udp6", func() ([]byte, error) { return p.netConns(unix.AF_INET6, unix.SOCK_DGRAM) }),
+			"unix": file("net/unix", p.netUnix),
 		}},
 	}
 	d.List = p.listPIDs

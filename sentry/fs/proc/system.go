@@ -230,6 +230,39 @@ func (p *procFS) netConns(family, typ int) ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
+// netUnix is /proc/net/unix: the sandbox's unix sockets in Linux's
+// layout (netstat -x and lsof parse it by field): a socket's address
+// (zero here, as Linux shows it to a reader without CAP_SYSLOG), a
+// reference count, the protocol (0), __SO_ACCEPTCON for a listener, the
+// type, the SS_* state, the inode, and the name if it has one, an
+// abstract name with @ for its leading and inner NULs.
+func (p *procFS) netUnix() ([]byte, error) {
+	var b strings.Builder
+	b.WriteString("Num       RefCount Protocol Flags    Type St Inode Path\n")
+	if UnixSockets == nil {
+		return []byte(b.String()), nil
+	}
+	for _, e := range UnixSockets(p.k) {
+		flags := 0
+		if e.Listening {
+			flags = soAcceptCon
+		}
+		fmt.Fprintf(&b, "%016x: %08X %08X %08X %04X %02X %5d", 0, 2, 0, flags, e.Type, e.State, e.Ino)
+		if a := e.Addr; a != nil {
+			name := a.Name
+			if a.Abstract {
+				name = "@" + strings.ReplaceAll(name, "\x00", "@")
+			}
+			b.WriteString(" " + name)
+		}
+		b.WriteByte('\n')
+	}
+	return []byte(b.String()), nil
+}
+
+// soAcceptCon is __SO_ACCEPTCON, a listening socket's flag.
+const soAcceptCon = 1 << 16
+
 // tcpListen is Linux's TCP_LISTEN state number.
 const tcpListen = 10
 

@@ -154,6 +154,9 @@ func (s *Socket) Accept(ctx *socket.Context) (socket.Socket, error) {
 			s.acceptq[0] = nil
 			s.acceptq = s.acceptq[1:]
 			s.mu.Unlock()
+			e.mu.Lock()
+			e.embryo = false
+			e.mu.Unlock()
 			e.passcred.Store(s.passcred.Load())
 			if ctx.FS != nil {
 				e.uid, e.gid = ctx.FS.UID, ctx.FS.GID
@@ -253,6 +256,7 @@ func (s *Socket) Connect(ctx *socket.Context, raw []byte) error {
 		// The server side of the connection, which accept returns.
 		e := New(s.ns, s.typ, l.uid, l.gid)
 		e.state = stateConnected
+		e.embryo = true
 		e.peer = s
 		e.addr.Store(l.addr.Load())
 		e.peerCred, e.hasPeerCred = ctx.PeerCred, true

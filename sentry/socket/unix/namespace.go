@@ -3,6 +3,7 @@ package unix
 import (
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -26,6 +27,10 @@ type Namespace struct {
 	// CurrentCred, if set, returns the credentials of the calling task
 	// for sends that come without a socket.Context (write(2)).
 	CurrentCred func() (socket.Cred, bool)
+
+	// live holds the sockets of the namespace not yet released, for
+	// /proc/net/unix.
+	live sync.Map // *Socket -> struct{}
 
 	mu       sync.Mutex
 	abstract map[abstractKey]*Socket
@@ -122,4 +127,45 @@ func (ns *Namespace) findPath(key string) *Socket {
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
 	return ns.paths[key]
+}
+
+// Entry is one socket as /proc/net/unix lists it.
+type Entry struct {
+	Type      int
+	Listening bool
+	// State is SS_UNCONNECTED (1), SS_CONNECTING (2: a connection not
+	// yet accepted) or SS_CONNECTED (3).
+	State int
+	Ino   uint64
+	// Addr is the socket's name, or its listener's; nil if unnamed.
+	Addr *Address
+}
+
+// Socket states as struct socket has them (SS_*).
+const (
+	ssUnconnected = 1
+	ssConnecting  = 2
+	ssConnected   = 3
+)
+
+// Entries returns the namespace's sockets, by inode number.
+func (ns *Namespace) Entries() []Entry {
+	var out []Entry
+	ns.live.Range(func(k, _ any) bool {
+		s := k.(*Socket)
+		s.mu.Lock()
+		e := Entry{Type: s.typ, Listening: s.state == stateListening, State: ssUnconnected, Ino: s.ino, Addr: s.addr.Load()}
+		if s.state == stateConnected {
+			e.State = ssConnected
+			if s.embryo {
+				// No file yet, so no inode, as on Linux.
+				e.State, e.Ino = ssConnecting, 0
+			}
+		}
+		s.mu.Unlock()
+		out = append(out, e)
+		return true
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Ino < out[j].Ino })
+	return out
 }

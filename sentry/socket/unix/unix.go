@@ -152,10 +152,12 @@ type Socket struct {
 	pathKey  string
 	state    int
 	dead     bool
-	peer     *Socket
-	shut     int
-	err      unix.Errno
-	recvq    []*message
+	// embryo marks a connection in a listener's queue, not yet accepted.
+	embryo bool
+	peer   *Socket
+	shut   int
+	err    unix.Errno
+	recvq  []*message
 	// acceptq holds a listener's connections not yet accepted.
 	acceptq []*Socket
 	backlog int
@@ -203,6 +205,9 @@ func New(ns *Namespace, typ int, uid, gid uint32) *Socket {
 		ctime:    nowSpec(),
 	}
 	s.sndbuf.Store(DefaultBuf)
+	if ns != nil {
+		ns.live.Store(s, struct{}{})
+	}
 	return s
 }
 
@@ -371,6 +376,9 @@ func (s *Socket) release(embryo bool) {
 		return
 	}
 	s.dead = true
+	if s.ns != nil {
+		s.ns.live.Delete(s)
+	}
 	addr, key, owns := s.addr.Load(), s.pathKey, s.ownsName
 	peer := s.peer
 	s.peer = nil
