@@ -16,16 +16,16 @@ func (a IOAccounting) Add(o IOAccounting) IOAccounting {
 // /proc.
 type ioCounters struct{ rchar, wchar, syscr, syscw atomic.Uint64 }
 
-// CountRead records a call of the read family that read n bytes.
-func (t *Task) CountRead(n uint64) {
+// countRead records a call of the read family that read n bytes.
+func (t *Task) countRead(n uint64) {
 	t.io.syscr.Add(1)
 	if n > 0 {
 		t.io.rchar.Add(n)
 	}
 }
 
-// CountWrite records a call of the write family that wrote n bytes.
-func (t *Task) CountWrite(n uint64) {
+// countWrite records a call of the write family that wrote n bytes.
+func (t *Task) countWrite(n uint64) {
 	t.io.syscw.Add(1)
 	if n > 0 {
 		t.io.wchar.Add(n)
@@ -35,14 +35,21 @@ func (t *Task) CountWrite(n uint64) {
 // CountedRead records the result of a call of the read family, n bytes
 // read, and passes it on.
 func (t *Task) CountedRead(n uint64, err error) (uint64, error) {
-	t.CountRead(n)
+	t.countRead(n)
 	return n, err
 }
 
 // CountedWrite records the result of a call of the write family.
 func (t *Task) CountedWrite(n uint64, err error) (uint64, error) {
-	t.CountWrite(n)
+	t.countWrite(n)
 	return n, err
+}
+
+// CountCopy records a call that copied n bytes from one file to another
+// (sendfile, copy_file_range), which counts as a read and a write.
+func (t *Task) CountCopy(n uint64) {
+	t.countRead(n)
+	t.countWrite(n)
 }
 
 // IO returns the task's I/O so far.

@@ -196,9 +196,7 @@ func sysSendfile(t *task, a *args) (uint64, error) {
 		return 0, nil
 	}
 	n, err := copyBetween(t, in, off, out, -1, count, false)
-	// sendfile and copy_file_range count as a read and a write.
-	t.CountRead(n)
-	t.CountWrite(n)
+	t.CountCopy(n)
 	if offAddr != 0 && err == nil {
 		if err := copyOutU64(t, offAddr, uint64(off)+n); err != nil {
 			return 0, err
@@ -277,9 +275,7 @@ func sysCopyFileRange(t *task, a *args) (uint64, error) {
 	}
 	length = min(length, uint64(ist.Size-inOff))
 	n, err := copyBetween(t, in, inOff, out, outOff, length, false)
-	// sendfile and copy_file_range count as a read and a write.
-	t.CountRead(n)
-	t.CountWrite(n)
+	t.CountCopy(n)
 	if err != nil {
 		return 0, err
 	}

@@ -149,10 +149,7 @@ func (p *procFS) netDev() ([]byte, error) {
 	var b strings.Builder
 	b.WriteString("Inter-|   Receive                                                |  Transmit\n")
 	b.WriteString(" face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n")
-	if NetStack == nil {
-		return []byte(b.String()), nil
-	}
-	st, err := NetStack(p.k)
+	st, err := p.netStack()
 	if err != nil {
 		return nil, err
 	}
@@ -164,6 +161,15 @@ func (p *procFS) netDev() ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
+// netStack returns the sandbox's network stack; nil (which has no
+// interfaces and no sockets) if nobody set NetStack.
+func (p *procFS) netStack() (*inet.Stack, error) {
+	if NetStack == nil {
+		return nil, nil
+	}
+	return NetStack(p.k)
+}
+
 // netConns is /proc/net/tcp, tcp6, udp or udp6: the sandbox's open
 // sockets of that family and type, in Linux's layout (netstat, lsof and
 // psutil parse it by field). Addresses are the 32-bit words of the
@@ -171,14 +177,11 @@ func (p *procFS) netDev() ([]byte, error) {
 // and the socket pointer are zero; the TCP columns after the pointer are
 // those of a socket at its initial RTO (1 s) and window (10 segments).
 func (p *procFS) netConns(family, typ int) ([]byte, error) {
-	var conns []inet.Conn
-	if NetStack != nil {
-		st, err := NetStack(p.k)
-		if err != nil {
-			return nil, err
-		}
-		conns = st.Conns(family, typ)
+	st, err := p.netStack()
+	if err != nil {
+		return nil, err
 	}
+	conns := st.Conns(family, typ)
 	v6 := family == unix.AF_INET6
 	tcp := typ == unix.SOCK_STREAM
 	var b strings.Builder

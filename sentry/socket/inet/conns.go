@@ -26,9 +26,12 @@ type Conn struct {
 
 // Conns returns the sockets of the stack of the given family (AF_INET or
 // AF_INET6) and type (SOCK_STREAM or SOCK_DGRAM) that the sandbox holds
-// open, by inode number.
+// open, by inode number; none for a nil stack.
 func (st *Stack) Conns(family, typ int) []Conn {
 	var out []Conn
+	if st == nil {
+		return nil
+	}
 	st.socks.Range(func(k, _ any) bool {
 		s := k.(*Socket)
 		if s.family != family || s.typ != typ {

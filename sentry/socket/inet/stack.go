@@ -204,8 +204,12 @@ type DevStats struct {
 	TxBytes, TxPackets, TxErrs, TxDrop uint64
 }
 
-// DevStats returns the traffic of the stack's interfaces, in index order.
+// DevStats returns the traffic of the stack's interfaces, in index order;
+// none for a nil stack.
 func (st *Stack) DevStats() []DevStats {
+	if st == nil {
+		return nil
+	}
 	info := st.s.NICInfo()
 	var out []DevStats
 	for _, ifc := range st.Interfaces() {
