@@ -264,25 +264,37 @@ static void test_sleep_stopped(void)
 static void test_sleep_eintr(void)
 {
 	for (int how = 0; how < 2; how++) {
-		struct timespec req = { 0, SLEEP_MS * 1000000L }, rem = { 7, 7 };
-		arm(1, 50);
-		long long start = now_ns();
-		long r = how == 0 ? s_nanosleep((long)&req, (long)&rem, 0, 0, 0, 0)
-				  : s_clock_nanosleep(CLOCK_MONOTONIC, 0, (long)&req, (long)&rem,
-						      0, 0);
-		long long el = now_ns() - start;
-		CHECK_EQ(r, -EINTR);
-		CHECK_EQ(alarms, 1);
-		CHECK_EQ(h_rax, -EINTR);
-		CHECK_EQ(h_rip, how == 0 ? (long)s_nanosleep_end : (long)s_clock_nanosleep_end);
-		CHECK_EQ(rem.tv_sec, 0);
-		long long left = rem.tv_nsec;
-		CHECK_GT(left, 0);
-		/* The alarm came 50 ms after arm(); the call itself can
-		 * reach the kernel late on a loaded machine. */
-		CHECK_LT(left, SLEEP_MS * 1000000LL - 20000000LL);
-		/* What is left and what was slept add up to the request. */
-		CHECK_LT(llabs(left + el - SLEEP_MS * 1000000LL), 50000000LL);
+		/* What the remainder says is checked against clocks that a
+		 * loaded machine can stretch, so a round whose timing is off
+		 * is run again; a wrong remainder is wrong in every round. */
+		int round;
+		for (round = 0; round < 5; round++) {
+			struct timespec req = { 0, SLEEP_MS * 1000000L }, rem = { 7, 7 };
+			arm(1, 50);
+			long long start = now_ns();
+			long r = how == 0 ? s_nanosleep((long)&req, (long)&rem, 0, 0, 0, 0)
+					  : s_clock_nanosleep(CLOCK_MONOTONIC, 0, (long)&req,
+							      (long)&rem, 0, 0);
+			long long el = now_ns() - start;
+			CHECK_EQ(r, -EINTR);
+			CHECK_EQ(alarms, 1);
+			CHECK_EQ(h_rax, -EINTR);
+			CHECK_EQ(h_rip,
+				 how == 0 ? (long)s_nanosleep_end : (long)s_clock_nanosleep_end);
+			CHECK_EQ(rem.tv_sec, 0);
+			long long left = rem.tv_nsec;
+			CHECK_GT(left, 0);
+			/* The alarm came 50 ms after arm(), so about 350 ms
+			 * are left; and what is left and what was slept add
+			 * up to the request. */
+			if (left < SLEEP_MS * 1000000LL - 20000000LL &&
+			    llabs(left + el - SLEEP_MS * 1000000LL) < 50000000LL)
+				break;
+			fprintf(stderr, "sleep kind %d round %d: %lld ns left after %lld ns\n", how,
+				round, left, el);
+		}
+		if (round == 5)
+			FAIL("sleep kind %d: the remainder was off in every round", how);
 	}
 }
 
