@@ -443,15 +443,6 @@ func formatLimits(l kernel.Limits) string {
 	return b.String()
 }
 
-// meminfoLine formats one line of /proc/meminfo; kB is false for the
-// page counts.
-func meminfoLine(name string, v uint64, kB bool) string {
-	if kB {
-		return fmt.Sprintf("%-16s%8d kB\n", name+":", v)
-	}
-	return fmt.Sprintf("%-16s%8d\n", name+":", v)
-}
-
 // formatUptime returns /proc/uptime for an uptime and a summed idle
 // time, in seconds.
 func formatUptime(up, idle float64) string {

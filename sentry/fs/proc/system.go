@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/moat-dev/moat/sentry/fs/memstat"
 	"github.com/moat-dev/moat/sentry/fs/pipe"
 	"github.com/moat-dev/moat/sentry/fs/synth"
 	"github.com/moat-dev/moat/sentry/kernel"
@@ -21,23 +22,19 @@ import (
 // meminfo reports the host's memory, as the sandbox's memory comes from
 // it, in the lines and order of Linux's /proc/meminfo.
 func meminfo() ([]byte, error) {
-	var si unix.Sysinfo_t
-	if err := unix.Sysinfo(&si); err != nil {
+	m, err := memstat.Host()
+	if err != nil {
 		return nil, err
 	}
-	unit := uint64(si.Unit)
-	if unit == 0 {
-		unit = 1
-	}
-	kb := func(v uint64) uint64 { return v * unit / 1024 }
-	return []byte(formatMeminfo(kb(si.Totalram), kb(si.Freeram), kb(si.Bufferram), kb(si.Sharedram), kb(si.Totalswap), kb(si.Freeswap))), nil
+	return []byte(formatMeminfo(m)), nil
 }
 
 // formatMeminfo lays out /proc/meminfo from the figures the sentry knows
 // (in kB); the others are zero.
-func formatMeminfo(total, free, buffers, shared, swapTotal, swapFree uint64) string {
+func formatMeminfo(m memstat.Info) string {
+	total, free, buffers, shared, swapTotal, swapFree := m.Total, m.Free, m.Buffers, m.Shared, m.SwapTotal, m.SwapFree
 	var b strings.Builder
-	line := func(name string, v uint64) { b.WriteString(meminfoLine(name, v, true)) }
+	line := func(name string, v uint64) { b.WriteString(memstat.Line(name, v, true)) }
 	line("MemTotal", total)
 	line("MemFree", free)
 	line("MemAvailable", min(free+buffers, total))
@@ -67,7 +64,7 @@ func formatMeminfo(total, free, buffers, shared, swapTotal, swapFree uint64) str
 		line(n, 0)
 	}
 	for _, n := range []string{"HugePages_Total", "HugePages_Free", "HugePages_Rsvd", "HugePages_Surp"} {
-		b.WriteString(meminfoLine(n, 0, false))
+		b.WriteString(memstat.Line(n, 0, false))
 	}
 	line("Hugepagesize", 2048)
 	line("Hugetlb", 0)
@@ -129,13 +126,12 @@ func diskstats() ([]byte, error) { return nil, nil }
 // sandbox's tasks, and no swapping. Linux's list depends on its
 // configuration; readers take what is there.
 func (p *procFS) vmstat() ([]byte, error) {
-	var si unix.Sysinfo_t
-	if err := unix.Sysinfo(&si); err != nil {
+	m, err := memstat.Host()
+	if err != nil {
 		return nil, err
 	}
-	unit := max(uint64(si.Unit), 1)
 	var b strings.Builder
-	fmt.Fprintf(&b, "nr_free_pages %d\n", si.Freeram*unit/4096)
+	fmt.Fprintf(&b, "nr_free_pages %d\n", m.Free/4)
 	b.WriteString("pswpin 0\npswpout 0\n")
 	fmt.Fprintf(&b, "pgfault %d\n", p.k.Stats.Faults.Load())
 	return []byte(b.String()), nil

@@ -103,3 +103,23 @@ func TestTree(t *testing.T) {
 		t.Errorf("CPUList")
 	}
 }
+
+func TestCPUMask(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{
+		{1, "1"},
+		{2, "3"},
+		{4, "f"},
+		{5, "1f"},
+		{32, "ffffffff"},
+		{36, "f,ffffffff"},
+		{64, "ffffffff,ffffffff"},
+		{65, "1,ffffffff,ffffffff"},
+	} {
+		if got := CPUMask(tc.n); got != tc.want {
+			t.Errorf("CPUMask(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}
