@@ -13,6 +13,7 @@ const (
 	CapSetuid               = 7
 	CapSysPtrace            = 19
 	CapSysAdmin             = 21
+	CapSysNice              = 23
 	CapSysResource          = 24
 	CapLastCap              = 40
 	AllCaps          uint64 = 1<<(CapLastCap+1) - 1

@@ -208,6 +208,7 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 	}
 	nt.sched.policy, nt.sched.prio = t.SchedPolicy()
 	nt.sched.nice = t.Nice()
+	nt.memPolicy.Store(t.MemPolicy())
 	nt.SetName(t.Name())
 	nt.Regs.Rax = 0
 	if a.Stack != 0 {

@@ -3,6 +3,8 @@ package kernel
 import (
 	"runtime"
 	"sync"
+
+	"github.com/moat-dev/moat/sentry/mm"
 )
 
 // cpuMaskBytes is the size of the kernel's cpumask: 1024 CPUs.
@@ -106,3 +108,11 @@ func (t *Task) SetNice(n int) {
 	t.sched.nice = n
 	t.sched.mu.Unlock()
 }
+
+// MemPolicy returns the thread's NUMA memory policy, nil for the
+// default. A thread keeps it across execve and passes it to the threads
+// and processes it creates.
+func (t *Task) MemPolicy() *mm.Policy { return t.memPolicy.Load() }
+
+// SetMemPolicy sets the thread's NUMA memory policy (nil: the default).
+func (t *Task) SetMemPolicy(p *mm.Policy) { t.memPolicy.Store(p) }

@@ -150,6 +150,9 @@ type Task struct {
 
 	aff   affinity
 	sched schedState
+	// memPolicy is the thread's NUMA memory policy (set_mempolicy),
+	// nil for the default.
+	memPolicy atomic.Pointer[mm.Policy]
 
 	// pdeathSig is sent to the task when its parent process exits.
 	pdeathSig atomic.Int32

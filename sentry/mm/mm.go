@@ -56,6 +56,8 @@ type VMA struct {
 	Dev, Ino uint64
 	// Locked is set by mlock.
 	Locked bool
+	// Policy is the range's NUMA policy (mbind), nil for none.
+	Policy *Policy
 }
 
 func (v *VMA) objOff(addr uint64) uint64 { return v.Off + (addr - v.Start) }
@@ -427,16 +429,25 @@ func (mm *MemoryManager) Mincore(addr, length uint64) ([]byte, error) {
 		if v == nil {
 			return nil, unix.ENOMEM
 		}
-		if _, ok := mm.pages.get(a / pageSize); ok {
+		if mm.residentLocked(v, a) {
 			out[(a-addr)/pageSize] = 1
-		} else if v.Obj != nil && !v.Private {
-			// Shared object pages count once the object has them.
-			if _, err := v.Obj.Page(v.objOff(a)); err == nil {
-				out[(a-addr)/pageSize] = 1
-			}
 		}
 	}
 	return out, nil
+}
+
+// residentLocked reports whether the page at a, in v, is in memory:
+// its own page, or for a shared object's mapping a page the object has.
+// mm.mu is held.
+func (mm *MemoryManager) residentLocked(v *VMA, a uint64) bool {
+	if _, ok := mm.pages.get(a / pageSize); ok {
+		return true
+	}
+	if v.Obj != nil && !v.Private {
+		_, err := v.Obj.Page(v.objOff(a))
+		return err == nil
+	}
+	return false
 }
 
 // Lock marks [addr, addr+length) locked (mlock) or unlocked, populating
@@ -620,7 +631,7 @@ func (mm *MemoryManager) mergeAround(start, end uint64) {
 	}
 	for i+1 < len(mm.vmas) && mm.vmas[i].Start <= end {
 		a, b := mm.vmas[i], mm.vmas[i+1]
-		if a.End == b.Start && a.Perms == b.Perms && a.MaxPerms == b.MaxPerms && a.Private == b.Private && a.Locked == b.Locked &&
+		if a.End == b.Start && a.Perms == b.Perms && a.MaxPerms == b.MaxPerms && a.Private == b.Private && a.Locked == b.Locked && samePolicy(a.Policy, b.Policy) &&
 			a.Obj == b.Obj && a.Name == b.Name && (a.Obj == nil || a.objOff(a.End) == b.Off) {
 			a.End = b.End
 			unrefVMA(b)

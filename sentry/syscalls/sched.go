@@ -81,7 +81,7 @@ func setSched(t *task, target *kernel.Task, policy int, prio int) error {
 		if prio < 1 || prio > 99 {
 			return unix.EINVAL
 		}
-		if !t.Creds().HasCap(23) { // CAP_SYS_NICE
+		if !t.Creds().HasCap(kernel.CapSysNice) {
 			return unix.EPERM
 		}
 	default:
