@@ -179,7 +179,59 @@ func (mm *MemoryManager) HandleFault(addr uint64, write bool) error {
 	// A shared writable mapping is mapped writable on the host: what is
 	// mapped may be written without another fault.
 	mm.markDirty(v, start, end)
-	return mm.mapPages(v, start, end)
+	if err := mm.mapPages(v, start, end); err != nil {
+		return err
+	}
+	if !v.Perms.Write {
+		return mm.mapCachedAround(v, addr, start, end)
+	}
+	return nil
+}
+
+// wideFaultAround is the window of a read-only file mapping (program
+// text, read-only data) in which a read fault also maps the pages the
+// object already holds. A fault costs the sandbox far more than it costs
+// Linux, and a program's first run scatters faults across its text; the
+// pages of a program run before are all cached.
+const wideFaultAround = 16 * faultAround
+
+// mapCachedAround maps the pages of v's object in the wide window around
+// addr, outside [start, end) (just mapped), that the object holds and the
+// address space lacks. It reads nothing, and maps only pages new to the
+// address space, so that mappings already made are not made again.
+func (mm *MemoryManager) mapCachedAround(v *VMA, addr, start, end uint64) error {
+	pk, ok := v.Obj.(PagePeeker)
+	if !ok {
+		return nil
+	}
+	ws := max(v.Start, addr&^(wideFaultAround-1))
+	we := min(v.End, (addr&^(wideFaultAround-1))+wideFaultAround)
+	runStart, runEnd := uint64(0), uint64(0)
+	for a := ws; a < we; a += pageSize {
+		added := false
+		if a < start || a >= end {
+			if _, have := mm.pages.get(a / pageSize); !have {
+				off, present, err := pk.PeekPage(v.objOff(a))
+				if err != nil && a > addr {
+					we = a // past the end of the file
+				}
+				if err == nil && present {
+					mm.setPage(a/pageSize, pte{off: off})
+					added = true
+				}
+			}
+		}
+		if added {
+			if runEnd != a {
+				if err := mm.mapPages(v, runStart, runEnd); err != nil {
+					return err
+				}
+				runStart = a
+			}
+			runEnd = a + pageSize
+		}
+	}
+	return mm.mapPages(v, runStart, runEnd)
 }
 
 // markDirty tells the object of a shared writable mapping that the

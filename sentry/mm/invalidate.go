@@ -12,6 +12,26 @@ type MapperTracker interface {
 	AddMapper(mm *MemoryManager)
 }
 
+// AddMapperTo adds mm to set, a MapperTracker's memory managers, made if
+// nil. Each time the set reaches a power of two from 16 up, the memory
+// managers released since (processes that exited) are dropped first: a
+// file every process maps, such as a shared library, would otherwise keep
+// every address space that ever mapped it.
+func AddMapperTo(set map[*MemoryManager]struct{}, mm *MemoryManager) map[*MemoryManager]struct{} {
+	if set == nil {
+		set = make(map[*MemoryManager]struct{})
+	}
+	if n := len(set); n >= 16 && n&(n-1) == 0 {
+		for m := range set {
+			if m.released.Load() {
+				delete(set, m)
+			}
+		}
+	}
+	set[mm] = struct{}{}
+	return set
+}
+
 // track registers mm with obj if obj wants to know.
 func (mm *MemoryManager) track(obj Mappable) {
 	if t, ok := obj.(MapperTracker); ok {

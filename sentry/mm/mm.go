@@ -92,6 +92,8 @@ type MemoryManager struct {
 
 	// users counts the tasks using the address space.
 	users atomic.Int32
+	// released is set once Release has run.
+	released atomic.Bool
 
 	mu    sync.Mutex
 	vmas  []*VMA // sorted, non-overlapping
@@ -149,6 +151,7 @@ func (mm *MemoryManager) SetMmapBase(b uint64) { mm.mmapBase = b }
 
 // Release frees every page and the address space.
 func (mm *MemoryManager) Release() {
+	mm.released.Store(true)
 	mm.mu.Lock()
 	var owned []uint64
 	mm.pages.each(0, ^uint64(0), func(_ uint64, p *pte) bool {

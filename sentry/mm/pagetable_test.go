@@ -122,3 +122,26 @@ func TestPageTableEdges(t *testing.T) {
 		t.Fatal("page set after a prune is missing")
 	}
 }
+
+func TestAddMapperToPrunesReleased(t *testing.T) {
+	var set map[*MemoryManager]struct{}
+	live := &MemoryManager{}
+	set = AddMapperTo(set, live)
+	for i := 0; i < 100; i++ {
+		m := &MemoryManager{}
+		m.released.Store(true)
+		set = AddMapperTo(set, m)
+	}
+	if _, ok := set[live]; !ok {
+		t.Fatal("a live memory manager was dropped")
+	}
+	// 101 added; prunes at 16, 32 and 64 leave the live one and the
+	// released ones added since the last prune.
+	if len(set) > 40 {
+		t.Errorf("set holds %d memory managers; released ones were not dropped", len(set))
+	}
+	again := AddMapperTo(set, live)
+	if len(again) != len(set) {
+		t.Errorf("adding a member again changed the size")
+	}
+}

@@ -157,3 +157,44 @@ func TestEvictedDentryKeepsWatch(t *testing.T) {
 		})
 	}
 }
+
+// TestUnmappedCacheSeesHostChange: the sandbox keeps the pages of a file
+// after its last mapping goes, for the next one; a change the host makes
+// to the file meanwhile (same size) must be what the next mapping shows.
+func TestUnmappedCacheSeesHostChange(t *testing.T) {
+	prog := buildStatic(t, "cache_stale")
+	data := hostScratch(t)
+	page := make([]byte, 8192)
+	copy(page, "original")
+	if err := os.WriteFile(filepath.Join(data, "f"), page, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(runsc(t), "do", "--volume", data+":/mnt", prog, "/mnt")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if _, err := os.Stat(filepath.Join(data, "ready")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the sandbox never mapped the file; stderr %q", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	copy(page, "changed!")
+	if err := os.WriteFile(filepath.Join(data, "f"), page, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if got, want := stdout.String(), "map changed! read changed!\n"; err != nil || got != want {
+		t.Errorf("sandbox: %v\nstdout %q, want %q\nstderr %q", err, got, want, stderr.String())
+	}
+}

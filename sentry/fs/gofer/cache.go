@@ -19,6 +19,10 @@ import (
 // pages, so the cache never holds older data than the sandbox wrote.
 // A shrink unmaps the pages past the new end from every memory manager,
 // so that touching them raises SIGBUS.
+//
+// When the last mapping goes, the cache keeps its pages for a while (see
+// idleCaches): the next process to map the file (a program run again, a
+// shared library) finds them, where Linux's page cache would have them.
 
 // cacheChunk is how many bytes the cache fills from the host at once.
 const cacheChunk = chunkPages * memfile.PageSize
@@ -41,6 +45,39 @@ type fileCache struct {
 	// maps counts the VMAs mapping the cache (mm.MappingRefs).
 	maps    int
 	mappers map[*mm.MemoryManager]struct{}
+
+	// idle is set, under idleCaches.mu, while the cache is in the
+	// idle list, with the host file's stamp when it went there and
+	// the pages it then held.
+	idle      bool
+	stamp     fileStamp
+	idlePages uint64
+}
+
+// fileStamp is what a change to a host file from outside the sandbox
+// changes: a cache kept while the file was not mapped is used again only
+// if it is the same. (The sandbox's own writes update the cache.)
+type fileStamp struct {
+	ino, size    int64
+	mtime, ctime unix.Timespec
+}
+
+func stampOf(st *unix.Stat_t) fileStamp {
+	return fileStamp{ino: int64(st.Ino), size: st.Size, mtime: st.Mtim, ctime: st.Ctim}
+}
+
+// Unmapped caches kept, at most maxIdleCaches of them and maxIdlePages
+// pages in all, the least recently unmapped freed first. Each holds its
+// inode, and so its FID, as an idle FD does (maxIdleFDs).
+const (
+	maxIdleCaches = 64
+	maxIdlePages  = 64 << 20 / memfile.PageSize
+)
+
+var idleCaches struct {
+	mu    sync.Mutex
+	lru   []*fileCache // oldest first
+	pages uint64
 }
 
 var (
@@ -119,10 +156,7 @@ func (c *fileCache) PeekPage(off uint64) (uint64, bool, error) {
 // AddMapper implements mm.MapperTracker.
 func (c *fileCache) AddMapper(m *mm.MemoryManager) {
 	c.mu.Lock()
-	if c.mappers == nil {
-		c.mappers = make(map[*mm.MemoryManager]struct{})
-	}
-	c.mappers[m] = struct{}{}
+	c.mappers = mm.AddMapperTo(c.mappers, m)
 	c.mu.Unlock()
 }
 
@@ -141,25 +175,45 @@ func (c *fileCache) MarkDirty(off, length uint64) {
 func (c *fileCache) IncMappingRef() {
 	c.mu.Lock()
 	c.maps++
+	if c.maps == 1 {
+		unkeep(c)
+	}
 	c.mu.Unlock()
 }
 
 // DecMappingRef implements mm.MappingRefs: the last mapping's stores are
-// written back to the host file, and the pages are given back to the
-// memory file (the memory manager no longer maps them): an unmapped file
-// costs no memory, and a file whose dentry is forgotten leaks none.
+// written back to the host file, and the cache goes to the idle list,
+// which frees its pages in time: an unmapped file costs memory only for
+// a while, and a file whose dentry is forgotten leaks none.
 func (c *fileCache) DecMappingRef() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.maps--
 	if c.maps != 0 {
+		c.mu.Unlock()
 		return
 	}
 	if err := c.writeBackLocked(0, ^uint64(0)); err != nil {
 		// Keep the data: a later msync, fsync or mapping may succeed.
+		c.mu.Unlock()
 		return
 	}
 	clear(c.dirty)
+	c.mu.Unlock()
+	if st, ok := c.i.hostStat(); ok {
+		keepIdle(c, stampOf(&st))
+	} else {
+		c.freeIfUnmapped()
+	}
+}
+
+// freeIfUnmapped gives the pages back to the memory file unless a
+// mapping of the cache was made meanwhile.
+func (c *fileCache) freeIfUnmapped() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.maps != 0 || len(c.dirty) != 0 {
+		return
+	}
 	var freed []uint64
 	for _, base := range c.chunks {
 		for p := uint64(0); p < chunkPages; p++ {
@@ -168,6 +222,68 @@ func (c *fileCache) DecMappingRef() {
 	}
 	clear(c.chunks)
 	c.mf.DecRef(freed...)
+}
+
+// keepIdle puts the unmapped cache c, whose host file has stamp st, at
+// the end of the idle list, and frees the caches beyond the list's
+// bounds.
+func keepIdle(c *fileCache, st fileStamp) {
+	c.mu.Lock()
+	if c.maps != 0 {
+		c.mu.Unlock()
+		return
+	}
+	pages := uint64(len(c.chunks)) * chunkPages
+	c.mu.Unlock()
+	idleCaches.mu.Lock()
+	unkeepLocked(c)
+	c.idle, c.stamp, c.idlePages = true, st, pages
+	idleCaches.lru = append(idleCaches.lru, c)
+	idleCaches.pages += pages
+	var evict []*fileCache
+	for len(idleCaches.lru) > maxIdleCaches || idleCaches.pages > maxIdlePages {
+		e := idleCaches.lru[0]
+		unkeepLocked(e)
+		evict = append(evict, e)
+	}
+	idleCaches.mu.Unlock()
+	for _, e := range evict {
+		e.freeIfUnmapped()
+	}
+}
+
+// unkeep takes c out of the idle list, if it is there.
+func unkeep(c *fileCache) {
+	idleCaches.mu.Lock()
+	unkeepLocked(c)
+	idleCaches.mu.Unlock()
+}
+
+func unkeepLocked(c *fileCache) {
+	if !c.idle {
+		return
+	}
+	c.idle = false
+	idleCaches.pages -= c.idlePages
+	for i, e := range idleCaches.lru {
+		if e == c {
+			idleCaches.lru = append(idleCaches.lru[:i], idleCaches.lru[i+1:]...)
+			break
+		}
+	}
+}
+
+// stale reports whether c was kept unmapped and its host file has
+// changed since, by its stamp now, st: it is then taken out of the idle
+// list, to be freed by the caller.
+func (c *fileCache) stale(st fileStamp) bool {
+	idleCaches.mu.Lock()
+	defer idleCaches.mu.Unlock()
+	if !c.idle || c.stamp == st {
+		return false
+	}
+	unkeepLocked(c)
+	return true
 }
 
 // WriteBack implements mm.WriteBacker (msync). The chunks stay dirty:

@@ -773,19 +773,39 @@ func (f *regularFile) Allocate(mode uint32, off, length int64) error {
 	return unix.EOPNOTSUPP
 }
 
-// Mappable implements vfs.Mapper: the file's page cache (cache.go).
+// Mappable implements vfs.Mapper: the file's page cache (cache.go). A
+// cache kept since the file was last unmapped is dropped if the host
+// file changed meanwhile.
 func (f *regularFile) Mappable() (mm.Mappable, error) {
 	i := f.i
-	size, err := f.Size()
-	if err != nil {
+	var st unix.Stat_t
+	if err := unix.Fstat(f.fd(), &st); err != nil {
 		return nil, err
 	}
 	i.mu.Lock()
-	defer i.mu.Unlock()
-	if i.cache == nil {
-		i.cache = newFileCache(i, size)
+	var stale *fileCache
+	if i.cache != nil && i.cache.stale(stampOf(&st)) {
+		stale, i.cache = i.cache, nil
 	}
-	return i.cache, nil
+	if i.cache == nil {
+		i.cache = newFileCache(i, st.Size)
+	}
+	c := i.cache
+	i.mu.Unlock()
+	if stale != nil {
+		stale.freeIfUnmapped()
+	}
+	return c, nil
+}
+
+// hostStat stats the host file through any FD the inode holds; false if
+// it holds none.
+func (i *inode) hostStat() (unix.Stat_t, bool) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	var st unix.Stat_t
+	fd := i.anyFDLocked()
+	return st, fd >= 0 && unix.Fstat(fd, &st) == nil
 }
 
 type dirFile struct {

@@ -184,10 +184,7 @@ func (m mappable) PeekPage(off uint64) (uint64, bool, error) {
 func (m mappable) AddMapper(by *mm.MemoryManager) {
 	in := m.in
 	in.mu.Lock()
-	if in.mappers == nil {
-		in.mappers = make(map[*mm.MemoryManager]struct{})
-	}
-	in.mappers[by] = struct{}{}
+	in.mappers = mm.AddMapperTo(in.mappers, by)
 	in.mu.Unlock()
 }
 
