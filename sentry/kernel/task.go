@@ -160,7 +160,9 @@ type Task struct {
 	// time excluded (its system time); blockedNanos is the blocked time
 	// since the task last left application code. Only the task's
 	// goroutine writes them.
-	sysNanos     atomic.Int64
+	sysNanos atomic.Int64
+	// faults counts the page faults the sentry served for the task.
+	faults       atomic.Uint64
 	blockedNanos int64
 	// io counts the task's reads and writes (ioacct.go).
 	io ioCounters
@@ -309,6 +311,7 @@ func (t *Task) run() {
 			t.syscall()
 		case platform.EventFault:
 			t.k.Stats.Faults.Add(1)
+			t.faults.Add(1)
 			t.fault(ev)
 		case platform.EventSignal:
 			if t.restartPatched(ev) {

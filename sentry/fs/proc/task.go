@@ -320,8 +320,12 @@ func (p *procFS) statInfo(t *kernel.Task, thread bool) *statInfo {
 	s.SigIgnore, s.SigCatch = tg.SignalDispositions()
 	tick := time.Second / clockTicks
 	u, c := tg.CPUUsage(), tg.ChildrenCPUUsage()
+	if thread {
+		u = t.CPUUsage()
+	}
 	s.UTime, s.STime = uint64(u.User/tick), uint64(u.Sys/tick)
 	s.CUTime, s.CSTime = uint64(c.User/tick), uint64(c.Sys/tick)
+	s.MinFlt, s.CMinFlt = u.MinFlt, c.MinFlt
 	if t.IsLeader() {
 		s.ExitSignal = tg.ExitSignal()
 	} else {
