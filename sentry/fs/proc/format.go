@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/moat-dev/moat/sentry/fs/memstat"
 	"github.com/moat-dev/moat/sentry/kernel"
 )
 
@@ -49,6 +50,67 @@ func formatMapsLine(m mapping) string {
 		b.WriteString(escapeMapsName(m.Name))
 	}
 	b.WriteByte('\n')
+	return b.String()
+}
+
+// smapsUsage is one mapping's figures in /proc/[pid]/smaps, or the sum
+// of them all in smaps_rollup, in kB.
+type smapsUsage struct {
+	Size, Rss, Pss, PssDirty, PssAnon, PssFile, PssShmem uint64
+	SharedClean, SharedDirty, PrivateClean, PrivateDirty uint64
+	Anonymous, Locked                                    uint64
+	VmFlags                                              string
+}
+
+// add sums two mappings' figures, for smaps_rollup.
+func (u smapsUsage) add(o smapsUsage) smapsUsage {
+	return smapsUsage{
+		Size: u.Size + o.Size, Rss: u.Rss + o.Rss, Pss: u.Pss + o.Pss, PssDirty: u.PssDirty + o.PssDirty,
+		PssAnon: u.PssAnon + o.PssAnon, PssFile: u.PssFile + o.PssFile, PssShmem: u.PssShmem + o.PssShmem,
+		SharedClean: u.SharedClean + o.SharedClean, SharedDirty: u.SharedDirty + o.SharedDirty,
+		PrivateClean: u.PrivateClean + o.PrivateClean, PrivateDirty: u.PrivateDirty + o.PrivateDirty,
+		Anonymous: u.Anonymous + o.Anonymous, Locked: u.Locked + o.Locked,
+	}
+}
+
+// formatSmaps lays out the lines that follow a mapping's maps line in
+// smaps (rollup false) or the [rollup] line in smaps_rollup, in Linux's
+// order; the sandbox has no huge pages, KSM, lazy-free pages or swap.
+func formatSmaps(u smapsUsage, rollup bool) string {
+	var b strings.Builder
+	line := func(name string, kb uint64) { b.WriteString(memstat.Line(name, kb, true)) }
+	if !rollup {
+		line("Size", u.Size)
+		line("KernelPageSize", 4)
+		line("MMUPageSize", 4)
+	}
+	line("Rss", u.Rss)
+	line("Pss", u.Pss)
+	line("Pss_Dirty", u.PssDirty)
+	if rollup {
+		line("Pss_Anon", u.PssAnon)
+		line("Pss_File", u.PssFile)
+		line("Pss_Shmem", u.PssShmem)
+	}
+	line("Shared_Clean", u.SharedClean)
+	line("Shared_Dirty", u.SharedDirty)
+	line("Private_Clean", u.PrivateClean)
+	line("Private_Dirty", u.PrivateDirty)
+	line("Referenced", u.Rss)
+	line("Anonymous", u.Anonymous)
+	for _, name := range []string{"KSM", "LazyFree", "AnonHugePages", "ShmemPmdMapped", "FilePmdMapped",
+		"Shared_Hugetlb", "Private_Hugetlb", "Swap", "SwapPss"} {
+		line(name, 0)
+	}
+	line("Locked", u.Locked)
+	if !rollup {
+		b.WriteString("THPeligible:    0\n")
+		b.WriteString("VmFlags: ")
+		if u.VmFlags != "" {
+			b.WriteString(u.VmFlags + " ")
+		}
+		b.WriteString("\n")
+	}
 	return b.String()
 }
 

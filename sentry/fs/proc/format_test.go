@@ -236,3 +236,41 @@ func TestSmallFormats(t *testing.T) {
 		t.Errorf("fdSize")
 	}
 }
+
+func TestFormatSmaps(t *testing.T) {
+	// The first mapping of cat's smaps on Linux 6.18, after its maps line.
+	want := `Size:                  8 kB
+KernelPageSize:        4 kB
+MMUPageSize:           4 kB
+Rss:                   8 kB
+Pss:                   8 kB
+Pss_Dirty:             0 kB
+Shared_Clean:          0 kB
+Shared_Dirty:          0 kB
+Private_Clean:         8 kB
+Private_Dirty:         0 kB
+Referenced:            8 kB
+Anonymous:             0 kB
+KSM:                   0 kB
+LazyFree:              0 kB
+AnonHugePages:         0 kB
+ShmemPmdMapped:        0 kB
+FilePmdMapped:         0 kB
+Shared_Hugetlb:        0 kB
+Private_Hugetlb:       0 kB
+Swap:                  0 kB
+SwapPss:               0 kB
+Locked:                0 kB
+THPeligible:    0
+VmFlags: rd mr mw me 
+`
+	u := smapsUsage{Size: 8, Rss: 8, Pss: 8, PrivateClean: 8, VmFlags: "rd mr mw me"}
+	if got := formatSmaps(u, false); got != want {
+		t.Errorf("smaps:\n%s\nwant:\n%s", got, want)
+	}
+	rollup := formatSmaps(u.add(smapsUsage{Rss: 4, Pss: 2, PssAnon: 2, SharedDirty: 4, Anonymous: 4}), true)
+	if !strings.HasPrefix(rollup, "Rss:                  12 kB\nPss:                  10 kB\nPss_Dirty:             0 kB\nPss_Anon:              2 kB\n") ||
+		!strings.HasSuffix(rollup, "Locked:                0 kB\n") || strings.Contains(rollup, "VmFlags") {
+		t.Errorf("smaps_rollup:\n%s", rollup)
+	}
+}

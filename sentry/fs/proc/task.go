@@ -60,6 +60,8 @@ func (p *procFS) taskDir(t *kernel.Task, thread bool) vfs.Inode {
 		"statm":         file("statm", 0o444, func() ([]byte, error) { return p.statm(t, thread), nil }),
 		"status":        file("status", 0o444, func() ([]byte, error) { return []byte(formatStatus(p.statusInfo(t, thread))), nil }),
 		"maps":          file("maps", 0o444, func() ([]byte, error) { return p.maps(t, thread) }),
+		"smaps":         file("smaps", 0o444, func() ([]byte, error) { return p.smaps(t, thread, false) }),
+		"smaps_rollup":  file("smaps_rollup", 0o444, func() ([]byte, error) { return p.smaps(t, thread, true) }),
 		"limits":        file("limits", 0o444, func() ([]byte, error) { return []byte(formatLimits(tg.Limits())), nil }),
 		"mounts":        file("mounts", 0o444, func() ([]byte, error) { return p.mounts(t, false) }),
 		"mountinfo":     file("mountinfo", 0o444, func() ([]byte, error) { return p.mounts(t, true) }),
@@ -447,6 +449,84 @@ func (p *procFS) maps(t *kernel.Task, thread bool) ([]byte, error) {
 		b.WriteString(formatMapsLine(mappingOf(&vmas[i], &img)))
 	}
 	return []byte(b.String()), nil
+}
+
+// smaps is /proc/[pid]/smaps, or with rollup smaps_rollup, which sums
+// the mappings under one line spanning them all.
+func (p *procFS) smaps(t *kernel.Task, thread, rollup bool) ([]byte, error) {
+	if !p.permitted(t) {
+		return nil, unix.EACCES
+	}
+	m := mmOf(t, thread)
+	if m == nil {
+		return nil, nil
+	}
+	us := m.Usage()
+	var b strings.Builder
+	if rollup {
+		if len(us) == 0 {
+			return nil, nil
+		}
+		var sum smapsUsage
+		for i := range us {
+			sum = sum.add(smapsUsageOf(&us[i]))
+		}
+		b.WriteString(formatMapsLine(mapping{Start: us[0].Start, End: us[len(us)-1].End, Name: "[rollup]"}))
+		b.WriteString(formatSmaps(sum, true))
+		return []byte(b.String()), nil
+	}
+	vmas := make([]mm.VMA, len(us))
+	for i := range us {
+		vmas[i] = us[i].VMA
+	}
+	img := p.imageOf(t, m, vmas, p.callerRoot())
+	for i := range us {
+		b.WriteString(formatMapsLine(mappingOf(&vmas[i], &img)))
+		b.WriteString(formatSmaps(smapsUsageOf(&us[i]), false))
+	}
+	return []byte(b.String()), nil
+}
+
+// smapsUsageOf turns a mapping's usage into smaps' figures, in kB.
+func smapsUsageOf(u *mm.Usage) smapsUsage {
+	const pageKB = 4
+	s := smapsUsage{
+		Size: (u.End - u.Start) / 1024, Rss: u.Rss * pageKB,
+		Pss: u.Pss / 1024, PssDirty: u.PssDirty / 1024,
+		PssAnon: u.PssAnon / 1024, PssFile: u.PssFile / 1024, PssShmem: u.PssShmem / 1024,
+		SharedClean: u.SharedClean * pageKB, SharedDirty: u.SharedDirty * pageKB,
+		PrivateClean: u.PrivateClean * pageKB, PrivateDirty: u.PrivateDirty * pageKB,
+		Anonymous: u.Anon * pageKB,
+		VmFlags:   vmFlags(&u.VMA),
+	}
+	if u.Locked {
+		s.Locked = s.Pss
+	}
+	return s
+}
+
+// vmFlags lists a mapping's flags as smaps' VmFlags line names them, in
+// Linux's order: the access it has and may have, shared, the stack's
+// growing down, mlock, and the accounting of private writable memory.
+func vmFlags(v *mm.VMA) string {
+	var f []string
+	add := func(ok bool, name string) {
+		if ok {
+			f = append(f, name)
+		}
+	}
+	add(v.Perms.Read, "rd")
+	add(v.Perms.Write, "wr")
+	add(v.Perms.Execute, "ex")
+	add(!v.Private, "sh")
+	add(v.MaxPerms.Read, "mr")
+	add(v.MaxPerms.Write, "mw")
+	add(v.MaxPerms.Execute, "me")
+	add(!v.Private, "ms")
+	add(v.Name == "[stack]", "gd")
+	add(v.Locked, "lo")
+	add(v.Private && v.Perms.Write, "ac")
+	return strings.Join(f, " ")
 }
 
 // mappingOf describes v for maps, naming the program's own mappings,
