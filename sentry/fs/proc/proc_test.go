@@ -523,12 +523,16 @@ func TestSystemFiles(t *testing.T) {
 		"/proc/sys/kernel/random/boot_id": func(s string) bool {
 			return len(s) == 37 && s[8] == '-' && s[14] == '4'
 		},
-		"/proc/sys/vm/mmap_min_addr":     func(s string) bool { return s == "65536\n" },
-		"/proc/sys/vm/max_map_count":     func(s string) bool { return s == "65530\n" },
-		"/proc/sys/vm/overcommit_memory": func(s string) bool { return s == "0\n" },
-		"/proc/sys/fs/nr_open":           func(s string) bool { return s == "1048576\n" },
-		"/proc/sys/fs/pipe-max-size":     func(s string) bool { return s == "1048576\n" },
-		"/proc/sys/net/core/somaxconn":   func(s string) bool { return s == "4096\n" },
+		"/proc/sys/vm/mmap_min_addr":             func(s string) bool { return s == "65536\n" },
+		"/proc/sys/vm/max_map_count":             func(s string) bool { return s == "65530\n" },
+		"/proc/sys/vm/overcommit_memory":         func(s string) bool { return s == "0\n" },
+		"/proc/sys/fs/nr_open":                   func(s string) bool { return s == "1048576\n" },
+		"/proc/sys/fs/pipe-max-size":             func(s string) bool { return s == "1048576\n" },
+		"/proc/sys/net/core/somaxconn":           func(s string) bool { return s == "4096\n" },
+		"/proc/sys/kernel/sem":                   func(s string) bool { return s == "32000\t1024000000\t500\t32000\n" },
+		"/proc/sys/kernel/msgmnb":                func(s string) bool { return s == "16384\n" },
+		"/proc/sys/kernel/shmmax":                func(s string) bool { return s == "18446744073692774399\n" },
+		"/proc/sys/net/ipv4/ip_local_port_range": func(s string) bool { return s == "32768\t60999\n" },
 	} {
 		got, err := f.tryRead(path)
 		if err != nil || !check(got) {

@@ -11,6 +11,7 @@ import (
 	"github.com/moat-dev/moat/sentry/fs/memstat"
 	"github.com/moat-dev/moat/sentry/fs/pipe"
 	"github.com/moat-dev/moat/sentry/fs/synth"
+	"github.com/moat-dev/moat/sentry/ipc"
 	"github.com/moat-dev/moat/sentry/kernel"
 	"github.com/moat-dev/moat/sentry/mm"
 	"github.com/moat-dev/moat/sentry/socket/inet"
@@ -297,7 +298,6 @@ func (p *procFS) sysDir() vfs.Inode {
 	dir := func(path string, children map[string]vfs.Inode) vfs.Inode {
 		return &synth.Dir{Dev: procDev, Ino: inoOf("/sys/" + path), Mode: unix.S_IFDIR | 0o555, Static: children}
 	}
-	const shmMax = "18446744073692774399"
 	return dir("", map[string]vfs.Inode{
 		"kernel": dir("kernel", map[string]vfs.Inode{
 			"hostname":     fn("kernel/hostname", p.k.Hostname),
@@ -311,9 +311,13 @@ func (p *procFS) sysDir() vfs.Inode {
 			"cap_last_cap": val("kernel/cap_last_cap", fmt.Sprint(kernel.CapLastCap)),
 			"overflowuid":  val("kernel/overflowuid", "65534"),
 			"overflowgid":  val("kernel/overflowgid", "65534"),
-			"shmmax":       val("kernel/shmmax", shmMax),
-			"shmall":       val("kernel/shmall", shmMax),
-			"shmmni":       val("kernel/shmmni", "4096"),
+			"shmmax":       val("kernel/shmmax", fmt.Sprint(ipc.SHMMAX)),
+			"shmall":       val("kernel/shmall", fmt.Sprint(ipc.SHMALL)),
+			"shmmni":       val("kernel/shmmni", fmt.Sprint(ipc.SHMMNI)),
+			"sem":          val("kernel/sem", fmt.Sprintf("%d\t%d\t%d\t%d", ipc.SEMMSL, ipc.SEMMNS, ipc.SEMOPM, ipc.SEMMNI)),
+			"msgmax":       val("kernel/msgmax", fmt.Sprint(ipc.MSGMAX)),
+			"msgmnb":       val("kernel/msgmnb", fmt.Sprint(ipc.MSGMNB)),
+			"msgmni":       val("kernel/msgmni", fmt.Sprint(ipc.MSGMNI)),
 			"random": dir("kernel/random", map[string]vfs.Inode{
 				"boot_id":       val("kernel/random/boot_id", p.bootID),
 				"uuid":          fn("kernel/random/uuid", newUUID),
@@ -335,6 +339,10 @@ func (p *procFS) sysDir() vfs.Inode {
 		"net": dir("net", map[string]vfs.Inode{
 			"core": dir("net/core", map[string]vfs.Inode{
 				"somaxconn": val("net/core/somaxconn", "4096"),
+			}),
+			"ipv4": dir("net/ipv4", map[string]vfs.Inode{
+				"ip_local_port_range": val("net/ipv4/ip_local_port_range", fmt.Sprintf("%d\t%d", inet.EphemeralFirst, inet.EphemeralLast)),
+				"ip_default_ttl":      val("net/ipv4/ip_default_ttl", fmt.Sprint(inet.DefaultTTL)),
 			}),
 		}),
 	})
