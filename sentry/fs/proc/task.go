@@ -433,14 +433,20 @@ func (p *procFS) statusInfo(t *kernel.Task, thread bool) *statusInfo {
 	return s
 }
 
-// maps is /proc/[pid]/maps.
-func (p *procFS) maps(t *kernel.Task, thread bool) ([]byte, error) {
+// memoryOf returns the address space that maps and smaps describe, once
+// the caller may read it; nil for a task that has none left (a zombie).
+func (p *procFS) memoryOf(t *kernel.Task, thread bool) (*mm.MemoryManager, error) {
 	if !p.permitted(t) {
 		return nil, unix.EACCES
 	}
-	m := mmOf(t, thread)
+	return mmOf(t, thread), nil
+}
+
+// maps is /proc/[pid]/maps.
+func (p *procFS) maps(t *kernel.Task, thread bool) ([]byte, error) {
+	m, err := p.memoryOf(t, thread)
 	if m == nil {
-		return nil, nil
+		return nil, err
 	}
 	vmas := m.VMAs()
 	img := p.imageOf(t, m, vmas, p.callerRoot())
@@ -454,12 +460,9 @@ func (p *procFS) maps(t *kernel.Task, thread bool) ([]byte, error) {
 // smaps is /proc/[pid]/smaps, or with rollup smaps_rollup, which sums
 // the mappings under one line spanning them all.
 func (p *procFS) smaps(t *kernel.Task, thread, rollup bool) ([]byte, error) {
-	if !p.permitted(t) {
-		return nil, unix.EACCES
-	}
-	m := mmOf(t, thread)
+	m, err := p.memoryOf(t, thread)
 	if m == nil {
-		return nil, nil
+		return nil, err
 	}
 	us := m.Usage()
 	var b strings.Builder
