@@ -559,16 +559,10 @@ func sysFcntl(t *task, a *args) (uint64, error) {
 	case unix.F_GETFL:
 		return uint64(f.Flags()), nil
 	case unix.F_SETFL:
-		f.SetFlags(int(a[2]))
+		setStatusFlags(t, fd, f, int(a[2]))
 		return 0, nil
-	case unix.F_GETOWN:
-		return 0, nil
-	case unix.F_SETOWN:
-		// Async I/O signals are not supported; a zero owner is.
-		if a[2] == 0 {
-			return 0, nil
-		}
-		return 0, unix.EINVAL
+	case unix.F_GETOWN, unix.F_SETOWN, fGetownEx, fSetownEx, fGetsig, fSetsig:
+		return fcntlAsync(t, f, cmd, a[2])
 	}
 	return 0, unix.EINVAL
 }
@@ -608,8 +602,22 @@ func sysIoctl(t *task, a *args) (uint64, error) {
 		}
 		f.SetFlags(fl)
 		return 0, nil
+	case fioasync:
+		return fioAsync(t, fd, f, a[2])
 	}
 	if _, ok := f.Impl.(socket.Socket); ok {
+		// A socket's owner is its file's (sock_ioctl).
+		switch cmd {
+		case fioSetown, siocSpgrp:
+			v, err := copyInU32(t, a[2])
+			if err != nil {
+				return 0, err
+			}
+			return fcntlAsync(t, f, unix.F_SETOWN, uint64(v))
+		case fioGetown, siocGpgrp:
+			o, _ := fcntlAsync(t, f, unix.F_GETOWN, 0)
+			return 0, copyOutU32(t, a[2], uint32(o))
+		}
 		// Interface queries (SIOCGIF*) work on any socket.
 		if r, handled, err := socketDeviceIoctl(t, cmd, a[2]); handled {
 			return r, err
