@@ -88,7 +88,8 @@ func socketDeviceIoctl(t *task, cmd uint32, arg uint64) (r uint64, handled bool,
 	return 0, handled, err
 }
 
-// netlinkFamily creates AF_NETLINK sockets: NETLINK_ROUTE only.
+// netlinkFamily creates AF_NETLINK sockets: NETLINK_ROUTE and
+// NETLINK_SOCK_DIAG.
 type netlinkFamily struct{}
 
 func (netlinkFamily) New(t *task, typ, protocol int) (socket.Socket, error) {
@@ -100,7 +101,7 @@ func (netlinkFamily) New(t *task, typ, protocol int) (socket.Socket, error) {
 		return nil, err
 	}
 	c := t.Creds()
-	return st.NewNetlinkSocket(typ, c.FSUID, c.FSGID), nil
+	return st.NewNetlinkSocket(typ, protocol, c.FSUID, c.FSGID), nil
 }
 
 // Pair is socketpair(2), which netlink sockets do not support.

@@ -338,7 +338,7 @@ func (p *procFS) sysDir() vfs.Inode {
 		}),
 		"net": dir("net", map[string]vfs.Inode{
 			"core": dir("net/core", map[string]vfs.Inode{
-				"somaxconn": val("net/core/somaxconn", "4096"),
+				"somaxconn": val("net/core/somaxconn", fmt.Sprint(inet.Somaxconn)),
 			}),
 			"ipv4": dir("net/ipv4", map[string]vfs.Inode{
 				"ip_local_port_range": val("net/ipv4/ip_local_port_range", fmt.Sprintf("%d\t%d", inet.EphemeralFirst, inet.EphemeralLast)),

@@ -327,7 +327,7 @@ func TestMarshalAddr(t *testing.T) {
 
 func TestNetlinkDump(t *testing.T) {
 	st := testStack(t)
-	s := st.NewNetlinkSocket(unix.SOCK_RAW, 0, 0)
+	s := st.NewNetlinkSocket(unix.SOCK_RAW, 0, 0, 0)
 	if err := s.Bind(blocking, nlAddr(0, 0)); err != nil {
 		t.Fatal(err)
 	}

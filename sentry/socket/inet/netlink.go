@@ -67,16 +67,18 @@ const (
 	netlinkRouteProto = 0 // NETLINK_ROUTE
 )
 
-// NetlinkSocket is an AF_NETLINK NETLINK_ROUTE socket.
+// NetlinkSocket is an AF_NETLINK NETLINK_ROUTE or NETLINK_SOCK_DIAG
+// socket.
 type NetlinkSocket struct {
 	vfs.NoImpl
 
-	st  *Stack
-	typ int
-	ino uint64
-	uid uint32
-	gid uint32
-	q   waiter.Queue
+	st    *Stack
+	typ   int
+	proto int
+	ino   uint64
+	uid   uint32
+	gid   uint32
+	q     waiter.Queue
 
 	mu       sync.Mutex
 	portID   uint32
@@ -98,22 +100,24 @@ var (
 var lastPortID atomic.Uint32
 
 // NetlinkProtocol checks socket(2)'s type and protocol for AF_NETLINK:
-// SOCK_RAW or SOCK_DGRAM, NETLINK_ROUTE only.
+// SOCK_RAW or SOCK_DGRAM, NETLINK_ROUTE or NETLINK_SOCK_DIAG.
 func NetlinkProtocol(typ, protocol int) error {
 	if typ != unix.SOCK_RAW && typ != unix.SOCK_DGRAM {
 		return unix.ESOCKTNOSUPPORT
 	}
-	if protocol != netlinkRouteProto {
+	if protocol != netlinkRouteProto && protocol != netlinkSockDiagProto {
 		return unix.EPROTONOSUPPORT
 	}
 	return nil
 }
 
-// NewNetlinkSocket returns a NETLINK_ROUTE socket of type typ on st.
-func (st *Stack) NewNetlinkSocket(typ int, uid, gid uint32) *NetlinkSocket {
+// NewNetlinkSocket returns a netlink socket of type typ and protocol
+// proto (checked by NetlinkProtocol) on st.
+func (st *Stack) NewNetlinkSocket(typ, proto int, uid, gid uint32) *NetlinkSocket {
 	return &NetlinkSocket{
 		st:       st,
 		typ:      typ,
+		proto:    proto,
 		ino:      lastIno.Add(1),
 		uid:      uid,
 		gid:      gid,
@@ -131,7 +135,7 @@ func (s *NetlinkSocket) Family() int { return afNetlink }
 func (s *NetlinkSocket) Type() int { return s.typ }
 
 // Protocol implements socket.Socket.Protocol.
-func (s *NetlinkSocket) Protocol() int { return netlinkRouteProto }
+func (s *NetlinkSocket) Protocol() int { return s.proto }
 
 // Stat implements vfs.FileImpl.Stat.
 func (s *NetlinkSocket) Stat() (vfs.Stat, error) {
@@ -296,7 +300,11 @@ func (s *NetlinkSocket) SendMsg(ctx *socket.Context, data []byte, addr []byte, c
 		if l < sizeofNlmsghdr || l > len(b) {
 			break
 		}
-		replies = append(replies, s.st.rtnetlink(b[:l], pid)...)
+		if s.proto == netlinkSockDiagProto {
+			replies = append(replies, s.st.sockDiag(b[:l], pid)...)
+		} else {
+			replies = append(replies, s.st.rtnetlink(b[:l], pid)...)
+		}
 		b = b[min(nlmsgAlign(l), len(b)):]
 	}
 	if len(replies) > 0 {
@@ -374,7 +382,7 @@ func (s *NetlinkSocket) GetSockOpt(ctx *socket.Context, level, name int) ([]byte
 		case unix.SO_DOMAIN:
 			return socket.Int32(afNetlink), nil
 		case unix.SO_PROTOCOL:
-			return socket.Int32(netlinkRouteProto), nil
+			return socket.Int32(int32(s.proto)), nil
 		case unix.SO_ERROR:
 			return socket.Int32(0), nil
 		case unix.SO_RCVBUF:
@@ -504,6 +512,16 @@ func errorMsg(req []byte, e unix.Errno, pid uint32) []byte {
 	return m.done()
 }
 
+// doneMsg is the NLMSG_DONE that ends a dump, carrying the dump's error
+// (0 for none).
+func doneMsg(seq, pid uint32, e unix.Errno) []byte {
+	m := newMsg(nlmsgDone, nlmFMulti, seq, pid)
+	b := make([]byte, 4)
+	binary.LittleEndian.PutUint32(b, uint32(-int32(e)))
+	m.put(b)
+	return m.done()
+}
+
 // rtnetlink answers one request message from port pid.
 func (st *Stack) rtnetlink(req []byte, pid uint32) [][]byte {
 	typ := binary.LittleEndian.Uint16(req[4:])
@@ -565,9 +583,7 @@ func (st *Stack) rtnetlink(req []byte, pid uint32) [][]byte {
 		return [][]byte{errorMsg(req, unix.EOPNOTSUPP, pid)}
 	}
 	if dump {
-		m := newMsg(nlmsgDone, nlmFMulti, seq, pid)
-		m.put(make([]byte, 4))
-		out = append(out, m.done())
+		out = append(out, doneMsg(seq, pid, 0))
 	} else if flags&nlmFAck != 0 {
 		out = append(out, errorMsg(req, 0, pid))
 	}

@@ -113,6 +113,16 @@ type Socket struct {
 	gone      atomic.Bool
 	peer      atomic.Pointer[Socket]
 	settleOff atomic.Int64 // no settling before this (UnixNano)
+
+	// portBound is set once bind gave the socket a port of its own
+	// choosing, and backlog holds listen's backlog, as Linux caps it:
+	// for sock_diag (the port lock its filters test, a listener's
+	// queue bound).
+	portBound atomic.Bool
+	backlog   atomic.Int32
+	// shut holds the directions shut down by shutdown(2)
+	// (RCV_SHUTDOWN 1, SEND_SHUTDOWN 2).
+	shut atomic.Uint32
 }
 
 type optKey struct{ level, name int }
@@ -360,7 +370,13 @@ func (s *Socket) Bind(ctx *socket.Context, raw []byte) error {
 	if err != nil {
 		return err
 	}
-	return errno(s.ep.Bind(a.full()))
+	if err := errno(s.ep.Bind(a.full())); err != nil {
+		return err
+	}
+	if a.port != 0 {
+		s.portBound.Store(true)
+	}
+	return nil
 }
 
 // Listen implements socket.Socket.Listen.
@@ -368,7 +384,14 @@ func (s *Socket) Listen(ctx *socket.Context, backlog int) error {
 	if s.typ != unix.SOCK_STREAM {
 		return unix.EOPNOTSUPP
 	}
-	return errno(s.ep.Listen(backlog))
+	if err := errno(s.ep.Listen(backlog)); err != nil {
+		return err
+	}
+	if uint(backlog) > Somaxconn {
+		backlog = Somaxconn
+	}
+	s.backlog.Store(int32(backlog))
+	return nil
 }
 
 // Accept implements socket.Socket.Accept, waiting up to SO_RCVTIMEO.
@@ -505,7 +528,24 @@ func (s *Socket) Shutdown(ctx *socket.Context, how int) error {
 	default:
 		return unix.EINVAL
 	}
-	return errno(s.ep.Shutdown(f))
+	if err := errno(s.ep.Shutdown(f)); err != nil {
+		return err
+	}
+	s.shut.Or(uint32(how + 1))
+	return nil
+}
+
+// shutdownState is the socket's sk_shutdown: the directions it shut
+// down, and receiving once the peer's FIN came.
+func (s *Socket) shutdownState() uint8 {
+	v := uint8(s.shut.Load())
+	if s.typ == unix.SOCK_STREAM {
+		switch tcp.EndpointState(s.ep.State()) {
+		case tcp.StateCloseWait, tcp.StateLastAck, tcp.StateClosing, tcp.StateTimeWait:
+			v |= 1
+		}
+	}
+	return v
 }
 
 // SockName implements socket.Socket.SockName.

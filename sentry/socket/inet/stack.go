@@ -52,6 +52,8 @@ const (
 	EphemeralLast  = 60999
 	// DefaultTTL is net.ipv4.ip_default_ttl and the IPv6 hop limit.
 	DefaultTTL = 64
+	// Somaxconn is net.core.somaxconn: listen caps its backlog there.
+	Somaxconn = 4096
 )
 
 // Interface flags (IFF_*) as netlink and SIOCGIFFLAGS report them.
