@@ -86,13 +86,13 @@ func (p *ExternalParent) CreateProcess(a ProcessArgs) (*Task, error) {
 	m := mm.New(k.MemFile, as)
 	m.IncUsers()
 	t.mm = m
-	img, err := loadImage(t, a)
-	if err != nil {
+	if err := loadImage(t, a); err != nil {
 		t.mm = nil
 		m.DecUsers()
 		return fail(err)
 	}
-	t.SetName(path.Base(img))
+	// Named after the file it was asked to run, as execve names it.
+	t.SetName(path.Base(a.Path))
 	k.mu.Lock()
 	if k.init == nil || k.init.zombie {
 		k.mu.Unlock()
@@ -108,17 +108,16 @@ func (p *ExternalParent) CreateProcess(a ProcessArgs) (*Task, error) {
 	return t, nil
 }
 
-// loadImage loads a.Path into t's memory and sets its registers; it
-// returns the loaded path.
-func loadImage(t *Task, a ProcessArgs) (string, error) {
+// loadImage loads a.Path into t's memory and sets its registers.
+func loadImage(t *Task, a ProcessArgs) error {
 	img, err := loader.Load(t.opener(), t.mm, t.loadArgs(a.Path, a.Argv, a.Envv))
 	if err != nil {
-		return "", err
+		return err
 	}
 	recordExe(t.mm, img)
 	img.Exe.Close()
 	t.Regs = initialRegs(img.Entry, img.SP)
-	return img.Path, nil
+	return nil
 }
 
 // freezeState is a kernel's Freeze bookkeeping.

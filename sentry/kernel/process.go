@@ -105,7 +105,9 @@ func (k *Kernel) CreateInit(a ProcessArgs) (*Task, error) {
 	}
 	recordExe(m, img)
 	img.Exe.Close()
-	t.SetName(path.Base(img.Path))
+	// Linux names the process after the file it was asked to run (the
+	// script, not its interpreter).
+	t.SetName(path.Base(a.Path))
 	t.Regs = initialRegs(img.Entry, img.SP)
 	k.mu.Lock()
 	tg.leader = t
@@ -377,7 +379,7 @@ func (t *Task) Execve(p string, argv, envv []string) error {
 		nc.FSUID != oc.FSUID || nc.FSGID != oc.FSGID || nc.CapPermitted&^oc.CapPermitted != 0 {
 		t.pdeathSig.Store(0)
 	}
-	t.SetName(path.Base(img.Path))
+	t.SetName(path.Base(p))
 	t.Regs = initialRegs(img.Entry, img.SP)
 	if t.vforkDone != nil {
 		close(t.vforkDone)
