@@ -46,14 +46,14 @@ func CapabilitySet(names []string) (uint64, error) {
 // file capabilities and no set-user-ID bit, by the rules of
 // capabilities(7): root (real or effective UID 0) gets its bounding and
 // inheritable sets as permitted, effective only if its effective UID is
-// 0; anyone else keeps only the ambient set. The ambient set survives,
-// limited to what is permitted and inheritable. PR_SET_KEEPCAPS is
-// cleared.
+// 0, unless SECBIT_NOROOT is set; anyone else keeps only the ambient set.
+// The ambient set survives, limited to what is permitted and inheritable.
+// PR_SET_KEEPCAPS is cleared.
 func (c *Creds) ForExec() *Creds {
 	n := c.Copy()
 	n.KeepCaps = false
 	n.CapAmbient &= n.CapPermitted & n.CapInheritable
-	if c.RealUID == 0 || c.EffectiveUID == 0 {
+	if (c.RealUID == 0 || c.EffectiveUID == 0) && c.SecureBits&SecbitNoRoot == 0 {
 		n.CapPermitted = (c.CapBounding | c.CapInheritable) | n.CapAmbient
 		if c.EffectiveUID == 0 {
 			n.CapEffective = n.CapPermitted

@@ -11,6 +11,7 @@ const (
 	CapKill                 = 5
 	CapSetgid               = 6
 	CapSetuid               = 7
+	CapSetpcap              = 8
 	CapSysPtrace            = 19
 	CapSysAdmin             = 21
 	CapSysNice              = 23
@@ -31,9 +32,36 @@ type Creds struct {
 	// execve of unprivileged programs.
 	CapAmbient uint64
 	// KeepCaps keeps permitted capabilities when all UIDs leave 0
-	// (PR_SET_KEEPCAPS); execve clears it.
+	// (PR_SET_KEEPCAPS, securebits' SECBIT_KEEP_CAPS); execve clears it.
 	KeepCaps bool
+	// SecureBits are the other securebits (PR_SET_SECUREBITS, Secbit*):
+	// inherited across fork and execve.
+	SecureBits uint32
 }
+
+// Securebits (capabilities(7), <linux/securebits.h>). Each lock bit, one
+// above its bit, freezes it. SECBIT_KEEP_CAPS is Creds.KeepCaps.
+const (
+	SecbitNoRoot                  = 1 << 0
+	SecbitNoRootLocked            = 1 << 1
+	SecbitNoSetuidFixup           = 1 << 2
+	SecbitNoSetuidFixupLocked     = 1 << 3
+	SecbitKeepCaps                = 1 << 4
+	SecbitKeepCapsLocked          = 1 << 5
+	SecbitNoCapAmbientRaise       = 1 << 6
+	SecbitNoCapAmbientRaiseLocked = 1 << 7
+	// SecbitExecRestrictFile and SecbitExecDenyInteractive (Linux 6.14)
+	// are for interpreters to honour; the kernel only keeps them.
+	SecbitExecRestrictFile          = 1 << 8
+	SecbitExecRestrictFileLocked    = 1 << 9
+	SecbitExecDenyInteractive       = 1 << 10
+	SecbitExecDenyInteractiveLocked = 1 << 11
+
+	// SecbitAllBits and SecbitAllLocks are every known bit and lock.
+	SecbitAllBits = SecbitNoRoot | SecbitNoSetuidFixup | SecbitKeepCaps | SecbitNoCapAmbientRaise |
+		SecbitExecRestrictFile | SecbitExecDenyInteractive
+	SecbitAllLocks = SecbitAllBits << 1
+)
 
 // RootCreds are the credentials of root with every capability.
 func RootCreds() *Creds {

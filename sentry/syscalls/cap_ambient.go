@@ -35,7 +35,8 @@ func prctlCapAmbient(t *task, a *args) (uint64, error) {
 		return 0, nil
 	case unix.PR_CAP_AMBIENT_RAISE:
 		old := t.Creds()
-		if old.CapPermitted&bit == 0 || old.CapInheritable&bit == 0 {
+		if old.CapPermitted&bit == 0 || old.CapInheritable&bit == 0 ||
+			old.SecureBits&kernel.SecbitNoCapAmbientRaise != 0 {
 			return 0, unix.EPERM
 		}
 		c := old.Copy()

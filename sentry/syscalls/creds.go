@@ -47,6 +47,10 @@ func privileged(c *kernel.Creds, user bool) bool {
 // fixCaps applies the capability rules of capabilities(7) for a change
 // of user IDs from old to c.
 func fixCaps(old, c *kernel.Creds) {
+	if old.SecureBits&kernel.SecbitNoSetuidFixup != 0 {
+		// SECBIT_NO_SETUID_FIXUP: user ID changes leave the sets alone.
+		return
+	}
 	if (old.RealUID == 0 || old.EffectiveUID == 0 || old.SavedUID == 0) &&
 		c.RealUID != 0 && c.EffectiveUID != 0 && c.SavedUID != 0 {
 		if !c.KeepCaps {

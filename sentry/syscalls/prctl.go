@@ -45,6 +45,9 @@ func init() {
 		if a[1] > 1 {
 			return 0, unix.EINVAL
 		}
+		if t.Creds().SecureBits&kernel.SecbitKeepCapsLocked != 0 {
+			return 0, unix.EPERM
+		}
 		c := t.Creds().Copy()
 		c.KeepCaps = a[1] == 1
 		t.SetCreds(c)
@@ -56,11 +59,42 @@ func init() {
 		}
 		return 0, nil
 	}
+	prctlHandlers[unix.PR_GET_SECUREBITS] = func(t *task, a *args) (uint64, error) {
+		return uint64(secureBits(t.Creds())), nil
+	}
+	prctlHandlers[unix.PR_SET_SECUREBITS] = prctlSetSecureBits
 	prctlHandlers[unix.PR_GET_TID_ADDRESS] = func(t *task, a *args) (uint64, error) {
 		return 0, copyOutU64(t, a[1], t.ClearChildTID())
 	}
 	register(abi.SysCapget, sysCapget)
 	register(abi.SysCapset, sysCapset)
+}
+
+// secureBits returns c's securebits, SECBIT_KEEP_CAPS included.
+func secureBits(c *kernel.Creds) uint32 {
+	b := c.SecureBits
+	if c.KeepCaps {
+		b |= kernel.SecbitKeepCaps
+	}
+	return b
+}
+
+// prctlSetSecureBits is PR_SET_SECUREBITS: with CAP_SETPCAP, any known
+// bits, except that a locked bit keeps its value and a lock stays.
+func prctlSetSecureBits(t *task, a *args) (uint64, error) {
+	old := t.Creds()
+	cur, arg := uint64(secureBits(old)), a[1]
+	locks := cur & kernel.SecbitAllLocks
+	if (locks>>1)&(cur^arg) != 0 || locks&^arg != 0 ||
+		arg&^uint64(kernel.SecbitAllLocks|kernel.SecbitAllBits) != 0 ||
+		!old.HasCap(kernel.CapSetpcap) {
+		return 0, unix.EPERM
+	}
+	c := old.Copy()
+	c.KeepCaps = arg&kernel.SecbitKeepCaps != 0
+	c.SecureBits = uint32(arg) &^ kernel.SecbitKeepCaps
+	t.SetCreds(c)
+	return 0, nil
 }
 
 const (
