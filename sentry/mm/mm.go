@@ -118,6 +118,12 @@ type MemoryManager struct {
 	// Fields for /proc and prctl, set by the loader.
 	ArgStart, ArgEnd, EnvStart, EnvEnd uint64
 	Auxv                               []uint64
+	// aio is the syscalls package's Linux AIO state for the address
+	// space (io_setup's contexts live with the memory they are mapped
+	// in), made on first use.
+	aioOnce sync.Once
+	aio     any
+
 	// ExeFile is the file the program was loaded from (a
 	// vfs.VirtualDentry, which this package cannot name), for
 	// /proc/PID/exe: the path the program was run by, such as
@@ -128,6 +134,13 @@ type MemoryManager struct {
 // New returns an empty memory manager whose mappings appear in as.
 func New(mf *memfile.File, as platform.AddressSpace) *MemoryManager {
 	return &MemoryManager{mf: mf, as: as, mmapBase: MaxAddr}
+}
+
+// AIO returns the address space's Linux AIO state, made by make on the
+// first call.
+func (mm *MemoryManager) AIO(make func() any) any {
+	mm.aioOnce.Do(func() { mm.aio = make() })
+	return mm.aio
 }
 
 // IncUsers adds a task using the memory manager.
