@@ -3,6 +3,7 @@ package syscalls
 import (
 	"encoding/binary"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -84,6 +85,9 @@ type asyncFile struct {
 var asyncFiles = struct {
 	mu sync.Mutex
 	m  map[*vfs.File]*asyncFile
+	// n is len(m), read without mu so that releasing a file costs
+	// nothing while no file has state.
+	n atomic.Int64
 }{m: make(map[*vfs.File]*asyncFile)}
 
 // asyncOf returns f's state, made if create is set (else nil if none).
@@ -94,15 +98,20 @@ func asyncOf(k *kernel.Kernel, f *vfs.File, create bool) *asyncFile {
 	if a == nil && create {
 		a = &asyncFile{k: k}
 		asyncFiles.m[f] = a
+		asyncFiles.n.Store(int64(len(asyncFiles.m)))
 	}
 	return a
 }
 
 // releaseAsync forgets a released file's owner and stops its signals.
 func releaseAsync(f *vfs.File) {
+	if asyncFiles.n.Load() == 0 {
+		return
+	}
 	asyncFiles.mu.Lock()
 	a := asyncFiles.m[f]
 	delete(asyncFiles.m, f)
+	asyncFiles.n.Store(int64(len(asyncFiles.m)))
 	asyncFiles.mu.Unlock()
 	if a == nil {
 		return
