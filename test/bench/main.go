@@ -41,6 +41,7 @@ var micro = []struct {
 	{"clock_gettime", "clock_gettime", 2, false, 0},
 	{"open_read_close", "open+read+close", 6, false, 0},
 	{"fork_wait", "fork+waitpid", 3, false, 0},
+	{"fork_exec", "fork+exec+wait /bin/true", 0, false, 0},
 	{"pipe_pingpong", "pipe round trip", 4, false, 0},
 	{"mmap_touch_1m", "mmap+touch+munmap 1 MiB", 0, false, 0},
 	{"page_fault", "page fault (storm, per page)", 0, false, 0},

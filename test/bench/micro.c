@@ -68,6 +68,21 @@ static void op_fork_wait(void)
 	}
 }
 
+/* The shell's and the build's unit of work: start a dynamic program. */
+static void op_fork_exec(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl("/bin/true", "true", (char *)0);
+		_exit(127);
+	}
+	int st;
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		perror("fork_exec");
+		exit(1);
+	}
+}
+
 static void op_pipe_pingpong(void)
 {
 	char c = 'x';
@@ -221,6 +236,7 @@ static const struct {
 	{"clock_gettime", op_clock_gettime, 1000},
 	{"open_read_close", op_open_read_close, 100},
 	{"fork_wait", op_fork_wait, 5},
+	{"fork_exec", op_fork_exec, 5},
 	{"pipe_pingpong", op_pipe_pingpong, 100, setup_pipe, teardown_pipe},
 	{"mmap_touch_1m", op_mmap_touch, 5},
 	{"page_fault", op_fault, 256},
