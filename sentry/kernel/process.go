@@ -211,6 +211,8 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 	nt.sched.policy, nt.sched.prio = t.SchedPolicy()
 	nt.sched.nice = t.Nice()
 	nt.memPolicy.Store(t.MemPolicy())
+	nt.ioprio.Store(uint32(t.IOPrio()))
+	nt.persona.Store(t.Personality())
 	nt.SetName(t.Name())
 	nt.Regs.Rax = 0
 	if a.Stack != 0 {

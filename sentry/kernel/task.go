@@ -153,6 +153,10 @@ type Task struct {
 	// memPolicy is the thread's NUMA memory policy (set_mempolicy),
 	// nil for the default.
 	memPolicy atomic.Pointer[mm.Policy]
+	// ioprio is the thread's I/O priority (ioprio_set), 0 for none set.
+	ioprio atomic.Uint32
+	// persona is the thread's execution domain and flags (personality).
+	persona atomic.Uint32
 
 	// pdeathSig is sent to the task when its parent process exits.
 	pdeathSig atomic.Int32
