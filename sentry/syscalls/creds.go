@@ -141,9 +141,40 @@ func setfsid(t *task, user bool, v uint32) (uint64, error) {
 	prev := *id.fs
 	if v != noID && (privileged(old, user) || v == *id.r || v == *id.e || v == *id.s || v == *id.fs) {
 		*id.fs = v
+		if user {
+			fixFSCaps(old, c)
+		}
 		t.CommitCreds(c)
 	}
 	return uint64(prev), nil
+}
+
+// fsCaps are the capabilities that follow the filesystem UID (Linux's
+// CAP_FS_SET): file ownership, permission and attribute overrides.
+const fsCaps = 1<<kernel.CapChown | 1<<kernel.CapDACOverride | 1<<kernel.CapDACReadSearch |
+	1<<kernel.CapFowner | 1<<capFsetid | 1<<capLinuxImmutable | 1<<capMknod | 1<<capMacOverride
+
+const (
+	capFsetid         = 4
+	capLinuxImmutable = 9
+	capMknod          = 27
+	capMacOverride    = 32
+)
+
+// fixFSCaps applies setfsuid's capability rule (capabilities(7)): a
+// filesystem UID leaving 0 drops fsCaps from the effective set, and one
+// becoming 0 raises those of them that are permitted, unless
+// SECBIT_NO_SETUID_FIXUP is set.
+func fixFSCaps(old, c *kernel.Creds) {
+	if old.SecureBits&kernel.SecbitNoSetuidFixup != 0 {
+		return
+	}
+	if old.FSUID == 0 && c.FSUID != 0 {
+		c.CapEffective &^= fsCaps
+	}
+	if old.FSUID != 0 && c.FSUID == 0 {
+		c.CapEffective |= c.CapPermitted & fsCaps
+	}
 }
 
 func sysSetgroups(t *task, a *args) (uint64, error) {
