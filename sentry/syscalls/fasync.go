@@ -23,9 +23,9 @@ import (
 // O_ASYNC is on, each readiness notification of the file sends the
 // signal to the owner: plain SIGIO by default, or the F_SETSIG signal
 // with the reason (POLL_IN, POLL_OUT, ...), the band and the fd in its
-// siginfo, as Linux's send_sigio does. Linux sends POLL_OUT on a socket
-// only after a write found it full; here any notification that the file
-// became writable does.
+// siginfo, as Linux's send_sigio does. As in Linux, a unix socket sends
+// POLL_OUT only once a send has found it full; an inet socket's
+// writability is reported by its stack.
 
 func init() {
 	vfs.AddReleaseHook(releaseAsync)
@@ -332,17 +332,25 @@ func pollReason(m waiter.Mask) (code int32, band uint64) {
 	}
 }
 
+// spaceTaker is a socket that tells whether a send found it full since
+// it was last asked (Linux's SOCKWQ_ASYNC_NOSPACE).
+type spaceTaker interface{ TakeNoSpace() bool }
+
 // notified is the file's waiter callback: it signals the owner.
 func (a *asyncFile) notified(m waiter.Mask) {
 	a.mu.Lock()
-	o, sig, fd := a.owner, a.sig, a.fd
+	o, sig, fd, w := a.owner, a.sig, a.fd, a.w
 	a.mu.Unlock()
-	if o.id == 0 {
+	if o.id == 0 || w == nil {
+		return
+	}
+	code, band := pollReason(m)
+	if ns, ok := w.(spaceTaker); ok && code == pollOut && !ns.TakeNoSpace() {
+		// Room in a socket nobody found full is no news.
 		return
 	}
 	info := arch.SigInfo{Signo: int32(unix.SIGIO), Code: kernel.SI_KERNEL}
 	if sig != 0 {
-		code, band := pollReason(m)
 		info = arch.SigInfo{Signo: int32(sig), Code: code}
 		binary.LittleEndian.PutUint64(info.Fields[0:], band)
 		binary.LittleEndian.PutUint32(info.Fields[8:], uint32(fd))

@@ -220,6 +220,40 @@ static void socket_signals(void)
 	CHECK_EQ(write(s[1], "z", 1), 1);
 	CHECK_ERRNO(wait_sig(SIGRT, 100, &si), -1, EAGAIN);
 	CHECK_ERRNO(wait_sig(SIGIO, 10, &si), -1, EAGAIN);
+	char buf[65536];
+	CHECK_EQ(read(s[0], buf, sizeof(buf)), 3);
+
+	/* The writing side: the peer's reads send POLL_OUT only once a
+	 * send has found the socket full. */
+	CHECK_EQ(fcntl(s[1], F_SETOWN, getpid()), 0);
+	CHECK_EQ(fcntl(s[1], F_SETSIG, SIGRT), 0);
+	CHECK_EQ(fcntl(s[1], F_SETFL, O_ASYNC | O_NONBLOCK), 0);
+	CHECK_EQ(write(s[1], "w", 1), 1);
+	CHECK_EQ(read(s[0], buf, sizeof(buf)), 1);
+	CHECK_ERRNO(wait_sig(SIGRT, 100, &si), -1, EAGAIN);
+	memset(buf, 'x', sizeof(buf));
+	long total = 0;
+	for (;;) {
+		ssize_t n = write(s[1], buf, sizeof(buf));
+		if (n < 0) {
+			CHECK_EQ(errno, EAGAIN);
+			break;
+		}
+		total += n;
+	}
+	CHECK_GT(total, 0);
+	CHECK_ERRNO(wait_sig(SIGRT, 50, &si), -1, EAGAIN);
+	while (total > 0) {
+		ssize_t n = read(s[0], buf, sizeof(buf));
+		ASSERT_GT(n, 0);
+		total -= n;
+	}
+	CHECK_EQ(wait_sig(SIGRT, 5000, &si), SIGRT);
+	CHECK_EQ(si.si_code, POLL_OUT);
+	CHECK_EQ(si.si_fd, s[1]);
+	while (wait_sig(SIGRT, 50, &si) == SIGRT)
+		;
+	CHECK_EQ(fcntl(s[1], F_SETFL, 0), 0);
 	close(s[0]);
 	close(s[1]);
 }

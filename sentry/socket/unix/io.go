@@ -87,6 +87,7 @@ func (s *Socket) sendStream(ctx *socket.Context, data, addr []byte, ctl *socket.
 		}
 		sndbuf := s.sndbuf.Load()
 		if s.wmem.Load() >= sndbuf {
+			s.noSpace.Store(true)
 			if !b.ok {
 				return partial(unix.EAGAIN)
 			}
@@ -173,6 +174,7 @@ func (s *Socket) sendDgram(ctx *socket.Context, data, addr []byte, ctl *socket.S
 		if s.wmem.Load() < s.sndbuf.Load() {
 			break
 		}
+		s.noSpace.Store(true)
 		if !b.ok {
 			return 0, unix.EAGAIN
 		}

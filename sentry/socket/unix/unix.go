@@ -143,6 +143,10 @@ type Socket struct {
 	sndbuf   atomic.Int64
 	// wmem is what this socket's queued messages are charged.
 	wmem atomic.Int64
+	// noSpace is set when a send finds wmem at sndbuf (Linux's
+	// SOCKWQ_ASYNC_NOSPACE): only then does room made by the peer send
+	// an O_ASYNC owner SIGIO.
+	noSpace atomic.Bool
 
 	mu sync.Mutex
 	// ownsName is set when the socket itself is bound (an accepted
@@ -358,6 +362,11 @@ func (s *Socket) Readiness(mask waiter.Mask) waiter.Mask {
 
 // EventRegister implements waiter.Waitable.EventRegister.
 func (s *Socket) EventRegister(e *waiter.Entry) { s.q.EventRegister(e) }
+
+// TakeNoSpace reports and clears whether a send found the socket's send
+// buffer full since the last call: signal-driven I/O sends POLL_OUT only
+// then, as Linux's SOCK_WAKE_SPACE.
+func (s *Socket) TakeNoSpace() bool { return s.noSpace.Swap(false) }
 
 // EventUnregister implements waiter.Waitable.EventUnregister.
 func (s *Socket) EventUnregister(e *waiter.Entry) { s.q.EventUnregister(e) }
