@@ -121,7 +121,8 @@ func (k *Kernel) CreateInit(a ProcessArgs) (*Task, error) {
 
 func (t *Task) loadArgs(p string, argv, envv []string) loader.Args {
 	c := t.Creds()
-	a := loader.Args{Path: p, Argv: argv, Envv: envv, StackSize: t.tg.Limit(RlimitStack).Cur}
+	a := loader.Args{Path: p, Argv: argv, Envv: envv, StackSize: t.tg.Limit(RlimitStack).Cur,
+		NoRandomize: t.Personality()&PerAddrNoRandomize != 0}
 	a.Creds.UID, a.Creds.EUID, a.Creds.GID, a.Creds.EGID = c.RealUID, c.EffectiveUID, c.RealGID, c.EffectiveGID
 	return a
 }
@@ -375,6 +376,7 @@ func (t *Task) Execve(p string, argv, envv []string) error {
 	}
 	k.mu.Unlock()
 	t.SetCreds(nc)
+	t.SetPersonality(execPersonality(t.Personality(), setIDExec(nc)))
 	// Linux clears the parent-death signal only when exec changes the
 	// effective or filesystem IDs or grants capabilities.
 	if nc.EffectiveUID != oc.EffectiveUID || nc.EffectiveGID != oc.EffectiveGID ||

@@ -46,6 +46,11 @@ type Args struct {
 	CredsFor func(exe Executable) Creds
 	// StackSize is RLIMIT_STACK.
 	StackSize uint64
+	// NoRandomize places the stack, mmap base, program and heap at
+	// fixed addresses (personality ADDR_NO_RANDOMIZE), so that the
+	// layout is the same run after run. A set-ID program is randomized
+	// anyway, as Linux clears the flag for it.
+	NoRandomize bool
 }
 
 // Creds are the IDs the auxiliary vector reports; Secure is AT_SECURE
@@ -140,6 +145,9 @@ func Load(o Opener, m *mm.MemoryManager, args Args) (*Image, error) {
 	}
 	if args.CredsFor != nil {
 		args.Creds = args.CredsFor(exe)
+	}
+	if args.Creds.Secure {
+		args.NoRandomize = false
 	}
 	img, err := loadELF(o, m, exe, path, argv, args)
 	if err != nil {
@@ -262,8 +270,12 @@ func loadELF(o Opener, m *mm.MemoryManager, exe Executable, path string, argv []
 	if stackSize < 128<<10 || stackSize > 1<<30 {
 		stackSize = 8 << 20
 	}
+	rnd := randomPages
+	if args.NoRandomize {
+		rnd = func(uint64) uint64 { return 0 }
+	}
 	// The platform's stub may sit below the usual stack top.
-	stackTop := min(uint64(defaultStackTop), mm.MaxAddr-0x2000) - randomPages(1024)
+	stackTop := min(uint64(defaultStackTop), mm.MaxAddr-0x2000) - rnd(1024)
 	stackBottom := stackTop - stackSize
 	if _, err := m.MMap(mm.MMapOpts{
 		Addr: stackBottom, Length: stackSize, Fixed: true,
@@ -273,11 +285,11 @@ func loadELF(o Opener, m *mm.MemoryManager, exe Executable, path string, argv []
 	}); err != nil {
 		return nil, err
 	}
-	m.SetMmapBase(stackBottom - (128 << 20) - randomPages(4096))
+	m.SetMmapBase(stackBottom - (128 << 20) - rnd(4096))
 
 	base := uint64(0)
 	if e.Type == ETDyn && e.Interp != "" {
-		base = pieBase + randomPages(4096)
+		base = pieBase + rnd(4096)
 	}
 	main, err := mapELF(m, exe, e, base)
 	if err != nil {
@@ -312,7 +324,7 @@ func loadELF(o Opener, m *mm.MemoryManager, exe Executable, path string, argv []
 		}
 		entry = il.bias + ie.Entry
 	}
-	m.SetupBrk(main.end + randomPages(8192))
+	m.SetupBrk(main.end + rnd(8192))
 
 	phdr := e.PhdrAddr
 	if phdr != 0 {

@@ -1,0 +1,46 @@
+package syscalls
+
+import (
+	"github.com/moat-dev/moat/sentry/abi"
+)
+
+// personality(2): the thread's execution domain (low byte, PER_LINUX and
+// friends) and its flags. Linux takes any 32-bit value and checks none;
+// 0xffffffff only asks. The flags that matter to the sentry act at exec:
+// ADDR_NO_RANDOMIZE fixes the layout of the next program, and exec drops
+// READ_IMPLIES_EXEC (and, for set-ID programs, the flags that would
+// weaken them; see kernel.execPersonality).
+
+func init() {
+	register(abi.SysPersonality, sysPersonality)
+}
+
+// personalityQuery is the argument that reads without changing.
+const personalityQuery = 0xffffffff
+
+func sysPersonality(t *task, a *args) (uint64, error) {
+	// The argument is an unsigned int: the upper half of the register
+	// is ignored, so 0x1ffffffff also only asks.
+	p := uint32(a[0])
+	old := t.Personality()
+	if p != personalityQuery {
+		t.SetPersonality(p)
+	}
+	// The old value comes back as an unsigned int, never as an errno.
+	return uint64(old), nil
+}
+
+// Execution domains (the persona's low byte) that change what uname says.
+const (
+	perMask    = 0xff
+	perLinux32 = 0x0008
+)
+
+// unameMachine is uname's machine field for a persona: a PER_LINUX32
+// process (setarch i386, linux32) is told it runs on i686.
+func unameMachine(p uint32) string {
+	if p&perMask == perLinux32 {
+		return "i686"
+	}
+	return "x86_64"
+}
