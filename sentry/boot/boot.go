@@ -31,6 +31,7 @@ import (
 	"github.com/moat-dev/moat/sentry/loader"
 	"github.com/moat-dev/moat/sentry/memfile"
 	"github.com/moat-dev/moat/sentry/mm"
+	"github.com/moat-dev/moat/sentry/socket/inet"
 	"github.com/moat-dev/moat/sentry/syscalls"
 	"github.com/moat-dev/moat/sentry/vfs"
 )
@@ -391,7 +392,12 @@ func mountSynthetic(k *kernel.Kernel, spec *specs.Spec, mf *memfile.File, lower 
 		// proc.New reads the host's cpuinfo: this runs before the
 		// sentry gives up the host filesystem.
 		{"/proc", "proc", func() vfs.Inode { return procfs.New(k) }},
-		{"/sys", "sysfs", sysfs.New},
+		{"/sys", "sysfs", func() vfs.Inode {
+			return sysfs.New(func() *inet.Stack {
+				st, _ := syscalls.NetStack(k)
+				return st
+			})
+		}},
 	}
 	for _, m := range mounts {
 		r := &vfs.Resolver{Root: k.Root, Start: k.Root, FollowFinal: true}

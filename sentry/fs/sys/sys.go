@@ -14,15 +14,17 @@ import (
 
 	"github.com/moat-dev/moat/sentry/fs/memstat"
 	"github.com/moat-dev/moat/sentry/fs/synth"
+	"github.com/moat-dev/moat/sentry/socket/inet"
 	"github.com/moat-dev/moat/sentry/vfs"
 )
 
 // sysDev is the device number /sys reports.
 var sysDev = unix.Mkdev(0, 21)
 
-// New returns the root of a /sys filesystem.
-func New() vfs.Inode {
-	return newTree(runtime.NumCPU())
+// New returns the root of a /sys filesystem. net returns the sandbox's
+// network stack, for /sys/class/net (nil: no interfaces).
+func New(net func() *inet.Stack) vfs.Inode {
+	return newTree(runtime.NumCPU(), net)
 }
 
 // CPUList returns the list of n CPUs as the cpu/online file shows it:
@@ -34,7 +36,7 @@ func CPUList(n int) string {
 	return fmt.Sprintf("0-%d", n-1)
 }
 
-func newTree(ncpu int) vfs.Inode {
+func newTree(ncpu int, net func() *inet.Stack) vfs.Inode {
 	dir := func(children map[string]vfs.Inode) vfs.Inode {
 		return &synth.Dir{Dev: sysDev, Ino: synth.NewIno(), Mode: unix.S_IFDIR | 0o755, Static: children}
 	}
@@ -63,12 +65,24 @@ func newTree(ncpu int) vfs.Inode {
 	for _, name := range []string{"online", "possible", "has_cpu", "has_memory", "has_normal_memory"} {
 		node[name] = file("0\n")
 	}
+	// The sandbox has no block devices: their directories are empty,
+	// as on a machine without disks.
 	return dir(map[string]vfs.Inode{
 		"devices": dir(map[string]vfs.Inode{
 			"system": dir(map[string]vfs.Inode{
 				"cpu":  dir(cpu),
 				"node": dir(node),
 			}),
+			"virtual": dir(map[string]vfs.Inode{
+				"net": netDevices(net),
+			}),
+		}),
+		"class": dir(map[string]vfs.Inode{
+			"net": netClass(net),
+		}),
+		"block": dir(nil),
+		"dev": dir(map[string]vfs.Inode{
+			"block": dir(nil),
 		}),
 		"kernel": dir(map[string]vfs.Inode{
 			"mm": dir(map[string]vfs.Inode{

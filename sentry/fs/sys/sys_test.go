@@ -36,7 +36,7 @@ func TestTree(t *testing.T) {
 		ncpu int
 		want string
 	}{{1, "0\n"}, {2, "0-1\n"}, {64, "0-63\n"}} {
-		root := newTree(tc.ncpu)
+		root := newTree(tc.ncpu, nil)
 		for _, f := range []string{"online", "possible", "present"} {
 			if got := read(t, root, "devices", "system", "cpu", f); got != tc.want {
 				t.Errorf("%d CPUs: cpu/%s = %q, want %q", tc.ncpu, f, got, tc.want)
@@ -65,7 +65,7 @@ func TestTree(t *testing.T) {
 			t.Errorf("cpu%d: %v", tc.ncpu, err)
 		}
 	}
-	root := New()
+	root := New(nil)
 	if got := read(t, root, "kernel", "mm", "transparent_hugepage", "enabled"); got != "always [madvise] never\n" {
 		t.Errorf("thp enabled %q", got)
 	}
