@@ -13,17 +13,19 @@ import (
 // goroutines move between OS threads, so no thread's CPU clock is the
 // task's own).
 
-// CPUUsage is user and system CPU time, and the page faults the sentry
+// CPUUsage is user and system CPU time, the page faults the sentry
 // served (minor faults: the sandbox reads no page from a disk of its own
-// when it serves one), which getrusage, wait4 and /proc report together.
+// when it serves one) and the times the task waited (voluntary context
+// switches), which getrusage, wait4 and /proc report together.
 type CPUUsage struct {
 	User, Sys time.Duration
 	MinFlt    uint64
+	NVCSw     uint64
 }
 
 // Add returns the sum.
 func (u CPUUsage) Add(o CPUUsage) CPUUsage {
-	return CPUUsage{u.User + o.User, u.Sys + o.Sys, u.MinFlt + o.MinFlt}
+	return CPUUsage{u.User + o.User, u.Sys + o.Sys, u.MinFlt + o.MinFlt, u.NVCSw + o.NVCSw}
 }
 
 // Total returns user plus system time.
@@ -37,6 +39,7 @@ func (t *Task) CPUUsage() CPUUsage {
 	}
 	u.Sys = time.Duration(t.sysNanos.Load())
 	u.MinFlt = t.faults.Load()
+	u.NVCSw = t.nvcsw.Load()
 	return u
 }
 

@@ -165,9 +165,10 @@ type Task struct {
 	// since the task last left application code. Only the task's
 	// goroutine writes them.
 	sysNanos atomic.Int64
-	// faults counts the page faults the sentry served for the task.
-	faults       atomic.Uint64
-	blockedNanos int64
+	// faults counts the page faults the sentry served for the task,
+	// nvcsw the times it waited.
+	faults, nvcsw atomic.Uint64
+	blockedNanos  int64
 	// io counts the task's reads and writes (ioacct.go).
 	io ioCounters
 	// scArgs holds the arguments of the system call being handled: a
@@ -521,6 +522,7 @@ var ErrTimedOut = errors.New("timed out")
 func (t *Task) BlockTimeout(ch <-chan struct{}, timer <-chan time.Time) error {
 	start := time.Now()
 	defer func() { t.blockedNanos += int64(time.Since(start)) }()
+	t.nvcsw.Add(1)
 	if b, ok := t.ctx.(platform.BlockNotifier); ok {
 		b.Blocking()
 	}

@@ -477,6 +477,7 @@ func rusage(u kernel.CPUUsage, maxRSSKB uint64) []byte {
 	le.PutUint64(b[24:], uint64(u.Sys%time.Second/time.Microsecond))
 	le.PutUint64(b[32:], maxRSSKB)
 	le.PutUint64(b[64:], u.MinFlt)
+	le.PutUint64(b[128:], u.NVCSw)
 	return b
 }
 

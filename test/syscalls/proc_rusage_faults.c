@@ -4,7 +4,8 @@
  * Page faults in getrusage, wait4 and /proc/[pid]/stat (minflt,
  * cminflt), which /usr/bin/time, ps and psutil report: writing to fresh
  * anonymous pages faults, and the faults are counted for the process,
- * the thread, and, once reaped, the parent's children.
+ * the thread, and, once reaped, the parent's children. Voluntary context
+ * switches (ru_nvcsw, voluntary_ctxt_switches): each sleep is one.
  */
 #include "testutil.h"
 #include <sys/mman.h>
@@ -72,5 +73,17 @@ int main(void)
 	CHECK_OK(getrusage(RUSAGE_CHILDREN, &ch));
 	CHECK_EQ(ch.ru_minflt, ru.ru_minflt);
 	CHECK_EQ(stat_field("/proc/self/stat", 11), ru.ru_minflt);
+
+	struct rusage r0, r1;
+	CHECK_OK(getrusage(RUSAGE_THREAD, &r0));
+	for (int i = 0; i < 5; i++)
+		usleep(1000);
+	CHECK_OK(getrusage(RUSAGE_THREAD, &r1));
+	CHECK_GE(r1.ru_nvcsw - r0.ru_nvcsw, 5);
+	char status[4096];
+	ASSERT_GT(read_text("/proc/self/status", status, sizeof(status)), 0);
+	char *v = strstr(status, "\nvoluntary_ctxt_switches:\t");
+	ASSERT_NE(v, NULL);
+	CHECK_GE(atol(v + 26), r1.ru_nvcsw);
 	return test_done();
 }

@@ -400,7 +400,9 @@ func (p *procFS) statusInfo(t *kernel.Task, thread bool) *statusInfo {
 		SigPnd:   t.TaskPendingSignals(),
 		ShdPnd:   tg.SharedPendingSignals(),
 		SigBlk:   t.SignalMask(),
-		CapInh:   c.CapInheritable, CapPrm: c.CapPermitted, CapEff: c.CapEffective, CapBnd: c.CapBounding, CapAmb: c.CapAmbient,
+		// The task's own, not its process's, as Linux shows them.
+		VoluntaryCS: t.CPUUsage().NVCSw,
+		CapInh:      c.CapInheritable, CapPrm: c.CapPermitted, CapEff: c.CapEffective, CapBnd: c.CapBounding, CapAmb: c.CapAmbient,
 		NoNewPrivs: t.NoNewPrivs(), Seccomp: int(t.SeccompMode()), SeccompFilters: t.SeccompFilters(),
 		Affinity: t.Affinity(),
 		NumCPU:   p.ncpu,
