@@ -169,6 +169,10 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 	if a.ExitSignal < 0 || a.ExitSignal > NumSignals {
 		return 0, unix.EINVAL
 	}
+	childSched, err := t.childSched()
+	if err != nil {
+		return 0, err
+	}
 	k := t.k
 	parentMM := t.MM()
 	var childMM *mm.MemoryManager
@@ -209,8 +213,7 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 	if m := t.Affinity(); m != nil {
 		nt.aff.mask = m
 	}
-	nt.sched.policy, nt.sched.prio = t.SchedPolicy()
-	nt.sched.nice = t.Nice()
+	nt.sched.SchedAttr = childSched
 	nt.memPolicy.Store(t.MemPolicy())
 	nt.ioprio.Store(uint32(t.IOPrio()))
 	nt.persona.Store(t.Personality())

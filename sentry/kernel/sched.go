@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"sync"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/moat-dev/moat/sentry/mm"
 )
 
@@ -72,40 +74,101 @@ func (t *Task) CPU() int {
 	return 0
 }
 
-// schedState is a task's scheduling policy, priority and nice value. The
-// sentry keeps what the task set; the host schedules stub threads.
+// Scheduling policies the kernel itself treats specially.
+const (
+	schedNormal   = 0
+	schedFIFO     = 1
+	schedRR       = 2
+	SchedDeadline = 6
+)
+
+// SchedAttr is a task's scheduling state as sched_setattr(2) sets it.
+// The sentry keeps what the task set; the host schedules stub threads.
+type SchedAttr struct {
+	Policy int
+	// Priority is the static priority of SCHED_FIFO and SCHED_RR.
+	Priority int
+	// Nice is the nice value, kept under every policy.
+	Nice int
+	// ResetOnFork is SCHED_RESET_ON_FORK: children start without a
+	// real-time or deadline policy and without a negative nice value.
+	ResetOnFork bool
+	// Slice is the time slice a fair task asked for, in ns; 0 is the
+	// default.
+	Slice uint64
+	// Deadline holds SCHED_DEADLINE's parameters.
+	Deadline DeadlineParams
+}
+
+// DeadlineParams are a deadline task's runtime, deadline and period in ns
+// and its SCHED_FLAG_RECLAIM/SCHED_FLAG_DL_OVERRUN flags.
+type DeadlineParams struct {
+	Runtime, Deadline, Period uint64
+	Flags                     uint64
+}
+
+// schedState guards a task's SchedAttr.
 type schedState struct {
-	mu     sync.Mutex
-	policy int
-	prio   int
-	nice   int
+	mu sync.Mutex
+	SchedAttr
+}
+
+// SchedAttr returns the task's scheduling state.
+func (t *Task) SchedAttr() SchedAttr {
+	t.sched.mu.Lock()
+	defer t.sched.mu.Unlock()
+	return t.sched.SchedAttr
+}
+
+// SetSchedAttr replaces the task's scheduling state.
+func (t *Task) SetSchedAttr(a SchedAttr) {
+	t.sched.mu.Lock()
+	t.sched.SchedAttr = a
+	t.sched.mu.Unlock()
 }
 
 // SchedPolicy returns the policy and its static priority.
 func (t *Task) SchedPolicy() (int, int) {
-	t.sched.mu.Lock()
-	defer t.sched.mu.Unlock()
-	return t.sched.policy, t.sched.prio
+	a := t.SchedAttr()
+	return a.Policy, a.Priority
 }
 
-// SetSchedPolicy records a policy and priority.
-func (t *Task) SetSchedPolicy(policy, prio int) {
-	t.sched.mu.Lock()
-	t.sched.policy, t.sched.prio = policy, prio
-	t.sched.mu.Unlock()
+// childSched is the scheduling state a new thread or process starts
+// with, as Linux's sched_fork: the parent's, except that with
+// reset-on-fork a real-time or deadline policy becomes SCHED_OTHER at
+// nice 0, a negative nice value becomes 0, and the flag goes. A deadline
+// task without reset-on-fork may not fork at all (EAGAIN): its
+// bandwidth is its own.
+func (t *Task) childSched() (SchedAttr, error) {
+	a := t.SchedAttr()
+	if !a.ResetOnFork {
+		if a.Policy == SchedDeadline {
+			return a, unix.EAGAIN
+		}
+		return a, nil
+	}
+	switch a.Policy {
+	case schedFIFO, schedRR, SchedDeadline:
+		a.Policy, a.Priority, a.Nice = schedNormal, 0, 0
+		a.Deadline = DeadlineParams{}
+	default:
+		a.Nice = max(a.Nice, 0)
+	}
+	a.ResetOnFork = false
+	return a, nil
 }
 
 // Nice returns the nice value.
 func (t *Task) Nice() int {
 	t.sched.mu.Lock()
 	defer t.sched.mu.Unlock()
-	return t.sched.nice
+	return t.sched.Nice
 }
 
 // SetNice sets the nice value.
 func (t *Task) SetNice(n int) {
 	t.sched.mu.Lock()
-	t.sched.nice = n
+	t.sched.Nice = n
 	t.sched.mu.Unlock()
 }
 

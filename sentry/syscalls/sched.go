@@ -50,7 +50,7 @@ func schedPriorityRange(policy int, max bool) (uint64, error) {
 			return 99, nil
 		}
 		return 1, nil
-	case schedOther, schedBatch, schedIdle:
+	case schedOther, schedBatch, schedIdle, schedDeadline:
 		return 0, nil
 	}
 	return 0, unix.EINVAL
@@ -68,27 +68,25 @@ func sysSchedGetparam(t *task, a *args) (uint64, error) {
 	return 0, copyOutU32(t, a[1], uint32(prio))
 }
 
-// setSched applies a policy and priority with Linux's checks; the sentry
-// records them (the host schedules stub threads as it likes).
+// setSched is sched_setscheduler and sched_setparam: a policy (or
+// schedSetparamPolicy, to keep it) and priority, with the caller's
+// nice value and time slice kept, checked as sched_setattr.
 func setSched(t *task, target *kernel.Task, policy int, prio int) error {
-	policy &^= schedResetOnFork
-	switch policy {
-	case schedOther, schedBatch, schedIdle:
-		if prio != 0 {
-			return unix.EINVAL
-		}
-	case schedFIFO, schedRR:
-		if prio < 1 || prio > 99 {
-			return unix.EINVAL
-		}
-		if !t.Creds().HasCap(kernel.CapSysNice) {
-			return unix.EPERM
-		}
-	default:
+	cur := target.SchedAttr()
+	attr := schedAttr{Nice: int32(cur.Nice), Priority: uint32(prio), Runtime: cur.Slice}
+	if prio < 0 {
 		return unix.EINVAL
 	}
-	target.SetSchedPolicy(policy, prio)
-	return nil
+	if policy != schedSetparamPolicy {
+		if policy < 0 {
+			return unix.EINVAL
+		}
+		if policy&schedResetOnFork != 0 {
+			attr.Flags |= schedFlagResetOnFork
+		}
+		policy &^= schedResetOnFork
+	}
+	return schedSetAttr(t, target, policy, attr)
 }
 
 func sysSchedSetparam(t *task, a *args) (uint64, error) {
@@ -103,8 +101,7 @@ func sysSchedSetparam(t *task, a *args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	policy, _ := target.SchedPolicy()
-	return 0, setSched(t, target, policy, int(int32(prio)))
+	return 0, setSched(t, target, schedSetparamPolicy, int(int32(prio)))
 }
 
 func sysSchedGetscheduler(t *task, a *args) (uint64, error) {
@@ -112,8 +109,12 @@ func sysSchedGetscheduler(t *task, a *args) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	policy, _ := target.SchedPolicy()
-	return uint64(policy), nil
+	s := target.SchedAttr()
+	policy := uint64(s.Policy)
+	if s.ResetOnFork {
+		policy |= schedResetOnFork
+	}
+	return policy, nil
 }
 
 func sysSchedSetscheduler(t *task, a *args) (uint64, error) {
