@@ -115,6 +115,10 @@ func sysMmap(t *task, a *args) (uint64, error) {
 			o.Name = t.Kernel().VFS.PathOf(t.Kernel().Root, f.VD)
 		}
 	}
+	if prot&unix.PROT_READ != 0 && o.MaxPerms.Execute && readImpliesExec(t) {
+		// personality READ_IMPLIES_EXEC, unless on a noexec mount.
+		o.Perms.Execute = true
+	}
 	return t.MM().MMap(o)
 }
 

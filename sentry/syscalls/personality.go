@@ -2,6 +2,7 @@ package syscalls
 
 import (
 	"github.com/moat-dev/moat/sentry/abi"
+	"github.com/moat-dev/moat/sentry/kernel"
 )
 
 // personality(2): the thread's execution domain (low byte, PER_LINUX and
@@ -43,4 +44,12 @@ func unameMachine(p uint32) string {
 		return "i686"
 	}
 	return "x86_64"
+}
+
+// readImpliesExec reports whether the thread's readable mappings are
+// made executable too (READ_IMPLIES_EXEC). Linux does so at mmap, for
+// memory that may be executed; a 64-bit program has the flag only if it
+// set it itself, since exec clears it.
+func readImpliesExec(t *task) bool {
+	return t.Personality()&kernel.PerReadImpliesExec != 0
 }

@@ -25,6 +25,29 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+/* perms_of returns the permissions /proc/self/maps shows for the
+ * mapping that starts at addr ("" if none does). */
+static const char *perms_of(void *addr)
+{
+	static char maps[65536], perms[5];
+	char want[32];
+	perms[0] = 0;
+	if (read_text("/proc/self/maps", maps, sizeof maps) < 0)
+		return perms;
+	int n = snprintf(want, sizeof want, "%lx-", (unsigned long)addr);
+	for (char *line = maps; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (strncmp(line, want, n) == 0) {
+			char *sp = strchr(line, ' ');
+			if (sp) {
+				memcpy(perms, sp + 1, 4);
+				perms[4] = 0;
+			}
+			break;
+		}
+	}
+	return perms;
+}
+
 /* layout runs this program again with arg, and reads what it prints. */
 static int run_self(const char *arg, char *out, int size)
 {
@@ -89,6 +112,22 @@ int main(int argc, char **argv)
 	CHECK_EQ(pers(PER_LINUX), PER_LINUX32);
 	CHECK_OK(uname(&u));
 	CHECK_STREQ(u.machine, "x86_64");
+
+	/* READ_IMPLIES_EXEC makes readable mappings executable. */
+	CHECK_EQ(pers(READ_IMPLIES_EXEC), PER_LINUX);
+	void *m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(m, MAP_FAILED);
+	CHECK_STREQ(perms_of(m), "r-xp");
+	void *w = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(w, MAP_FAILED);
+	CHECK_STREQ(perms_of(w), "---p");
+	munmap(w, 4096);
+	munmap(m, 4096);
+	CHECK_EQ(pers(PER_LINUX), READ_IMPLIES_EXEC);
+	m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(m, MAP_FAILED);
+	CHECK_STREQ(perms_of(m), "r--p");
+	munmap(m, 4096);
 
 	/* Threads. */
 	CHECK_EQ(pers(STICKY_TIMEOUTS), PER_LINUX);
