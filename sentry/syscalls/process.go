@@ -577,6 +577,9 @@ func sysSchedSetaffinity(t *task, a *args) (uint64, error) {
 	if err := copyIn(t, a[2], b); err != nil {
 		return 0, err
 	}
+	if !deadlineAffinityOK(target, b) {
+		return 0, unix.EBUSY
+	}
 	if !target.SetAffinity(b) {
 		return 0, unix.EINVAL
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"runtime"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -258,14 +259,79 @@ func validDeadline(a schedAttr) bool {
 	if a.Deadline&(1<<63) != 0 || a.Period&(1<<63) != 0 {
 		return false
 	}
-	period := a.Period
-	if period == 0 {
-		period = a.Deadline
-	}
+	period := dlPeriod(a)
 	if period < a.Deadline || a.Deadline < a.Runtime {
 		return false
 	}
 	return period >= dlPeriodMin && period <= dlPeriodMax
+}
+
+// dlPeriod is a deadline request's period: the deadline if not given.
+func dlPeriod(a schedAttr) uint64 {
+	if a.Period == 0 {
+		return a.Deadline
+	}
+	return a.Period
+}
+
+// Deadline bandwidth, as Linux counts it: the share of a CPU a task
+// reserves (runtime/period), in units of 2^-20.
+const dlBWShift = 20
+
+func dlBandwidth(runtime, period uint64) uint64 {
+	if period == 0 {
+		return 0
+	}
+	hi, lo := bits.Mul64(runtime, 1<<dlBWShift)
+	q, _ := bits.Div64(hi%period, lo, period)
+	return q
+}
+
+// dlAdmitMu makes admission and the policy change one step, so that two
+// threads cannot both take the last of the bandwidth.
+var dlAdmitMu sync.Mutex
+
+// dlAdmit is Linux's deadline admission control: the deadline tasks
+// together may reserve 95% of every CPU (kernel.sched_rt_runtime_us over
+// sched_rt_period_us), less the 5% each CPU's fair server holds (Linux
+// 6.12 and later), so 90% of each CPU with bw for target.
+func dlAdmit(k *kernel.Kernel, target *kernel.Task, bw uint64) bool {
+	ncpu := uint64(runtime.NumCPU())
+	limit := ncpu * dlBandwidth(950000, 1000000)
+	total := ncpu*dlBandwidth(50000, 1000000) + bw
+	for _, tg := range k.ThreadGroups() {
+		for _, tt := range tg.Tasks() {
+			if tt == target {
+				continue
+			}
+			if s := tt.SchedAttr(); s.Policy == schedDeadline {
+				total += dlBandwidth(s.Deadline.Runtime, s.Deadline.Period)
+			}
+		}
+	}
+	return total <= limit
+}
+
+// cpusIn counts the CPUs of the sandbox in a CPU mask.
+func cpusIn(mask []byte) int {
+	n := 0
+	for i := 0; i < runtime.NumCPU() && i/8 < len(mask); i++ {
+		if mask[i/8]&(1<<(i%8)) != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// deadlineAffinityOK is sched_setaffinity's rule for deadline tasks: a
+// mask may not leave out some of the CPUs (EBUSY). One with none of them
+// is EINVAL, as for any task.
+func deadlineAffinityOK(target *kernel.Task, mask []byte) bool {
+	if target.SchedAttr().Policy != schedDeadline {
+		return true
+	}
+	n := cpusIn(mask)
+	return n == 0 || n == runtime.NumCPU()
 }
 
 // schedSetAttr sets target's policy and parameters from attr as Linux's
@@ -304,6 +370,18 @@ func schedSetAttr(t *task, target *kernel.Task, policy int, attr schedAttr) erro
 		// Like a kernel built without CONFIG_UCLAMP_TASK.
 		return unix.EOPNOTSUPP
 	}
+	if policy == schedDeadline {
+		// A deadline task runs on any CPU: its mask must hold them
+		// all.
+		if cpusIn(target.Affinity()) != runtime.NumCPU() {
+			return unix.EPERM
+		}
+		dlAdmitMu.Lock()
+		defer dlAdmitMu.Unlock()
+		if !dlAdmit(t.Kernel(), target, dlBandwidth(attr.Runtime, dlPeriod(attr))) {
+			return unix.EBUSY
+		}
+	}
 	next := cur
 	next.ResetOnFork = resetOnFork
 	if attr.Flags&schedFlagKeepParams == 0 {
@@ -315,9 +393,7 @@ func schedSetAttr(t *task, target *kernel.Task, policy int, attr schedAttr) erro
 			next.Priority = 0
 			next.Deadline = kernel.DeadlineParams{Runtime: attr.Runtime, Deadline: attr.Deadline, Period: attr.Period,
 				Flags: attr.Flags & schedFlagDL}
-			if next.Deadline.Period == 0 {
-				next.Deadline.Period = attr.Deadline
-			}
+			next.Deadline.Period = dlPeriod(attr)
 		case isRTPolicy(policy):
 			next.Priority = int(prio)
 		case policy == schedIdle:

@@ -1,6 +1,7 @@
 package syscalls
 
 import (
+	"runtime"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -87,6 +88,45 @@ func TestGetSchedAttr(t *testing.T) {
 	} {
 		if got := getSchedAttr(tc.in); got != tc.want {
 			t.Errorf("%s: getSchedAttr(%+v) = %+v, want %+v", tc.name, tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestDLBandwidth(t *testing.T) {
+	for _, tc := range []struct {
+		runtime, period, want uint64
+	}{
+		{950000, 1000000, 996147},
+		{50000, 1000000, 52428},
+		{50000000, 100000000, 1 << 19},
+		{1, 1, 1 << 20},
+		{5, 0, 0},
+		{1 << 62, 1 << 62, 1 << 20},
+	} {
+		if got := dlBandwidth(tc.runtime, tc.period); got != tc.want {
+			t.Errorf("dlBandwidth(%d, %d) = %d, want %d", tc.runtime, tc.period, got, tc.want)
+		}
+	}
+}
+
+func TestCPUsIn(t *testing.T) {
+	all := make([]byte, 128)
+	for i := range all {
+		all[i] = 0xff
+	}
+	for _, tc := range []struct {
+		name string
+		mask []byte
+		want int
+	}{
+		{"empty", nil, 0},
+		{"none", make([]byte, 128), 0},
+		{"cpu 0", []byte{1}, 1},
+		{"beyond the sandbox", append(make([]byte, 127), 0x80), 0},
+		{"all", all, runtime.NumCPU()},
+	} {
+		if got := cpusIn(tc.mask); got != tc.want {
+			t.Errorf("%s: cpusIn = %d, want %d", tc.name, got, tc.want)
 		}
 	}
 }

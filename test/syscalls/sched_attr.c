@@ -5,6 +5,7 @@
  * sched_setscheduler/sched_getparam/getpriority/setpriority, and what
  * reset-on-fork and an unprivileged caller get. */
 #include "testutil.h"
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <sys/resource.h>
@@ -50,8 +51,29 @@ static struct attr get(void)
 	return a;
 }
 
+/* Deadline admission: each thread asks for half a CPU, reports the
+ * errno (0 for success) on dl_result and holds its reservation until
+ * dl_block is closed. */
+#define MAX_DL_THREADS 64
+static int dl_result[2], dl_block[2];
+
+static void *dl_thread(void *arg)
+{
+	(void)arg;
+	char r = 0;
+	if (set(POLICY_DEADLINE, 0, 0, 0, 50000000, 100000000, 0) != 0)
+		r = errno;
+	if (write(dl_result[1], &r, 1) != 1)
+		return NULL;
+	char b;
+	while (read(dl_block[0], &b, 1) > 0)
+		;
+	return NULL;
+}
+
 int main(void)
 {
+	ASSERT_OK(pipe(dl_result));
 	struct attr a;
 	memset(&a, 0xaa, sizeof a);
 	ASSERT_OK(getattr(0, &a, sizeof a, 0));
@@ -305,6 +327,51 @@ int main(void)
 		CHECK_EQ(a.runtime, slice);
 		CHECK_OK(fork() == 0 ? (_exit(0), 0) : 0);
 		wait(NULL);
+
+		/* Admission: deadline tasks may reserve 90% of each CPU
+		 * (95% less the fair servers' 5%), and run on every CPU. */
+		int ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		ASSERT_GE(ncpu, 1);
+		int want = 18 * ncpu / 10, nth = want + 2;
+		ASSERT_GE(MAX_DL_THREADS, nth);
+		ASSERT_OK(pipe(dl_block));
+		pthread_t th[MAX_DL_THREADS];
+		int admitted = 0, busy = 0;
+		for (int i = 0; i < nth; i++) {
+			ASSERT_EQ(pthread_create(&th[i], NULL, dl_thread, NULL), 0);
+			char r;
+			ASSERT_EQ(read(dl_result[0], &r, 1), 1);
+			if (r == 0)
+				admitted++;
+			else if (r == EBUSY)
+				busy++;
+			else
+				FAIL("deadline thread %d: errno %d", i, r);
+		}
+		CHECK_EQ(admitted, want);
+		CHECK_EQ(busy, nth - want);
+		close(dl_block[1]);
+		for (int i = 0; i < nth; i++)
+			pthread_join(th[i], NULL);
+		close(dl_block[0]);
+		if (ncpu > 1) {
+			cpu_set_t one, all;
+			ASSERT_OK(sched_getaffinity(0, sizeof all, &all));
+			CPU_ZERO(&one);
+			CPU_SET(0, &one);
+			ASSERT_OK(sched_setaffinity(0, sizeof one, &one));
+			CHECK_ERRNO(set(POLICY_DEADLINE, 0, 0, 0, 10000, 10000000, 0), -1, EPERM);
+			ASSERT_OK(sched_setaffinity(0, sizeof all, &all));
+			c = test_fork();
+			if (c == 0) {
+				CHECK_OK(set(POLICY_DEADLINE, 0, 0, 0, 10000, 10000000, 0));
+				CHECK_ERRNO(sched_setaffinity(0, sizeof one, &one), -1, EBUSY);
+				CHECK_OK(sched_setaffinity(0, sizeof all, &all));
+				child_exit();
+			}
+			CHECK_EQ(waitpid(c, &st, 0), c);
+			CHECK_CHILD_OK(st);
+		}
 
 		/* Without CAP_SYS_NICE: lower nice values, real time and
 		 * deadline are refused (RLIMIT_NICE and RLIMIT_RTPRIO 0), as
