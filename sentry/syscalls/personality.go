@@ -1,6 +1,10 @@
 package syscalls
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
+
 	"github.com/moat-dev/moat/sentry/abi"
 	"github.com/moat-dev/moat/sentry/kernel"
 )
@@ -31,11 +35,41 @@ func sysPersonality(t *task, a *args) (uint64, error) {
 	return uint64(old), nil
 }
 
-// Execution domains (the persona's low byte) that change what uname says.
+// Execution domains (the persona's low byte) and flags that change what
+// uname says.
 const (
 	perMask    = 0xff
 	perLinux32 = 0x0008
+	uname26    = 0x0020000
 )
+
+// unameRelease is uname's release field for a persona: with UNAME26 a
+// program that only knows 2.6 kernels is told 2.6.(60 + minor), the
+// rest of the release (after the version numbers) kept, as Linux.
+func unameRelease(p uint32, release string) string {
+	if p&uname26 == 0 {
+		return release
+	}
+	// The version numbers: digits and dots, up to the third dot.
+	end, dots := 0, 0
+	for end < len(release) {
+		c := release[end]
+		if c == '.' {
+			dots++
+			if dots >= 3 {
+				break
+			}
+		} else if c < '0' || c > '9' {
+			break
+		}
+		end++
+	}
+	minor := 0
+	if parts := strings.SplitN(release[:end], ".", 3); len(parts) > 1 {
+		minor, _ = strconv.Atoi(parts[1])
+	}
+	return fmt.Sprintf("2.6.%d%s", 60+minor, release[end:])
+}
 
 // unameMachine is uname's machine field for a persona: a PER_LINUX32
 // process (setarch i386, linux32) is told it runs on i686.

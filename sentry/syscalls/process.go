@@ -458,7 +458,8 @@ func sysPrctl(t *task, a *args) (uint64, error) {
 func sysUname(t *task, a *args) (uint64, error) {
 	b := make([]byte, 6*65)
 	k := t.Kernel()
-	for i, s := range []string{"Linux", k.Hostname(), kernel.Release, kernel.Version, unameMachine(t.Personality()), k.Domainname()} {
+	for i, s := range []string{"Linux", k.Hostname(), unameRelease(t.Personality(), kernel.Release), kernel.Version,
+		unameMachine(t.Personality()), k.Domainname()} {
 		copy(b[65*i:65*i+64], s)
 	}
 	return 0, copyOut(t, a[0], b)

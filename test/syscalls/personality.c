@@ -105,6 +105,24 @@ int main(int argc, char **argv)
 	CHECK_EQ(pers(0x1ffffffffUL), 0xfffffffeL);
 	CHECK_EQ(pers(0x100000000UL | PER_LINUX32), 0xfffffffeL);
 	CHECK_EQ(pers(QUERY), PER_LINUX32);
+	/* UNAME26: a 2.6 release, 2.6.(60 + minor), the rest kept. */
+	struct utsname real, old;
+	CHECK_OK(uname(&real));
+	const char *rest = real.release;
+	int dots = 0;
+	while (*rest && (*rest == '.' || (*rest >= '0' && *rest <= '9'))) {
+		if (*rest == '.' && ++dots >= 3)
+			break;
+		rest++;
+	}
+	char want26[80];
+	snprintf(want26, sizeof want26, "2.6.%d%s", 60 + atoi(strchr(real.release, '.') + 1), rest);
+	CHECK_EQ(pers(UNAME26), PER_LINUX32);
+	CHECK_OK(uname(&old));
+	CHECK_STREQ(old.release, want26);
+	CHECK_STREQ(old.machine, "x86_64");
+	CHECK_EQ(pers(PER_LINUX32), UNAME26);
+
 	/* A 32-bit persona is told it runs on i686. */
 	struct utsname u;
 	CHECK_OK(uname(&u));
