@@ -215,7 +215,7 @@ func (t *Task) Clone(a CloneArgs) (int32, error) {
 	}
 	nt.sched.SchedAttr = childSched
 	nt.memPolicy.Store(t.MemPolicy())
-	nt.ioprio.Store(uint32(t.IOPrio()))
+	nt.ioCtx.Store(t.childIOContext(f&CLONE_IO != 0))
 	nt.persona.Store(t.Personality())
 	nt.SetName(t.Name())
 	nt.Regs.Rax = 0

@@ -153,8 +153,9 @@ type Task struct {
 	// memPolicy is the thread's NUMA memory policy (set_mempolicy),
 	// nil for the default.
 	memPolicy atomic.Pointer[mm.Policy]
-	// ioprio is the thread's I/O priority (ioprio_set), 0 for none set.
-	ioprio atomic.Uint32
+	// ioCtx is the thread's I/O context (its ioprio_set priority), nil
+	// until it sets one; CLONE_IO threads share one.
+	ioCtx atomic.Pointer[ioContext]
 	// persona is the thread's execution domain and flags (personality).
 	persona atomic.Uint32
 

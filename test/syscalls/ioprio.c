@@ -4,6 +4,7 @@
  * levels, the process group and user targets, and who may set what. */
 #include "testutil.h"
 #include <pthread.h>
+#include <sched.h>
 
 #define WHO_PROCESS 1
 #define WHO_PGRP 2
@@ -25,6 +26,12 @@ static void *thread_main(void *arg)
 	CHECK_EQ(ioget(WHO_PROCESS, 0), PRIO(CLASS_IDLE, 0));
 	*(pid_t *)arg = gettid();
 	return NULL;
+}
+
+static int io_child(void *arg)
+{
+	(void)arg;
+	return ioset(WHO_PROCESS, 0, PRIO(CLASS_IDLE, 6)) == 0 ? 0 : 1;
 }
 
 int main(void)
@@ -83,6 +90,22 @@ int main(void)
 	int st;
 	CHECK_EQ(waitpid(c, &st, 0), c);
 	CHECK_CHILD_OK(st);
+
+	/* CLONE_IO shares the priority with the child; without it the
+	 * child has its own copy. */
+	static char stack[65536];
+	CHECK_OK(ioset(WHO_PROCESS, 0, PRIO(CLASS_BE, 3)));
+	c = clone(io_child, stack + sizeof stack, SIGCHLD, NULL);
+	ASSERT_GE(c, 0);
+	CHECK_EQ(waitpid(c, &st, 0), c);
+	CHECK_CHILD_OK(st);
+	CHECK_EQ(ioget(WHO_PROCESS, 0), PRIO(CLASS_BE, 3));
+	c = clone(io_child, stack + sizeof stack, CLONE_IO | SIGCHLD, NULL);
+	ASSERT_GE(c, 0);
+	CHECK_EQ(waitpid(c, &st, 0), c);
+	CHECK_CHILD_OK(st);
+	CHECK_EQ(ioget(WHO_PROCESS, 0), PRIO(CLASS_IDLE, 6));
+	CHECK_OK(ioset(WHO_PROCESS, 0, PRIO(CLASS_BE, 3)));
 
 	/* A process group reports the highest priority of its threads,
 	 * counting NONE as best effort level 4, even for one thread.
