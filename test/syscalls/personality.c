@@ -98,6 +98,10 @@ int main(int argc, char **argv)
 	CHECK_EQ(pers(QUERY), ADDR_NO_RANDOMIZE);
 	CHECK_EQ(pers(0x12345678), ADDR_NO_RANDOMIZE);
 	CHECK_EQ(pers(QUERY), 0x12345678);
+	/* /proc/[pid]/personality shows it, in hex. */
+	char shown[32];
+	CHECK_EQ(read_text("/proc/self/personality", shown, sizeof shown), 9);
+	CHECK_STREQ(shown, "12345678\n");
 	/* The argument is an unsigned int and so is the result: no errno. */
 	CHECK_EQ(pers(0xfffffffeUL), 0x12345678);
 	CHECK_EQ(pers(QUERY), 0xfffffffeL);

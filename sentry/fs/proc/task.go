@@ -54,8 +54,14 @@ func (p *procFS) taskDir(t *kernel.Task, thread bool) vfs.Inode {
 			}
 			return []byte(formatIO(a)), nil
 		}),
-		"auxv":          file("auxv", 0o400, func() ([]byte, error) { return p.auxvData(t, thread) }),
-		"comm":          file("comm", 0o644, func() ([]byte, error) { return []byte(t.Name() + "\n"), nil }),
+		"auxv": file("auxv", 0o400, func() ([]byte, error) { return p.auxvData(t, thread) }),
+		"comm": file("comm", 0o644, func() ([]byte, error) { return []byte(t.Name() + "\n"), nil }),
+		"personality": file("personality", 0o400, func() ([]byte, error) {
+			if !p.permitted(t) {
+				return nil, unix.EPERM
+			}
+			return []byte(fmt.Sprintf("%08x\n", t.Personality())), nil
+		}),
 		"stat":          file("stat", 0o444, func() ([]byte, error) { return []byte(formatStat(p.statInfo(t, thread))), nil }),
 		"statm":         file("statm", 0o444, func() ([]byte, error) { return p.statm(t, thread), nil }),
 		"status":        file("status", 0o444, func() ([]byte, error) { return []byte(formatStatus(p.statusInfo(t, thread))), nil }),
