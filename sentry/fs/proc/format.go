@@ -152,6 +152,7 @@ type statInfo struct {
 	MajFlt, CMajFlt              uint64
 	UTime, STime, CUTime, CSTime uint64
 	Priority, Nice               int64
+	RTPriority, Policy           uint64
 	NumThreads                   int64
 	StartTime                    uint64
 	VSize                        uint64
@@ -234,8 +235,8 @@ func formatStat(s *statInfo) string {
 	u(0) // cnswap
 	d(int64(s.ExitSignal))
 	d(int64(s.Processor))
-	u(0) // rt_priority
-	u(0) // policy
+	u(s.RTPriority)
+	u(s.Policy)
 	u(0) // delayacct_blkio_ticks
 	u(0) // guest_time
 	d(0) // cguest_time

@@ -318,7 +318,7 @@ func (p *procFS) statInfo(t *kernel.Task, thread bool) *statInfo {
 		PID: t.ID, Comm: t.Name(), State: p.stateOf(t),
 		PPID: tg.PPID(), PGRP: tg.PGID(), Session: tg.SID(),
 		TTY: int32(p.k.TTYNr(tg)), TPGID: p.k.TTYForegroundPGID(tg), Flags: pfRandomize,
-		Priority: 20 + int64(t.Nice()), Nice: int64(t.Nice()), NumThreads: int64(threadCount(tg)),
+		Nice: int64(t.Nice()), NumThreads: int64(threadCount(tg)),
 		RSSLim:    tg.Limit(kernel.RlimitRSS).Cur,
 		Signal:    t.TaskPendingSignals(),
 		Blocked:   t.SignalMask(),
@@ -326,6 +326,7 @@ func (p *procFS) statInfo(t *kernel.Task, thread bool) *statInfo {
 		Permitted: p.permitted(t),
 	}
 	s.SigIgnore, s.SigCatch = tg.SignalDispositions()
+	s.Priority, s.RTPriority, s.Policy = schedFields(t.SchedAttr())
 	tick := time.Second / clockTicks
 	u, c := tg.CPUUsage(), tg.ChildrenCPUUsage()
 	if thread {
@@ -439,6 +440,20 @@ func (p *procFS) statusInfo(t *kernel.Task, thread bool) *statusInfo {
 		s.VmData, s.VmStk, s.VmExe, s.VmLib = vs.data/1024, vs.stack/1024, vs.exe/1024, vs.lib/1024
 	}
 	return s
+}
+
+// schedFields are stat's priority, rt_priority and policy fields: a fair
+// task's priority is 20 + nice, a real-time one's -1 - its priority, a
+// deadline one's -101, as Linux's prio less 100.
+func schedFields(a kernel.SchedAttr) (prio int64, rtPrio, policy uint64) {
+	const fifo, rr, deadline = 1, 2, 6
+	switch a.Policy {
+	case fifo, rr:
+		return -1 - int64(a.Priority), uint64(a.Priority), uint64(a.Policy)
+	case deadline:
+		return -101, 0, uint64(a.Policy)
+	}
+	return 20 + int64(a.Nice), 0, uint64(a.Policy)
 }
 
 // memoryOf returns the address space that maps and smaps describe, once
