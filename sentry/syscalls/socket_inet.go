@@ -8,6 +8,7 @@ import (
 	"github.com/moat-dev/moat/sentry/kernel"
 	"github.com/moat-dev/moat/sentry/socket"
 	"github.com/moat-dev/moat/sentry/socket/inet"
+	sunix "github.com/moat-dev/moat/sentry/socket/unix"
 )
 
 // AF_INET and AF_INET6 sockets on the sandbox's user-space network
@@ -46,7 +47,10 @@ func kernelNetStack(k *kernel.Kernel) (*inet.Stack, error) {
 		s.st, s.err = inet.NewLoopbackStack()
 		if s.err != nil {
 			k.Log.Error("network stack", "err", s.err)
+			return
 		}
+		// sock_diag reaches the sandbox's unix sockets through it.
+		s.st.UnixSockets = func() []sunix.Entry { return kernelUnixNS(k).Entries() }
 	})
 	if s.err != nil {
 		return nil, unix.ENOMEM

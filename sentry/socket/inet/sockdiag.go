@@ -6,6 +6,8 @@ import (
 
 	"golang.org/x/sys/unix"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
+
+	sunix "github.com/moat-dev/moat/sentry/socket/unix"
 )
 
 // NETLINK_SOCK_DIAG sockets, as ss(8) uses them to list sockets: the
@@ -14,9 +16,9 @@ import (
 // request's filter program, or for one socket named by its addresses
 // and ports. Each socket is an inet_diag_msg with its shutdown state;
 // the optional extensions (TCP info, memory, congestion control) are not
-// kept by the sandbox and are not sent. Other families have no handler
-// here (ENOENT, as a kernel without the module answers): ss then reads
-// /proc/net.
+// kept by the sandbox and are not sent. AF_UNIX sockets are answered by
+// unix_diag (below). Other families have no handler here (ENOENT, as a
+// kernel without the module answers).
 
 const (
 	netlinkSockDiagProto = 4 // NETLINK_SOCK_DIAG
@@ -68,10 +70,115 @@ func (st *Stack) sockDiag(req []byte, pid uint32) [][]byte {
 	switch family := int(body[0]); {
 	case family >= afMax:
 		return [][]byte{errorMsg(req, unix.EINVAL, pid)}
+	case family == unix.AF_UNIX:
+		return st.unixDiag(req, pid)
 	case family != unix.AF_INET && family != unix.AF_INET6:
 		return [][]byte{errorMsg(req, unix.ENOENT, pid)}
 	}
 	return st.inetDiag(req, pid)
+}
+
+// unix_diag: the request and message sizes, what a request may ask to be
+// shown, and the attributes that show it.
+const (
+	sizeofUnixDiagReq = 24
+	sizeofUnixDiagMsg = 16
+	udiagShowName     = 0x01
+	udiagShowPeer     = 0x04
+	udiagShowRqlen    = 0x10
+	udiagShowUID      = 0x40
+	unixDiagName      = 0
+	unixDiagPeer      = 2
+	unixDiagRqlen     = 4
+	unixDiagShutdown  = 6
+	unixDiagUID       = 7
+)
+
+// unixDiag answers a unix_diag_req: the sandbox's unix sockets in the
+// states asked for, or the one with the inode (and cookie) asked for, with
+// the name, peer, queue lengths and owner when shown, and the shutdown
+// state always. The bound file (UDIAG_SHOW_VFS), pending connections
+// (ICONS) and memory (MEMINFO), which the sandbox does not keep in
+// Linux's terms, are not sent: readers take what is there.
+func (st *Stack) unixDiag(req []byte, pid uint32) [][]byte {
+	flags := binary.LittleEndian.Uint16(req[6:])
+	seq := binary.LittleEndian.Uint32(req[8:])
+	body := req[sizeofNlmsghdr:]
+	if len(body) < sizeofUnixDiagReq {
+		return [][]byte{errorMsg(req, unix.EINVAL, pid)}
+	}
+	states := binary.LittleEndian.Uint32(body[4:])
+	ino := binary.LittleEndian.Uint32(body[8:])
+	show := binary.LittleEndian.Uint32(body[12:])
+	cookie := binary.LittleEndian.Uint64(body[16:])
+	dump := flags&nlmFDump == nlmFDump
+	var entries []sunix.Entry
+	if st.UnixSockets != nil {
+		entries = st.UnixSockets()
+	}
+	var out [][]byte
+	for _, e := range entries {
+		if e.Ino == 0 {
+			// A connection not yet accepted has no socket file.
+			continue
+		}
+		state := unixDiagState(e)
+		if dump {
+			if states&(1<<state) == 0 {
+				continue
+			}
+		} else if uint32(e.Ino) != ino || (cookie != ^uint64(0) && cookie != e.Ino) {
+			continue
+		}
+		m := newMsg(sockDiagByFamily, multi(dump), seq, pid)
+		b := make([]byte, sizeofUnixDiagMsg)
+		b[0], b[1], b[2] = unix.AF_UNIX, byte(e.Type), state
+		binary.LittleEndian.PutUint32(b[4:], uint32(e.Ino))
+		binary.LittleEndian.PutUint64(b[8:], e.Ino)
+		m.put(b)
+		if show&udiagShowName != 0 && e.Addr != nil {
+			// A path comes with its NUL, as bind(2) stored it; an
+			// abstract name is its bytes after a leading NUL.
+			name := append([]byte(e.Addr.Name), 0)
+			if e.Addr.Abstract {
+				name = append([]byte{0}, e.Addr.Name...)
+			}
+			m.attr(unixDiagName, name)
+		}
+		if show&udiagShowPeer != 0 && e.PeerIno != 0 {
+			m.attrU32(unixDiagPeer, uint32(e.PeerIno))
+		}
+		if show&udiagShowRqlen != 0 {
+			q := make([]byte, 8)
+			binary.LittleEndian.PutUint32(q, e.RQueue)
+			binary.LittleEndian.PutUint32(q[4:], e.WQueue)
+			m.attr(unixDiagRqlen, q)
+		}
+		if show&udiagShowUID != 0 {
+			m.attrU32(unixDiagUID, e.UID)
+		}
+		m.attr(unixDiagShutdown, []byte{e.Shutdown})
+		out = append(out, m.done())
+	}
+	if !dump {
+		if len(out) == 0 {
+			return [][]byte{errorMsg(req, unix.ENOENT, pid)}
+		}
+		return out[:1]
+	}
+	return append(out, doneMsg(seq, pid, 0))
+}
+
+// unixDiagState is a unix socket's state as Linux's sk_state has it:
+// TCP_LISTEN, TCP_ESTABLISHED once connected, TCP_CLOSE otherwise.
+func unixDiagState(e sunix.Entry) uint8 {
+	switch {
+	case e.Listening:
+		return uint8(tcp.StateListen)
+	case e.PeerIno != 0 || e.State == 3:
+		return uint8(tcp.StateEstablished)
+	}
+	return uint8(tcp.StateClose)
 }
 
 // inetDiag answers an inet_diag_req_v2.

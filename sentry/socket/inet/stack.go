@@ -43,6 +43,8 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/transport/icmp"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
+
+	sunix "github.com/moat-dev/moat/sentry/socket/unix"
 )
 
 // Linux's defaults for the port range and TTLs.
@@ -98,6 +100,10 @@ type Stack struct {
 
 	// socks holds the sockets the sandbox has open (conns.go).
 	socks sync.Map // *Socket -> struct{}
+
+	// UnixSockets lists the sandbox's unix sockets, for sock_diag's
+	// unix_diag; nil: none.
+	UnixSockets func() []sunix.Entry
 }
 
 // NewLoopbackStack returns the stack of --network=none: loopback only.

@@ -129,7 +129,7 @@ func (ns *Namespace) findPath(key string) *Socket {
 	return ns.paths[key]
 }
 
-// Entry is one socket as /proc/net/unix lists it.
+// Entry is one socket as /proc/net/unix and sock_diag list it.
 type Entry struct {
 	Type      int
 	Listening bool
@@ -139,6 +139,15 @@ type Entry struct {
 	Ino   uint64
 	// Addr is the socket's name, or its listener's; nil if unnamed.
 	Addr *Address
+	// PeerIno is the connected peer's inode number (0 for none).
+	PeerIno uint64
+	// RQueue and WQueue are a listener's pending connections and
+	// backlog, or the bytes queued to be read and not yet read by the
+	// peer.
+	RQueue, WQueue uint32
+	// Shutdown holds the directions shut down (1 receive, 2 send).
+	Shutdown uint8
+	UID      uint32
 }
 
 // Socket states as struct socket has them (SS_*).
@@ -154,13 +163,25 @@ func (ns *Namespace) Entries() []Entry {
 	ns.live.Range(func(k, _ any) bool {
 		s := k.(*Socket)
 		s.mu.Lock()
-		e := Entry{Type: s.typ, Listening: s.state == stateListening, State: ssUnconnected, Ino: s.ino, Addr: s.addr.Load()}
+		e := Entry{Type: s.typ, Listening: s.state == stateListening, State: ssUnconnected, Ino: s.ino, Addr: s.addr.Load(),
+			Shutdown: uint8(s.shut), UID: s.uid}
 		if s.state == stateConnected {
 			e.State = ssConnected
 			if s.embryo {
 				// No file yet, so no inode, as on Linux.
 				e.State, e.Ino = ssConnecting, 0
 			}
+		}
+		if s.peer != nil {
+			e.PeerIno = s.peer.ino
+		}
+		if s.state == stateListening {
+			e.RQueue, e.WQueue = uint32(len(s.acceptq)), uint32(s.backlog)
+		} else {
+			for _, m := range s.recvq {
+				e.RQueue += uint32(len(m.data) - m.off)
+			}
+			e.WQueue = uint32(s.wmem.Load())
 		}
 		s.mu.Unlock()
 		out = append(out, e)
