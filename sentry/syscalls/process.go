@@ -540,21 +540,29 @@ func sysGetrandom(t *task, a *args) (uint64, error) {
 	return n, copyOut(t, a[0], b)
 }
 
+// affinityTarget finds the task of sched_getaffinity and
+// sched_setaffinity: the caller for pid 0, ESRCH for a pid no task has
+// (a negative one included: these calls, unlike sched_setscheduler's
+// family, have no EINVAL for it).
+func affinityTarget(t *task, pid int32) (*kernel.Task, error) {
+	if pid == 0 {
+		return t, nil
+	}
+	if target := t.Kernel().TaskByID(pid); target != nil {
+		return target, nil
+	}
+	return nil, unix.ESRCH
+}
+
 func sysSchedGetaffinity(t *task, a *args) (uint64, error) {
-	pid, size := int32(a[0]), a[1]
-	if pid < 0 {
-		return 0, unix.EINVAL
-	}
-	if pid != 0 && t.Kernel().TaskByID(pid) == nil {
-		return 0, unix.ESRCH
-	}
-	target := t
-	if pid != 0 {
-		target = t.Kernel().TaskByID(pid)
-	}
+	pid, size := int32(a[0]), uint64(uint32(a[1]))
 	ncpu := runtime.NumCPU()
 	if size*8 < uint64(ncpu) || size&7 != 0 {
 		return 0, unix.EINVAL
+	}
+	target, err := affinityTarget(t, pid)
+	if err != nil {
+		return 0, err
 	}
 	// The kernel copies out its whole cpumask (nr_cpu_ids bits rounded
 	// up to longs).
@@ -564,18 +572,13 @@ func sysSchedGetaffinity(t *task, a *args) (uint64, error) {
 }
 
 func sysSchedSetaffinity(t *task, a *args) (uint64, error) {
-	pid, size := int32(a[0]), a[1]
-	if pid < 0 {
-		return 0, unix.EINVAL
-	}
-	target := t
-	if pid != 0 {
-		if target = t.Kernel().TaskByID(pid); target == nil {
-			return 0, unix.ESRCH
-		}
-	}
+	pid, size := int32(a[0]), uint64(uint32(a[1]))
 	b := make([]byte, min(size, 128))
 	if err := copyIn(t, a[2], b); err != nil {
+		return 0, err
+	}
+	target, err := affinityTarget(t, pid)
+	if err != nil {
 		return 0, err
 	}
 	if !deadlineAffinityOK(target, b) {

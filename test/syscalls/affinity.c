@@ -69,6 +69,12 @@ int main(void)
 	CPU_ZERO(&none);
 	CHECK_ERRNO(RAW(SYS_sched_setaffinity, 0, sizeof(none), &none), -1, EINVAL);
 	CHECK_ERRNO(RAW(SYS_sched_getaffinity, 0x3fffffff, sizeof(s2), &s2), -1, ESRCH);
+	/* A negative pid names no task: ESRCH, after the size checks
+	 * (Python's os.sched_getaffinity(-1) grows its set on EINVAL). */
+	CHECK_ERRNO(RAW(SYS_sched_getaffinity, -1, sizeof(s2), &s2), -1, ESRCH);
+	CHECK_ERRNO(RAW(SYS_sched_getaffinity, -1, 4, tiny), -1, EINVAL);
+	CHECK_ERRNO(RAW(SYS_sched_setaffinity, -1, sizeof(set), &set), -1, ESRCH);
+	CHECK_ERRNO(RAW(SYS_sched_setaffinity, -1, 0, &set), -1, ESRCH);
 	CHECK_ERRNO(RAW(SYS_sched_getaffinity, 0, sizeof(s2), (void *)8), -1, EFAULT);
 	return test_done();
 }
