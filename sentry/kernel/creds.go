@@ -16,6 +16,7 @@ const (
 	CapSysAdmin             = 21
 	CapSysNice              = 23
 	CapSysResource          = 24
+	CapSysTime              = 25
 	CapLastCap              = 40
 	AllCaps          uint64 = 1<<(CapLastCap+1) - 1
 )

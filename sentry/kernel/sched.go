@@ -77,8 +77,8 @@ func (t *Task) CPU() int {
 // Scheduling policies the kernel itself treats specially.
 const (
 	schedNormal   = 0
-	schedFIFO     = 1
-	schedRR       = 2
+	SchedFIFO     = 1
+	SchedRR       = 2
 	SchedDeadline = 6
 )
 
@@ -148,7 +148,7 @@ func (t *Task) childSched() (SchedAttr, error) {
 		return a, nil
 	}
 	switch a.Policy {
-	case schedFIFO, schedRR, SchedDeadline:
+	case SchedFIFO, SchedRR, SchedDeadline:
 		a.Policy, a.Priority, a.Nice = schedNormal, 0, 0
 		a.Deadline = DeadlineParams{}
 	default:

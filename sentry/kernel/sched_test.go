@@ -14,9 +14,9 @@ func TestChildSched(t *testing.T) {
 		want    SchedAttr
 		wantErr error
 	}{
-		{"inherited", SchedAttr{Policy: schedFIFO, Priority: 5, Nice: -3, Slice: 7},
-			SchedAttr{Policy: schedFIFO, Priority: 5, Nice: -3, Slice: 7}, nil},
-		{"reset real time", SchedAttr{Policy: schedRR, Priority: 5, Nice: 4, ResetOnFork: true},
+		{"inherited", SchedAttr{Policy: SchedFIFO, Priority: 5, Nice: -3, Slice: 7},
+			SchedAttr{Policy: SchedFIFO, Priority: 5, Nice: -3, Slice: 7}, nil},
+		{"reset real time", SchedAttr{Policy: SchedRR, Priority: 5, Nice: 4, ResetOnFork: true},
 			SchedAttr{Policy: schedNormal}, nil},
 		{"reset negative nice", SchedAttr{Policy: 3, Nice: -4, ResetOnFork: true},
 			SchedAttr{Policy: 3}, nil},

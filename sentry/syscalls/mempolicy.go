@@ -323,21 +323,12 @@ func sysSetMempolicyHomeNode(t *task, a *args) (uint64, error) {
 }
 
 // memoryTarget finds the process whose pages migrate_pages or
-// move_pages is about (pid 0: the caller) and checks that the caller may
-// read it as ptrace would.
+// move_pages is about (pid 0: the caller), which the caller must be
+// allowed to trace, and which must still have its memory.
 func memoryTarget(t *task, pid int32) (*kernel.Task, error) {
-	target := t
-	if pid != 0 {
-		if target = t.Kernel().TaskByID(pid); target == nil {
-			return nil, unix.ESRCH
-		}
-	}
-	leader := target.ThreadGroup().Leader()
-	if leader == nil {
-		leader = target
-	}
-	if !mayAttach(t, target.ThreadGroup(), leader) {
-		return nil, unix.EPERM
+	target, err := traceableTask(t, pid)
+	if err != nil {
+		return nil, err
 	}
 	if target.MM() == nil {
 		return nil, unix.EINVAL

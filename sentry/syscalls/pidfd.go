@@ -209,6 +209,24 @@ func mayAttach(t *task, target *kernel.ThreadGroup, leader *kernel.Task) bool {
 	return target.Dumpable() == 1
 }
 
+// traceableTask finds the task pid names (0: the caller; ESRCH for none)
+// and checks that the caller may trace its process (EPERM), as the calls
+// that reach into another process's memory do.
+func traceableTask(t *task, pid int32) (*kernel.Task, error) {
+	target, err := taskByPID(t, pid)
+	if err != nil {
+		return nil, err
+	}
+	leader := target.ThreadGroup().Leader()
+	if leader == nil {
+		leader = target
+	}
+	if !mayAttach(t, target.ThreadGroup(), leader) {
+		return nil, unix.EPERM
+	}
+	return target, nil
+}
+
 func sysPidfdGetfd(t *task, a *args) (uint64, error) {
 	fd, targetFD, flags := int32(a[0]), int32(a[1]), a[2]
 	if flags != 0 {

@@ -131,14 +131,9 @@ func sysCapget(t *task, a *args) (uint64, error) {
 		}
 		return 0, err
 	}
-	if pid < 0 {
-		return 0, unix.EINVAL
-	}
-	target := t
-	if pid != 0 {
-		if target = t.Kernel().TaskByID(pid); target == nil {
-			return 0, unix.ESRCH
-		}
+	target, err := schedTarget(t, pid)
+	if err != nil {
+		return 0, err
 	}
 	if a[1] == 0 {
 		return 0, nil

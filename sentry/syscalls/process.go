@@ -540,27 +540,15 @@ func sysGetrandom(t *task, a *args) (uint64, error) {
 	return n, copyOut(t, a[0], b)
 }
 
-// affinityTarget finds the task of sched_getaffinity and
-// sched_setaffinity: the caller for pid 0, ESRCH for a pid no task has
-// (a negative one included: these calls, unlike sched_setscheduler's
-// family, have no EINVAL for it).
-func affinityTarget(t *task, pid int32) (*kernel.Task, error) {
-	if pid == 0 {
-		return t, nil
-	}
-	if target := t.Kernel().TaskByID(pid); target != nil {
-		return target, nil
-	}
-	return nil, unix.ESRCH
-}
-
+// sched_getaffinity and sched_setaffinity, unlike sched_setscheduler's
+// family, have no EINVAL for a negative pid: it names no task (ESRCH).
 func sysSchedGetaffinity(t *task, a *args) (uint64, error) {
 	pid, size := int32(a[0]), uint64(uint32(a[1]))
 	ncpu := runtime.NumCPU()
 	if size*8 < uint64(ncpu) || size&7 != 0 {
 		return 0, unix.EINVAL
 	}
-	target, err := affinityTarget(t, pid)
+	target, err := taskByPID(t, pid)
 	if err != nil {
 		return 0, err
 	}
@@ -577,7 +565,7 @@ func sysSchedSetaffinity(t *task, a *args) (uint64, error) {
 	if err := copyIn(t, a[2], b); err != nil {
 		return 0, err
 	}
-	target, err := affinityTarget(t, pid)
+	target, err := taskByPID(t, pid)
 	if err != nil {
 		return 0, err
 	}

@@ -39,16 +39,13 @@ func processVM(t *task, a *args, write bool) (uint64, error) {
 	if iovTotal(local) == 0 || iovTotal(remote) == 0 {
 		return 0, nil
 	}
-	target := t.Kernel().TaskByID(pid)
-	if target == nil {
+	if pid == 0 {
+		// Unlike move_pages, no pid stands for the caller here.
 		return 0, unix.ESRCH
 	}
-	leader := target.ThreadGroup().Leader()
-	if leader == nil {
-		leader = target
-	}
-	if !mayAttach(t, target.ThreadGroup(), leader) {
-		return 0, unix.EPERM
+	target, err := traceableTask(t, pid)
+	if err != nil {
+		return 0, err
 	}
 	tm := target.MM()
 	if tm == nil {

@@ -22,25 +22,32 @@ func init() {
 // Scheduling policies.
 const (
 	schedOther       = 0
-	schedFIFO        = 1
-	schedRR          = 2
+	schedFIFO        = kernel.SchedFIFO
+	schedRR          = kernel.SchedRR
 	schedBatch       = 3
 	schedIdle        = 5
 	schedResetOnFork = 0x40000000
 )
 
+// schedTarget finds the task of the sched_* calls that refuse a
+// negative pid (EINVAL).
 func schedTarget(t *task, pid int32) (*kernel.Task, error) {
 	if pid < 0 {
 		return nil, unix.EINVAL
 	}
+	return taskByPID(t, pid)
+}
+
+// taskByPID finds the task a call names by thread ID: the caller for 0,
+// ESRCH for an ID no task has (a negative one included).
+func taskByPID(t *task, pid int32) (*kernel.Task, error) {
 	if pid == 0 {
 		return t, nil
 	}
-	target := t.Kernel().TaskByID(pid)
-	if target == nil {
-		return nil, unix.ESRCH
+	if target := t.Kernel().TaskByID(pid); target != nil {
+		return target, nil
 	}
-	return target, nil
+	return nil, unix.ESRCH
 }
 
 func schedPriorityRange(policy int, max bool) (uint64, error) {

@@ -6,6 +6,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/sentry/abi"
+	"github.com/moat-dev/moat/sentry/kernel"
 )
 
 // clock_settime(2) and settimeofday(2). Setting the sandbox's wall clock
@@ -20,9 +21,6 @@ func init() {
 	register(abi.SysSettimeofday, sysSettimeofday)
 }
 
-// capSysTime is CAP_SYS_TIME.
-const capSysTime = 25
-
 // settodSecMax bounds the seconds the wall clock may be set to, as
 // Linux's TIME_SETTOD_SEC_MAX: 30 years of uptime are kept before the
 // 64-bit nanosecond count overflows.
@@ -30,7 +28,7 @@ const settodSecMax = 9_223_372_036 - 30*365*24*3600
 
 // setWallClock ends a call that would set the wall clock.
 func setWallClock(t *task, nr uint64, name string) (uint64, error) {
-	if !t.Creds().HasCap(capSysTime) {
+	if !t.Creds().HasCap(kernel.CapSysTime) {
 		return 0, unix.EPERM
 	}
 	t.Kernel().LogUnimplemented(nr, name+" of the wall clock")
@@ -77,7 +75,7 @@ func sysSettimeofday(t *task, a *args) (uint64, error) {
 	}
 	if a[0] == 0 && a[1] == 0 {
 		// Nothing to set: only the permission is checked.
-		if !t.Creds().HasCap(capSysTime) {
+		if !t.Creds().HasCap(kernel.CapSysTime) {
 			return 0, unix.EPERM
 		}
 		return 0, nil

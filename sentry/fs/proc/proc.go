@@ -222,9 +222,6 @@ func (p *procFS) threadSelfTarget() (string, error) {
 	return fmt.Sprintf("%d/task/%d", tg.ID, t.ID), nil
 }
 
-// capSysPtrace is CAP_SYS_PTRACE.
-const capSysPtrace = 19
-
 // permitted reports whether the caller may inspect target as ptrace's
 // PTRACE_MODE_READ|PTRACE_MODE_FSCREDS check allows: the same process,
 // matching IDs, or CAP_SYS_PTRACE.
@@ -234,7 +231,7 @@ func (p *procFS) permitted(target *kernel.Task) bool {
 		return true
 	}
 	c := p.callerCreds()
-	if c == nil || c.HasCap(capSysPtrace) {
+	if c == nil || c.HasCap(kernel.CapSysPtrace) {
 		return true
 	}
 	tc := target.Creds()

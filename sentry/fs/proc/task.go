@@ -446,11 +446,10 @@ func (p *procFS) statusInfo(t *kernel.Task, thread bool) *statusInfo {
 // task's priority is 20 + nice, a real-time one's -1 - its priority, a
 // deadline one's -101, as Linux's prio less 100.
 func schedFields(a kernel.SchedAttr) (prio int64, rtPrio, policy uint64) {
-	const fifo, rr, deadline = 1, 2, 6
 	switch a.Policy {
-	case fifo, rr:
+	case kernel.SchedFIFO, kernel.SchedRR:
 		return -1 - int64(a.Priority), uint64(a.Priority), uint64(a.Policy)
-	case deadline:
+	case kernel.SchedDeadline:
 		return -101, 0, uint64(a.Policy)
 	}
 	return 20 + int64(a.Nice), 0, uint64(a.Policy)

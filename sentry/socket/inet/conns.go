@@ -28,45 +28,58 @@ type Conn struct {
 // AF_INET6) and type (SOCK_STREAM or SOCK_DGRAM) that the sandbox holds
 // open, by inode number; none for a nil stack.
 func (st *Stack) Conns(family, typ int) []Conn {
-	var out []Conn
+	socks := st.sockets(family, typ)
+	out := make([]Conn, len(socks))
+	for i, s := range socks {
+		out[i] = s.conn()
+	}
+	return out
+}
+
+// sockets returns the open sockets of a family and type, by inode number.
+func (st *Stack) sockets(family, typ int) []*Socket {
 	if st == nil {
 		return nil
 	}
+	var out []*Socket
 	st.socks.Range(func(k, _ any) bool {
-		s := k.(*Socket)
-		if s.family != family || s.typ != typ {
-			return true
+		if s := k.(*Socket); s.family == family && s.typ == typ {
+			out = append(out, s)
 		}
-		c := Conn{UID: s.uid, Ino: s.ino}
-		size := 4
-		if family == unix.AF_INET6 {
-			size = 16
-		}
-		c.Local, c.Remote = make([]byte, size), make([]byte, size)
-		if a, err := s.ep.GetLocalAddress(); err == nil {
-			copy(c.Local, a.Addr.AsSlice())
-			c.LPort = a.Port
-		}
-		if a, err := s.ep.GetRemoteAddress(); err == nil {
-			copy(c.Remote, a.Addr.AsSlice())
-			c.RPort = a.Port
-		}
-		if typ == unix.SOCK_STREAM {
-			c.State = linuxTCPState(tcp.EndpointState(s.ep.State()))
-		} else if transport.DatagramEndpointState(s.ep.State()) == transport.DatagramEndpointStateConnected {
-			c.State = uint8(tcp.StateEstablished)
-		} else {
-			c.State = uint8(tcp.StateClose)
-		}
-		if n, err := s.ep.GetSockOptInt(tcpip.ReceiveQueueSizeOption); err == nil {
-			c.RxQueue = uint32(n)
-		}
-		if n, err := s.ep.GetSockOptInt(tcpip.SendQueueSizeOption); err == nil {
-			c.TxQueue = uint32(n)
-		}
-		out = append(out, c)
 		return true
 	})
-	sort.Slice(out, func(i, j int) bool { return out[i].Ino < out[j].Ino })
+	sort.Slice(out, func(i, j int) bool { return out[i].ino < out[j].ino })
 	return out
+}
+
+// conn describes the socket as /proc/net lists it.
+func (s *Socket) conn() Conn {
+	c := Conn{UID: s.uid, Ino: s.ino}
+	size := 4
+	if s.family == unix.AF_INET6 {
+		size = 16
+	}
+	c.Local, c.Remote = make([]byte, size), make([]byte, size)
+	if a, err := s.ep.GetLocalAddress(); err == nil {
+		copy(c.Local, a.Addr.AsSlice())
+		c.LPort = a.Port
+	}
+	if a, err := s.ep.GetRemoteAddress(); err == nil {
+		copy(c.Remote, a.Addr.AsSlice())
+		c.RPort = a.Port
+	}
+	if s.typ == unix.SOCK_STREAM {
+		c.State = linuxTCPState(tcp.EndpointState(s.ep.State()))
+	} else if transport.DatagramEndpointState(s.ep.State()) == transport.DatagramEndpointStateConnected {
+		c.State = uint8(tcp.StateEstablished)
+	} else {
+		c.State = uint8(tcp.StateClose)
+	}
+	if n, err := s.ep.GetSockOptInt(tcpip.ReceiveQueueSizeOption); err == nil {
+		c.RxQueue = uint32(n)
+	}
+	if n, err := s.ep.GetSockOptInt(tcpip.SendQueueSizeOption); err == nil {
+		c.TxQueue = uint32(n)
+	}
+	return c
 }

@@ -160,13 +160,7 @@ func (st *Stack) unixDiag(req []byte, pid uint32) [][]byte {
 		m.attr(unixDiagShutdown, []byte{e.Shutdown})
 		out = append(out, m.done())
 	}
-	if !dump {
-		if len(out) == 0 {
-			return [][]byte{errorMsg(req, unix.ENOENT, pid)}
-		}
-		return out[:1]
-	}
-	return append(out, doneMsg(seq, pid, 0))
+	return diagReply(req, out, dump, seq, pid)
 }
 
 // unixDiagState is a unix socket's state as Linux's sk_state has it:
@@ -236,13 +230,7 @@ func (st *Stack) inetDiag(req []byte, pid uint32) [][]byte {
 		}
 		out = append(out, inetDiagMsg(family, s, seq, pid, dump))
 	}
-	if !dump {
-		if len(out) == 0 {
-			return [][]byte{errorMsg(req, unix.ENOENT, pid)}
-		}
-		return out[:1]
-	}
-	return append(out, doneMsg(seq, pid, 0))
+	return diagReply(req, out, dump, seq, pid)
 }
 
 // diagSocket is a socket as sock_diag reports it.
@@ -256,24 +244,25 @@ type diagSocket struct {
 // diagSockets returns the stack's open sockets of a family and type, by
 // inode number, with what sock_diag adds to /proc/net's view of them.
 func (st *Stack) diagSockets(family, typ int) []diagSocket {
-	conns := st.Conns(family, typ)
-	out := make([]diagSocket, 0, len(conns))
-	byIno := make(map[uint64]*Socket)
-	st.socks.Range(func(k, _ any) bool {
-		s := k.(*Socket)
-		byIno[s.ino] = s
-		return true
-	})
-	for _, c := range conns {
-		d := diagSocket{conn: c}
-		if s := byIno[c.Ino]; s != nil {
-			d.portBound = s.portBound.Load()
-			d.backlog = uint32(s.backlog.Load())
-			d.shutdown = s.shutdownState()
-		}
-		out = append(out, d)
+	socks := st.sockets(family, typ)
+	out := make([]diagSocket, len(socks))
+	for i, s := range socks {
+		out[i] = diagSocket{conn: s.conn(), portBound: s.portBound.Load(),
+			backlog: uint32(s.backlog.Load()), shutdown: s.shutdownState()}
 	}
 	return out
+}
+
+// diagReply ends the answer to a request: a dump's messages and its
+// NLMSG_DONE, or the one socket asked for (ENOENT if none matched).
+func diagReply(req []byte, out [][]byte, dump bool, seq, pid uint32) [][]byte {
+	if !dump {
+		if len(out) == 0 {
+			return [][]byte{errorMsg(req, unix.ENOENT, pid)}
+		}
+		return out[:1]
+	}
+	return append(out, doneMsg(seq, pid, 0))
 }
 
 // inetDiagMsg is the inet_diag_msg for s, with its INET_DIAG_SHUTDOWN.
